@@ -1,0 +1,51 @@
+// Module entry: starts libvips once and exports the classes and the process-wide counters.
+#include <napi.h>
+
+#include <string>
+
+#include "binding/errors_js.h"
+#include "binding/loader_wrap.h"
+#include "binding/text_source_wrap.h"
+#include "core/counters.h"
+#include "core/file_reader.h"
+#include "core/vips_runtime.h"
+
+namespace tl::js {
+
+Napi::Value NativeCounters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Counters& c = counters();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("openDescriptors", static_cast<double>(c.open_descriptors.load()));
+  o.Set("liveMappings", static_cast<double>(c.live_mappings.load()));
+  o.Set("mappedBytes", static_cast<double>(c.mapped_bytes.load()));
+  o.Set("arenaBytes", static_cast<double>(c.arena_bytes.load()));
+  o.Set("arenasLive", static_cast<double>(c.arenas_live.load()));
+  o.Set("slotsLeased", static_cast<double>(c.slots_leased.load()));
+  o.Set("poolThreads", static_cast<double>(c.pool_threads.load()));
+  o.Set("itemsRead", static_cast<double>(c.items_read.load()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  std::string error;
+  if (!vips_runtime_init(&error)) {
+    throw_error(env, "EVIPS", "libvips failed to initialise: " + error);
+    return exports;
+  }
+  exports.Set("NativeTextSource", TextSourceWrap::Define(env));
+  exports.Set("NativeLoader", LoaderWrap::Define(env));
+  exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));
+  exports.Set("vipsVersion", Napi::String::New(env, vips_runtime_version()));
+  exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  exports.Set("mmapThreshold", Napi::Number::New(env, static_cast<double>(kDefaultMmapThreshold)));
+  return exports;
+}
+
+}  // namespace tl::js
+
+static Napi::Object InitTensorloader(Napi::Env env, Napi::Object exports) {
+  return tl::js::Init(env, exports);
+}
+
+NODE_API_MODULE(tensorloader, InitTensorloader)

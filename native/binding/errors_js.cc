@@ -1,0 +1,27 @@
+#include "binding/errors_js.h"
+
+namespace tl::js {
+
+Napi::Object failure_object(Napi::Env env, const ItemStatus& status, size_t index, const std::string& path) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("code", code_name(status.code));
+  o.Set("message", status.message);
+  o.Set("index", static_cast<double>(index));
+  o.Set("path", path);
+  o.Set("offset", static_cast<double>(status.offset));
+  return o;
+}
+
+Napi::Value throw_error(Napi::Env env, const char* code, const std::string& message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", code);
+  err.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
+  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+}  // namespace tl::js

@@ -1,0 +1,19 @@
+// Turns core ItemStatus values into plain JS objects; the TypeScript layer makes typed errors
+// of them. The binding reports misuse by throwing JS errors, never C++ exceptions.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+
+#include "core/status.h"
+
+namespace tl::js {
+
+// { code, message, index, path, offset }
+Napi::Object failure_object(Napi::Env env, const ItemStatus& status, size_t index, const std::string& path);
+// Throws a JS error carrying `code` as its .code; returns undefined for convenient `return`.
+Napi::Value throw_error(Napi::Env env, const char* code, const std::string& message);
+Napi::Value throw_type_error(Napi::Env env, const std::string& message);
+
+}  // namespace tl::js

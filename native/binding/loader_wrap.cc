@@ -1,0 +1,340 @@
+#include "binding/loader_wrap.h"
+
+#include <string>
+#include <vector>
+
+#include "binding/errors_js.h"
+#include "binding/source_registry.h"
+#include "core/batch_engine.h"
+
+namespace tl::js {
+
+namespace {
+
+struct SlotState {
+  uint64_t generation = 0;
+  uint64_t job_id = 0;
+  std::unique_ptr<Napi::Promise::Deferred> deferred;  // while the batch is in flight
+  Napi::Reference<Napi::ArrayBuffer> view;            // weak; while handed out
+  bool handed_out = false;
+};
+
+// What a handed-out ArrayBuffer needs to give its slot back when it is collected.
+struct ViewToken {
+  std::shared_ptr<LoaderState> state;
+  int slot;
+  uint64_t generation;
+};
+
+}  // namespace
+
+// Shared by the wrap, the thread-safe function and every handed-out view, so the slab outlives
+// all of them. Touched only on the JS thread, except `tsfn`, which pool threads call.
+struct LoaderState : std::enable_shared_from_this<LoaderState> {
+  napi_env env = nullptr;
+  std::unique_ptr<BatchEngine> engine;
+  std::vector<SlotState> slots;
+  napi_threadsafe_function tsfn = nullptr;
+  size_t pending = 0;
+  uint64_t next_generation = 1;
+  int64_t external_bytes = 0;  // reported to V8 with napi_adjust_external_memory
+  bool closed = false;
+  bool hook_registered = false;
+  bool torn_down = false;  // the environment is exiting: no more N-API calls on references
+
+  ~LoaderState() {
+    engine.reset();  // joins the pool (if still running) and frees the slab
+    if (external_bytes != 0 && !torn_down) {
+      int64_t ignored = 0;
+      napi_adjust_external_memory(env, -external_bytes, &ignored);
+    }
+  }
+
+  void detach_views_and_drop_promises(bool can_call_js) {
+    for (SlotState& s : slots) {
+      if (can_call_js && s.handed_out && !s.view.IsEmpty()) {
+        Napi::ArrayBuffer ab = s.view.Value();
+        if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
+      }
+      s.view.Reset();
+      s.handed_out = false;
+      if (can_call_js && s.deferred) {
+        Napi::Error err = Napi::Error::New(env, "the loader was closed while this batch was in flight");
+        err.Set("code", "ECLOSED");
+        s.deferred->Reject(err.Value());
+      }
+      s.deferred.reset();
+    }
+    pending = 0;
+  }
+
+  // Explicit close() from JS: stop threads, detach every view, free the slab now.
+  void close() {
+    if (closed || torn_down) return;
+    closed = true;
+    engine->shutdown(false);
+    detach_views_and_drop_promises(true);
+    engine->shutdown(true);
+    if (external_bytes != 0) {
+      int64_t ignored = 0;
+      napi_adjust_external_memory(env, -external_bytes, &ignored);
+      external_bytes = 0;
+    }
+    release_tsfn();
+  }
+
+  void unregister_hook() {
+    if (hook_registered) napi_remove_env_cleanup_hook(env, &LoaderState::on_env_teardown, this);
+    hook_registered = false;
+  }
+
+  void release_tsfn() {
+    if (tsfn != nullptr) {
+      napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+      tsfn = nullptr;
+    }
+  }
+
+  // The environment (main thread or a worker) is going away: threads must stop before it does.
+  static void on_env_teardown(void* arg) {
+    auto* self = static_cast<LoaderState*>(arg);
+    self->engine->shutdown(true);
+    self->detach_views_and_drop_promises(false);
+    self->closed = true;
+    self->torn_down = true;
+    self->hook_registered = false;
+    self->tsfn = nullptr;  // node finalizes it itself during teardown
+  }
+};
+
+namespace {
+
+void finalize_view(napi_env, void*, void* hint) {
+  std::unique_ptr<ViewToken> token(static_cast<ViewToken*>(hint));
+  LoaderState& st = *token->state;
+  if (st.closed || st.torn_down) return;
+  SlotState& s = st.slots[static_cast<size_t>(token->slot)];
+  if (s.handed_out && s.generation == token->generation) {
+    s.view.Reset();
+    s.handed_out = false;
+    st.engine->release(token->slot);
+  }
+}
+
+Napi::Object batch_result(Napi::Env env, const std::shared_ptr<LoaderState>& state, BatchJob& job) {
+  LoaderState& st = *state;
+  SlotState& s = st.slots[static_cast<size_t>(job.slot)];
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("slot", job.slot);
+  result.Set("generation", static_cast<double>(s.generation));
+  result.Set("count", static_cast<double>(job.count));
+  if (job.failed.load(std::memory_order_acquire) > 0) {
+    Napi::Array failures = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (size_t i = 0; i < job.count; ++i) {
+      if (job.statuses[i].ok()) continue;
+      size_t index = job.indices[i];
+      Napi::Object f = failure_object(env, job.statuses[i], index, st.engine->source().describe(index));
+      f.Set("position", static_cast<double>(i));
+      failures.Set(n++, f);
+    }
+    result.Set("failures", failures);
+    st.engine->release(job.slot);
+    return result;
+  }
+  size_t bytes = job.count * job.item_bytes;
+  auto* token = new ViewToken{state, job.slot, s.generation};
+  napi_value ab = nullptr;
+  napi_status status = napi_create_external_arraybuffer(env, job.dst, bytes, finalize_view, token, &ab);
+  if (status != napi_ok) {
+    delete token;
+    st.engine->release(job.slot);
+    Napi::Object f = Napi::Object::New(env);
+    f.Set("code", "EIO");
+    f.Set("message", "cannot create an external ArrayBuffer over the slot");
+    Napi::Array failures = Napi::Array::New(env);
+    failures.Set(0u, f);
+    result.Set("failures", failures);
+    return result;
+  }
+  Napi::ArrayBuffer buffer(env, ab);
+  s.view = Napi::Weak(buffer);
+  s.handed_out = true;
+  result.Set("buffer", buffer);
+  return result;
+}
+
+// Runs on the JS thread for each finished batch. `context` is the LoaderState.
+void deliver_batch(napi_env raw_env, napi_value, void* context, void* data) {
+  if (raw_env == nullptr) return;  // the environment is tearing down
+  auto* st = static_cast<LoaderState*>(context);
+  auto* job = static_cast<BatchJob*>(data);
+  if (st->closed || st->torn_down) return;
+  SlotState& s = st->slots[static_cast<size_t>(job->slot)];
+  if (!s.deferred || s.job_id != job->id) return;
+  std::unique_ptr<Napi::Promise::Deferred> deferred = std::move(s.deferred);
+  if (--st->pending == 0 && st->tsfn != nullptr) napi_unref_threadsafe_function(raw_env, st->tsfn);
+  Napi::Env env(raw_env);
+  deferred->Resolve(batch_result(env, st->shared_from_this(), *job));
+}
+
+void finalize_tsfn(napi_env, void* finalize_data, void*) {
+  delete static_cast<std::shared_ptr<LoaderState>*>(finalize_data);
+}
+
+size_t size_option(Napi::Object options, const char* name, size_t fallback, size_t max, bool* bad) {
+  Napi::Value v = options.Get(name);
+  if (v.IsUndefined()) return fallback;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= static_cast<double>(max)) || d != static_cast<double>(static_cast<int64_t>(d))) {
+    *bad = true;
+    return fallback;
+  }
+  return static_cast<size_t>(d);
+}
+
+}  // namespace
+
+Napi::Function LoaderWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeLoader",
+                     {InstanceMethod<&LoaderWrap::Submit>("submit"),
+                      InstanceMethod<&LoaderWrap::Release>("release"),
+                      InstanceMethod<&LoaderWrap::Stats>("stats"),
+                      InstanceMethod<&LoaderWrap::Close>("close")});
+}
+
+LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LoaderWrap>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[1].IsObject()) {
+    throw_type_error(env, "NativeLoader(source, { batchSize, slots, threads })");
+    return;
+  }
+  std::shared_ptr<const ItemSource> source = source_from_js(env, info[0]);
+  if (!source) return;
+  Napi::Object options = info[1].As<Napi::Object>();
+  bool bad = false;
+  EngineOptions eo;
+  eo.batch_size = size_option(options, "batchSize", 32, 1 << 20, &bad);
+  eo.slots = size_option(options, "slots", 4, 4096, &bad);
+  eo.threads = size_option(options, "threads", 0, 256, &bad);
+  if (bad || eo.batch_size == 0 || eo.slots == 0) {
+    throw_type_error(env, "batchSize (1..2^20), slots (1..4096) and threads (0..256) must be integers");
+    return;
+  }
+
+  state_ = std::make_shared<LoaderState>();
+  LoaderState* st = state_.get();
+  st->env = env;
+  st->slots.resize(eo.slots);
+  // Pool threads only post the finished job; everything else happens in deliver_batch.
+  st->engine = std::make_unique<BatchEngine>(source, eo, [st](BatchJob* job) {
+    if (st->tsfn != nullptr) napi_call_threadsafe_function(st->tsfn, job, napi_tsfn_nonblocking);
+  });
+  if (!st->engine->init_error().empty()) {
+    std::string message = st->engine->init_error();
+    st->closed = true;
+    throw_error(env, "ENOMEM", message);
+    return;
+  }
+  auto* keep_alive = new std::shared_ptr<LoaderState>(state_);
+  napi_status status = napi_create_threadsafe_function(
+      env, nullptr, nullptr, Napi::String::New(env, "tensorloader.batch"), 0, 1, keep_alive,
+      finalize_tsfn, st, deliver_batch, &st->tsfn);
+  if (status != napi_ok) {
+    delete keep_alive;
+    st->engine->shutdown(true);
+    st->closed = true;
+    throw_error(env, "EIO", "cannot create the completion channel");
+    return;
+  }
+  // Unreferenced while idle so an idle loader never keeps the process alive.
+  napi_unref_threadsafe_function(env, st->tsfn);
+  st->external_bytes = static_cast<int64_t>(st->engine->arena().reserved_bytes());
+  int64_t ignored = 0;
+  napi_adjust_external_memory(env, st->external_bytes, &ignored);
+  napi_add_env_cleanup_hook(env, &LoaderState::on_env_teardown, st);
+  st->hook_registered = true;
+}
+
+LoaderWrap::~LoaderWrap() {
+  if (!state_) return;
+  LoaderState* st = state_.get();
+  if (st->torn_down) return;
+  st->unregister_hook();
+  // Collected without close(): stop the threads now; the slab lives on until the last view
+  // handed out from it is collected (the views' tokens share the state).
+  st->engine->shutdown(false);
+  for (SlotState& s : st->slots) s.deferred.reset();
+  st->pending = 0;
+  st->release_tsfn();
+}
+
+Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LoaderState& st = *state_;
+  if (st.closed) return throw_error(env, "ECLOSED", "the loader is closed");
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    return throw_type_error(env, "submit(indices: Uint32Array)");
+  }
+  Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
+  std::string error;
+  BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), &error);
+  if (job == nullptr) {
+    const char* code = error == "no free slot" ? "ENOSLOT" : "ERR_OUT_OF_RANGE";
+    return throw_error(env, code, error);
+  }
+  SlotState& s = st.slots[static_cast<size_t>(job->slot)];
+  s.job_id = job->id;
+  s.generation = st.next_generation++;
+  s.deferred = std::make_unique<Napi::Promise::Deferred>(env);
+  if (st.pending++ == 0) napi_ref_threadsafe_function(env, st.tsfn);
+  return s.deferred->Promise();
+}
+
+Napi::Value LoaderWrap::Release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LoaderState& st = *state_;
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+    return throw_type_error(env, "release(slot: number, generation: number)");
+  }
+  if (st.closed) return Napi::Boolean::New(env, false);
+  int64_t slot = info[0].As<Napi::Number>().Int64Value();
+  auto generation = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+  if (slot < 0 || static_cast<size_t>(slot) >= st.slots.size()) return Napi::Boolean::New(env, false);
+  SlotState& s = st.slots[static_cast<size_t>(slot)];
+  if (!s.handed_out || s.generation != generation) return Napi::Boolean::New(env, false);
+  // Detach first: a view the user still holds must read as empty, never as the next batch.
+  if (!s.view.IsEmpty()) {
+    Napi::ArrayBuffer ab = s.view.Value();
+    if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
+  }
+  s.view.Reset();
+  s.handed_out = false;
+  return Napi::Boolean::New(env, st.engine->release(static_cast<int>(slot)));
+}
+
+Napi::Value LoaderWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const LoaderState& st = *state_;
+  const Arena& arena = st.engine->arena();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("slots", static_cast<double>(arena.slot_count()));
+  o.Set("slotsLeased", static_cast<double>(arena.leased_count()));
+  o.Set("slotBytes", static_cast<double>(arena.slot_bytes()));
+  o.Set("arenaBytes", static_cast<double>(arena.reserved_bytes()));
+  o.Set("pending", static_cast<double>(st.pending));
+  o.Set("threads", static_cast<double>(st.closed ? 0 : st.engine->threads()));
+  o.Set("batchSize", static_cast<double>(st.engine->batch_size()));
+  o.Set("closed", st.closed);
+  return o;
+}
+
+Napi::Value LoaderWrap::Close(const Napi::CallbackInfo& info) {
+  LoaderState* st = state_.get();
+  st->unregister_hook();
+  st->close();
+  return info.Env().Undefined();
+}
+
+}  // namespace tl::js

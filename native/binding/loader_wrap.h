@@ -1,0 +1,29 @@
+// NativeLoader: one BatchEngine exposed to JS. submit() returns a promise per batch; a
+// finished batch comes back as an external ArrayBuffer over its slot, whose finalizer returns
+// the slot if the user never calls release().
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+namespace tl::js {
+
+struct LoaderState;
+
+class LoaderWrap : public Napi::ObjectWrap<LoaderWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit LoaderWrap(const Napi::CallbackInfo& info);
+  ~LoaderWrap() override;
+
+ private:
+  Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<LoaderState> state_;
+};
+
+}  // namespace tl::js

@@ -1,0 +1,18 @@
+#include "binding/source_registry.h"
+
+#include "binding/errors_js.h"
+#include "binding/text_source_wrap.h"
+
+namespace tl::js {
+
+std::shared_ptr<const ItemSource> source_from_js(Napi::Env env, Napi::Value value) {
+  if (value.IsObject()) {
+    bool is_text = false;
+    napi_check_object_type_tag(env, value, &TextSourceWrap::kTypeTag, &is_text);
+    if (is_text) return TextSourceWrap::Unwrap(value.As<Napi::Object>())->source();
+  }
+  throw_type_error(env, "expected a native dataset source (e.g. NativeTextSource)");
+  return nullptr;
+}
+
+}  // namespace tl::js

@@ -1,0 +1,83 @@
+#include "core/batch_engine.h"
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+namespace tl {
+
+BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineOptions& options,
+                         Notify notify)
+    : source_(std::move(source)),
+      batch_size_(options.batch_size),
+      arena_(options.batch_size * source_->item_bytes(), options.slots) {
+  if (batch_size_ == 0) {
+    init_error_ = "batchSize must be at least 1";
+    return;
+  }
+  if (!arena_.ok()) {
+    init_error_ = "cannot allocate the batch arena (" + std::to_string(options.slots) + " slots of " +
+                  std::to_string(options.batch_size * source_->item_bytes()) + " bytes)";
+    return;
+  }
+  jobs_.reserve(options.slots);
+  for (size_t i = 0; i < options.slots; ++i) {
+    auto job = std::make_unique<BatchJob>();
+    job->source = source_.get();
+    job->item_bytes = source_->item_bytes();
+    job->slot = static_cast<int>(i);
+    job->indices.resize(batch_size_);
+    job->statuses.resize(batch_size_);
+    job->on_complete = notify;
+    jobs_.push_back(std::move(job));
+  }
+  size_t threads = options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  pool_ = std::make_unique<ThreadPool>(threads);
+}
+
+BatchEngine::~BatchEngine() { shutdown(true); }
+
+BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, std::string* error) {
+  if (pool_ == nullptr || !arena_.ok()) {
+    *error = init_error_.empty() ? "the loader is closed" : init_error_;
+    return nullptr;
+  }
+  if (n == 0 || n > batch_size_) {
+    *error = "a batch holds 1 to " + std::to_string(batch_size_) + " items, got " + std::to_string(n);
+    return nullptr;
+  }
+  const size_t length = source_->length();
+  for (size_t i = 0; i < n; ++i) {
+    if (indices[i] >= length) {
+      *error = "index " + std::to_string(indices[i]) + " is out of range (length " +
+               std::to_string(length) + ")";
+      return nullptr;
+    }
+  }
+  int slot = arena_.lease();
+  if (slot < 0) {
+    *error = "no free slot";
+    return nullptr;
+  }
+  BatchJob& job = *jobs_[static_cast<size_t>(slot)];
+  job.reset(n);
+  job.id = next_id_++;
+  job.dst = arena_.slot_data(slot);
+  std::copy(indices, indices + n, job.indices.begin());
+  if (!pool_->submit(&job)) {
+    arena_.give_back(slot);
+    *error = "the loader is closed";
+    return nullptr;
+  }
+  return &job;
+}
+
+bool BatchEngine::release(int slot) { return arena_.give_back(slot); }
+
+void BatchEngine::shutdown(bool free_memory) {
+  if (pool_ != nullptr) pool_->stop();
+  if (free_memory) arena_.free_memory();
+}
+
+}  // namespace tl

@@ -1,0 +1,43 @@
+// One batch: `count` items of one source, each written to its offset in one slot. Jobs are
+// preallocated per slot and reused, so steady-state batches allocate nothing.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/item_source.h"
+#include "core/status.h"
+
+namespace tl {
+
+struct BatchJob {
+  const ItemSource* source = nullptr;
+  uint8_t* dst = nullptr;
+  size_t item_bytes = 0;
+  size_t count = 0;
+  int slot = -1;
+  uint64_t id = 0;
+  std::vector<uint32_t> indices;     // capacity: the loader's batch size
+  std::vector<ItemStatus> statuses;  // one per item; only failures are written
+  std::atomic<size_t> next{0};       // next item to claim
+  std::atomic<size_t> done{0};       // items finished
+  std::atomic<size_t> failed{0};
+  // Called on the pool thread that finishes the last item. Set once by the owner.
+  std::function<void(BatchJob*)> on_complete;
+
+  void reset(size_t n) {
+    count = n;
+    next.store(0, std::memory_order_relaxed);
+    done.store(0, std::memory_order_relaxed);
+    failed.store(0, std::memory_order_relaxed);
+    if (statuses.size() < n) statuses.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (!statuses[i].ok()) statuses[i] = ItemStatus();
+    }
+  }
+};
+
+}  // namespace tl

@@ -1,0 +1,48 @@
+// Reads one whole file for one item. Small files are pread into a reusable per-thread buffer
+// (no mmap/munmap, so no TLB shootdown across the pool's threads); large ones are mapped. In
+// both cases the descriptor is closed before this returns.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/mapped_file.h"
+#include "core/status.h"
+
+namespace tl {
+
+// Below this size a pread into a reused buffer beats mmap+munmap on this machine; see
+// bench/native/io_bench.cc for the measurement that chose it.
+constexpr size_t kDefaultMmapThreshold = 256 * 1024;
+
+struct ReadOptions {
+  size_t mmap_threshold = kDefaultMmapThreshold;
+  uint64_t max_bytes = UINT64_MAX;  // larger files are refused (ETOOLARGE) before reading
+  AccessPattern pattern = AccessPattern::kSequential;
+};
+
+// The bytes of one file: a view of either the caller's buffer or an owned mapping.
+class FileBytes {
+ public:
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool is_mapped() const { return map_.mapped(); }
+  void reset() {
+    map_.reset();
+    data_ = nullptr;
+    size_ = 0;
+  }
+
+ private:
+  friend ItemStatus read_whole_file(const char*, std::vector<char>&, const ReadOptions&, FileBytes&);
+  MappedFile map_;
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// `buffer` is the calling thread's scratch; it never grows past options.mmap_threshold.
+ItemStatus read_whole_file(const char* path, std::vector<char>& buffer, const ReadOptions& options,
+                           FileBytes& out);
+
+}  // namespace tl

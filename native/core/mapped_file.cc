@@ -1,0 +1,55 @@
+#include "core/mapped_file.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "core/counters.h"
+
+namespace tl {
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : addr_(std::exchange(other.addr_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    reset();
+    addr_ = std::exchange(other.addr_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+ItemStatus MappedFile::map(int fd, size_t size, AccessPattern pattern, MappedFile& out) {
+  out.reset();
+  if (size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
+  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (addr == MAP_FAILED) {
+    return ItemStatus::error(Code::kIo, std::string("mmap failed: ") + std::strerror(errno));
+  }
+  // Advice is a hint; failure changes nothing but speed.
+  int advice = pattern == AccessPattern::kSequential ? MADV_SEQUENTIAL
+               : pattern == AccessPattern::kRandom   ? MADV_RANDOM
+                                                     : MADV_WILLNEED;
+  (void)::madvise(addr, size, advice);
+  out.addr_ = addr;
+  out.size_ = size;
+  counters().live_mappings.fetch_add(1, std::memory_order_relaxed);
+  counters().mapped_bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
+  return {};
+}
+
+void MappedFile::reset() {
+  if (addr_ != nullptr) {
+    ::munmap(addr_, size_);
+    counters().live_mappings.fetch_sub(1, std::memory_order_relaxed);
+    counters().mapped_bytes.fetch_sub(static_cast<int64_t>(size_), std::memory_order_relaxed);
+    addr_ = nullptr;
+    size_ = 0;
+  }
+}
+
+}  // namespace tl

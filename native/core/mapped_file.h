@@ -1,0 +1,35 @@
+// A read-only private mapping of a whole file. The descriptor is not kept: once mapped, the
+// pages stay reachable through the mapping alone, so N mapped files never hold N descriptors.
+#pragma once
+
+#include <cstddef>
+
+#include "core/status.h"
+
+namespace tl {
+
+enum class AccessPattern { kSequential, kRandom, kWillNeed };
+
+class MappedFile {
+ public:
+  MappedFile() = default;
+  ~MappedFile() { reset(); }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+
+  // Maps `size` bytes of the open descriptor `fd`. The caller still owns (and closes) fd.
+  static ItemStatus map(int fd, size_t size, AccessPattern pattern, MappedFile& out);
+
+  const char* data() const { return static_cast<const char*>(addr_); }
+  size_t size() const { return size_; }
+  bool mapped() const { return addr_ != nullptr; }
+  void reset();
+
+ private:
+  void* addr_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace tl
