@@ -327,6 +327,7 @@ Napi::Value LoaderWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("threads", static_cast<double>(st.closed ? 0 : st.engine->threads()));
   o.Set("batchSize", static_cast<double>(st.engine->batch_size()));
   o.Set("closed", st.closed);
+  o.Set("externalBytes", static_cast<double>(st.external_bytes));
   return o;
 }
 

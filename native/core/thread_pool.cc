@@ -7,7 +7,10 @@ namespace tl {
 ThreadPool::ThreadPool(size_t threads) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { run(); });
+    counters().pool_threads.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 ThreadPool::~ThreadPool() { stop(); }
@@ -30,12 +33,14 @@ void ThreadPool::stop() {
   }
   cv_.notify_all();
   for (auto& t : threads_) {
-    if (t.joinable()) t.join();
+    if (t.joinable()) {
+      t.join();
+      counters().pool_threads.fetch_sub(1, std::memory_order_relaxed);
+    }
   }
 }
 
 void ThreadPool::run() {
-  counters().pool_threads.fetch_add(1, std::memory_order_relaxed);
   WorkerScratch scratch;
   while (true) {
     BatchJob* job = nullptr;
@@ -55,7 +60,6 @@ void ThreadPool::run() {
     }
     if (job->done.fetch_add(1, std::memory_order_acq_rel) + 1 == job->count) job->on_complete(job);
   }
-  counters().pool_threads.fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace tl

@@ -1,0 +1,90 @@
+// The typed surface of the native addon (build/Release/tensorloader.node or a prebuild).
+// The TypeScript layer in src/ uses nothing else from it.
+
+/** An item that could not be produced, carried across threads as a value. */
+export interface NativeFailure {
+  /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED */
+  code: string;
+  message: string;
+  /** Dataset index of the item. */
+  index: number;
+  /** Path of the file behind the item. */
+  path: string;
+  /** Byte offset in the file where the problem was found, or -1. */
+  offset: number;
+  /** Position of the item in its batch (batch failures only). */
+  position?: number;
+}
+
+export interface NativeBatchResult {
+  slot: number;
+  /** Changes every time the slot is leased; release() must quote it. */
+  generation: number;
+  count: number;
+  /** External ArrayBuffer over the slot (count × item bytes), absent when any item failed. */
+  buffer?: ArrayBuffer;
+  /** The failed items; the slot has already been returned. */
+  failures?: NativeFailure[];
+}
+
+/** One small numeric text file per item, parsed to float32. */
+export declare class NativeTextSource {
+  constructor(paths: string[], itemLength: number);
+  readonly length: number;
+  readonly itemLength: number;
+  path(index: number): string;
+  /** Parses item `index` into `target` on the calling thread; null on success. */
+  readInto(index: number, target: Float32Array): NativeFailure | null;
+}
+
+export type NativeSource = NativeTextSource;
+
+export interface NativeLoaderOptions {
+  batchSize: number;
+  /** Batch slots in the arena: fixed for the loader's lifetime. */
+  slots: number;
+  /** Pool threads; 0 or absent: one per core. */
+  threads?: number;
+}
+
+export interface NativeLoaderStats {
+  slots: number;
+  slotsLeased: number;
+  slotBytes: number;
+  arenaBytes: number;
+  pending: number;
+  threads: number;
+  batchSize: number;
+  closed: boolean;
+  /** Bytes reported to V8 with napi_adjust_external_memory (the arena), 0 once closed. */
+  externalBytes: number;
+}
+
+export declare class NativeLoader {
+  constructor(source: NativeSource, options: NativeLoaderOptions);
+  /** Leases a slot and fills it on the pool. Throws (code ENOSLOT) when no slot is free. */
+  submit(indices: Uint32Array): Promise<NativeBatchResult>;
+  /** Detaches the batch's buffer and returns its slot; false if it was not handed out. */
+  release(slot: number, generation: number): boolean;
+  stats(): NativeLoaderStats;
+  /** Stops the pool, rejects in-flight batches (ECLOSED), detaches every view, frees the slab. */
+  close(): void;
+}
+
+/** Process-wide gauges of native resources. */
+export interface NativeCounters {
+  openDescriptors: number;
+  liveMappings: number;
+  mappedBytes: number;
+  arenaBytes: number;
+  arenasLive: number;
+  slotsLeased: number;
+  poolThreads: number;
+  itemsRead: number;
+}
+
+export declare function counters(): NativeCounters;
+export declare const vipsVersion: string;
+export declare const napiVersion: number;
+/** Files at least this large are memory-mapped; smaller ones are read into a reused buffer. */
+export declare const mmapThreshold: number;

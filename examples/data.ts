@@ -1,0 +1,48 @@
+// Generates the seed article's data: Example 1's small text files of numbers, written the way
+// numpy prints `str(np.random.rand(10))`. Deterministic for a given seed.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Xoshiro128 } from '../src/prng.js';
+
+/** `values` formatted like numpy's str(): 8 decimals, trailing zeros trimmed, lines wrapped at 75. */
+export function numpyStyle(values: ArrayLike<number>): string {
+  const parts = Array.from(values, (v) => v.toFixed(8).replace(/0+$/, ''));
+  const width = Math.max(...parts.map((p) => p.length));
+  const lines: string[] = [];
+  let line = '';
+  for (const p of parts) {
+    const cell = p.padEnd(width);
+    const next = line === '' ? cell : `${line} ${cell}`;
+    if (next.length > 73 && line !== '') {
+      lines.push(line.trimEnd());
+      line = cell;
+    } else {
+      line = next;
+    }
+  }
+  lines.push(line.trimEnd());
+  return `[${lines.join('\n ')}]`;
+}
+
+export interface TextData {
+  dir: string;
+  files: string[];
+  /** What numpy would read back from each file (the printed decimals rounded to float32). */
+  values: Float32Array[];
+}
+
+/** Writes `count` files data_0.txt … data_{count-1}.txt of `length` random numbers into `dir`. */
+export function writeTextData(dir: string, count: number, length = 10, seed = 0): TextData {
+  mkdirSync(dir, { recursive: true });
+  const rng = new Xoshiro128(seed);
+  const files: string[] = [];
+  const values: Float32Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const text = numpyStyle(Array.from({ length }, () => rng.nextFloat()));
+    const path = join(dir, `data_${i}.txt`);
+    writeFileSync(path, text);
+    files.push(path);
+    values.push(Float32Array.from(text.slice(1, -1).trim().split(/\s+/).map(Number)));
+  }
+  return { dir, files, values };
+}

@@ -1,0 +1,84 @@
+// A batch is a view over one arena slot. Its memory is the loader's, lent until release():
+// then the views are detached (they read as empty) and the slot goes back to the arena. A
+// batch nobody releases is returned by the ArrayBuffer's finalizer when it is collected.
+
+/** Gives a slot back; implemented by the loader. */
+export interface SlotOwner {
+  releaseSlot(slot: number, generation: number): void;
+}
+
+export interface BatchInit {
+  data: Float32Array;
+  shape: readonly number[];
+  indices: Uint32Array;
+  epoch: number;
+  /** Position of this batch in its epoch. */
+  number: number;
+  /** Absent when the batch owns its memory (copy: true). */
+  lease?: { owner: SlotOwner; slot: number; generation: number };
+}
+
+export class Batch implements Disposable {
+  /** The items, row-major: shape[0] rows of shape[1..] values. */
+  readonly data: Float32Array;
+  /** [items in this batch, ...item shape]; the last batch of an epoch may be smaller. */
+  readonly shape: readonly number[];
+  /** Dataset index of each row. */
+  readonly indices: Uint32Array;
+  readonly epoch: number;
+  readonly number: number;
+  #lease: BatchInit['lease'];
+  #retained = false;
+  #released = false;
+
+  constructor(init: BatchInit) {
+    this.data = init.data;
+    this.shape = Object.freeze([...init.shape]);
+    this.indices = init.indices;
+    this.epoch = init.epoch;
+    this.number = init.number;
+    this.#lease = init.lease;
+  }
+
+  /** Number of items (rows). */
+  get size(): number {
+    return this.shape[0]!;
+  }
+
+  /** True when the data lives in a loader slot (not a copy). */
+  get borrowed(): boolean {
+    return this.#lease !== undefined;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  get retained(): boolean {
+    return this.#retained;
+  }
+
+  /**
+   * Keeps the batch past the loop iteration that produced it. A `for await` loop otherwise
+   * releases each batch when it moves to the next. A retained batch holds its slot until
+   * release() (or until it is garbage-collected).
+   */
+  retain(): this {
+    if (this.#released) throw new Error('cannot retain a released batch');
+    this.#retained = true;
+    return this;
+  }
+
+  /** Returns the slot now. Views taken from this batch become empty. Idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const lease = this.#lease;
+    this.#lease = undefined;
+    if (lease) lease.owner.releaseSlot(lease.slot, lease.generation);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

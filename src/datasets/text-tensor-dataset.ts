@@ -1,0 +1,51 @@
+// The seed's Example 1: one small text file of numbers per item, parsed natively to float32.
+import type { NativeTextSource } from '../../binding.js';
+import { nativeSource, type DType, type NativeDataset } from '../dataset.js';
+import { ItemError, TensorLoaderError } from '../errors.js';
+import { resolveFiles } from '../files.js';
+import { binding } from '../native.js';
+
+export interface TextTensorDatasetOptions {
+  /** How many numbers each file holds (the item length). Required: a file with another count is an error. */
+  length: number;
+  /** When a folder is given, which file names to take (default: every regular, non-hidden file). */
+  filter?: (name: string) => boolean;
+}
+
+/**
+ * Numeric text files as float32 items: numpy's `str(array)` format (`[0.54 0.71\n 0.43]`), or
+ * numbers separated by whitespace or commas, with or without brackets.
+ *
+ * Given a folder, its files are taken in natural order (data_2 before data_10).
+ */
+export class TextTensorDataset implements NativeDataset {
+  readonly itemShape: readonly number[];
+  readonly dtype: DType = 'float32';
+  readonly files: readonly string[];
+  readonly [nativeSource]: NativeTextSource;
+
+  constructor(filesOrFolder: string | readonly string[], options: TextTensorDatasetOptions) {
+    const itemLength = options?.length;
+    if (!Number.isInteger(itemLength) || itemLength < 1) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', `TextTensorDataset: options.length must be a positive integer, got ${itemLength}`);
+    }
+    this.files = Object.freeze(resolveFiles(filesOrFolder, options.filter));
+    this.itemShape = Object.freeze([itemLength]);
+    this[nativeSource] = new binding.NativeTextSource([...this.files], itemLength);
+  }
+
+  get length(): number {
+    return this.files.length;
+  }
+
+  /** Reads item `index` now, on the calling thread, into a new Float32Array. */
+  get(index: number): Float32Array {
+    if (!Number.isInteger(index) || index < 0 || index >= this.files.length) {
+      throw new RangeError(`index ${index} is out of range (length ${this.files.length})`);
+    }
+    const out = new Float32Array(this.itemShape[0]!);
+    const failure = this[nativeSource].readInto(index, out);
+    if (failure) throw new ItemError(failure);
+    return out;
+  }
+}

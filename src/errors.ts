@@ -1,0 +1,42 @@
+// Typed errors. Native failures arrive as plain values (see binding.d.ts) and become these on
+// the JS thread, so callers can branch on `code` and always know which item and file failed.
+import type { NativeFailure } from '../binding.js';
+
+export class TensorLoaderError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TensorLoaderError';
+    this.code = code;
+  }
+}
+
+/** One item could not be read or decoded. */
+export class ItemError extends TensorLoaderError {
+  /** Dataset index of the item. */
+  readonly index: number;
+  /** The file behind the item. */
+  readonly path: string;
+  /** Byte offset in the file where the problem was found, when known. */
+  readonly offset: number | undefined;
+  /** The native reason without the index/path prefix. */
+  readonly reason: string;
+
+  constructor(failure: NativeFailure) {
+    const at = failure.offset >= 0 ? ` (at byte ${failure.offset})` : '';
+    super(failure.code, `item ${failure.index} (${failure.path}): ${failure.message}${at}`);
+    this.name = 'ItemError';
+    this.index = failure.index;
+    this.path = failure.path;
+    this.offset = failure.offset >= 0 ? failure.offset : undefined;
+    this.reason = failure.message;
+  }
+}
+
+/** The loader waited too long for a free batch slot: the caller holds them all. */
+export class BackpressureError extends TensorLoaderError {
+  constructor(message: string) {
+    super('EBACKPRESSURE', message);
+    this.name = 'BackpressureError';
+  }
+}

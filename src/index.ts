@@ -1,0 +1,11 @@
+// The public API of tensorloader.
+export { DataLoader, type DataLoaderOptions, type LoaderStats } from './loader.js';
+export { Batch } from './batch.js';
+export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
+export { isNativeDataset, type NativeDataset, type DType } from './dataset.js';
+export { SequentialSampler, RandomSampler, type Sampler } from './sampler.js';
+export { Xoshiro128, shuffleInPlace } from './prng.js';
+export { TensorLoaderError, ItemError, BackpressureError } from './errors.js';
+export { naturalCompare, listFiles } from './files.js';
+export { memorySnapshot, nativeCounters, openDescriptorCount, type MemorySnapshot } from './memory.js';
+export { binding as native } from './native.js';
