@@ -25,10 +25,14 @@ function packageRoot(start: string): string {
   }
 }
 
-/** Where the addon is looked for, in order. */
+/**
+ * Where the addon is looked for, in order. TENSORLOADER_ADDON names an explicit file first
+ * (used to run the test suite against a sanitizer build).
+ */
 export function candidatePaths(root: string): string[] {
   const platform = `${process.platform}-${process.arch}`;
   return [
+    ...(process.env.TENSORLOADER_ADDON ? [process.env.TENSORLOADER_ADDON] : []),
     join(root, 'prebuilds', platform, 'tensorloader.node'),
     join(root, 'build', 'Release', 'tensorloader.node'),
   ];

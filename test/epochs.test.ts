@@ -16,6 +16,9 @@ afterAll(() => folder.cleanup());
 // 2,000 = 38,000 reads follow, so a leak of even one read buffer per item (>= 256 KiB) or one
 // 40-byte item per read (1.5 MB) would exceed it; allocator and JIT noise stays far below.
 const RSS_GROWTH_BOUND = 8 * 1024 * 1024;
+// Under AddressSanitizer freed memory sits in a quarantine (up to 256 MiB) before reuse, so RSS
+// says nothing about leaks there; the descriptor, slot and arena checks still run.
+const underSanitizer = process.env.TENSORLOADER_SANITIZER === '1';
 
 describe('20 epochs over 2,000 files', () => {
   it('keeps descriptors, arena and slots constant, and RSS growth bounded', async () => {
@@ -43,7 +46,7 @@ describe('20 epochs over 2,000 files', () => {
     }
     expect(checksum).toBeGreaterThan(0);
     const growth = rss[19]! - rss[0]!;
-    expect(growth, `RSS per epoch: ${rss.map((r) => (r / 2 ** 20).toFixed(1)).join(', ')} MiB`).toBeLessThan(RSS_GROWTH_BOUND);
+    if (!underSanitizer) expect(growth, `RSS per epoch: ${rss.map((r) => (r / 2 ** 20).toFixed(1)).join(', ')} MiB`).toBeLessThan(RSS_GROWTH_BOUND);
     loader.close();
     expect(openDescriptorCount()).toBe(fdsBefore);
   });

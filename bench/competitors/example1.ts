@@ -1,0 +1,25 @@
+// One competitor of the Example 1 benchmark, in its own process: one warm-up epoch, then the
+// timed epochs; prints one JSON line.
+//   node --import tsx bench/competitors/example1.ts tensorloader|plain DIR EPOCHS [THREADS]
+import { example1Epoch, example1Loader } from '../../examples/example1.js';
+import { PlainTextDataset, plainEpoch } from '../../examples/example1-plain.js';
+
+const [impl, dir, epochsArg, threadsArg] = process.argv.slice(2);
+const epochs = Number(epochsArg ?? 5);
+let runEpoch: () => Promise<{ items: number }>;
+if (impl === 'tensorloader') {
+  const loader = example1Loader(dir!, { threads: threadsArg ? Number(threadsArg) : undefined });
+  runEpoch = () => example1Epoch(loader);
+} else if (impl === 'plain') {
+  const ds = new PlainTextDataset(dir!);
+  runEpoch = async () => plainEpoch(ds);
+} else {
+  throw new Error(`unknown impl ${impl}`);
+}
+await runEpoch();
+let items = 0;
+const t0 = performance.now();
+for (let e = 0; e < epochs; e++) items += (await runEpoch()).items;
+const seconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify({ impl, items, seconds, itemsPerSec: items / seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+process.exit(0);

@@ -1,0 +1,113 @@
+// `npm run bench [-- --quick]`: every comparison in one run on the same data, one table, and
+// bench/results/latest.json + latest.svg. Competitors run one at a time in their own processes.
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeTextData } from '../examples/data.js';
+import { barChartSvg, formatValue } from '../src/report/svg.js';
+import { runJson, torchPython, type Measurement } from './lib/child.js';
+import { microBenchmarks } from './micro.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, data: { type: 'string', default: 'bench/.data' } } });
+const quick = values.quick!;
+const dataRoot = resolve(values.data!);
+const here = resolve('bench');
+const tsx = ['--import', 'tsx'];
+
+const ex1Files = quick ? 2000 : 5000;
+const ex1Epochs = quick ? 3 : 10;
+const ex1Dir = join(dataRoot, `example1-${ex1Files}`);
+
+function log(msg: string): void {
+  console.log(`[bench] ${msg}`);
+}
+
+function ensureText(): void {
+  if (existsSync(ex1Dir) && readdirSync(ex1Dir).length === ex1Files) return;
+  log(`writing ${ex1Files} Example 1 files to ${ex1Dir}`);
+  writeTextData(ex1Dir, ex1Files, 10, 0);
+}
+
+interface Comparison {
+  name: string;
+  results: Measurement[];
+  skipped: string[];
+}
+
+function compare(name: string, runs: Array<[string, () => Measurement | { skipped: string }]>): Comparison {
+  const c: Comparison = { name, results: [], skipped: [] };
+  runs.forEach(([label, run], i) => {
+    log(`${name}: ${label} (${i + 1}/${runs.length}) …`);
+    const r = run();
+    if (!('skipped' in r)) r.label = label;
+    if ('skipped' in r) {
+      log(`  skipped: ${r.skipped}`);
+      c.skipped.push(`${label}: ${r.skipped}`);
+    } else {
+      log(`  ${formatValue(r.itemsPerSec, 'items/s')}, peak RSS ${formatValue(r.peakRssBytes, 'bytes')}`);
+      c.results.push(r);
+    }
+  });
+  return c;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(dataRoot, { recursive: true });
+  ensureText();
+  const torch = torchPython();
+  const py = (script: string, dir: string, n: number, workers: number, epochs: number) => () =>
+    'skipped' in torch ? torch : runJson(torch.python, [join(here, 'python', script), dir, String(n), '--workers', String(workers), '--epochs', String(epochs)], `pytorch w${workers}`);
+  const node = (impl: string, extra: string[] = []) => () =>
+    runJson(process.execPath, [...tsx, join(here, 'competitors', 'example1.ts'), impl, ex1Dir, String(ex1Epochs), ...extra], impl);
+
+  const comparisons: Comparison[] = [];
+  comparisons.push(
+    compare(`Example 1: ${ex1Files} text files of 10 floats, batch 32`, [
+      ['tensorloader', node('tensorloader')],
+      ['plain Node', node('plain')],
+      ['PyTorch DataLoader, num_workers=0', py('example1.py', ex1Dir, ex1Files, 0, ex1Epochs)],
+      ['PyTorch DataLoader, num_workers=2', py('example1.py', ex1Dir, ex1Files, 2, ex1Epochs)],
+    ]),
+  );
+
+  log('micro benchmarks (benny)');
+  const micro = await microBenchmarks(ex1Dir, quick);
+
+  // One table: items/s, peak RSS, ratio to the best competitor.
+  console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${formatValue(totalmem(), 'bytes')} RAM, Node ${process.versions.node}`);
+  const bars: Array<{ label: string; value: number; group?: string; note?: string }> = [];
+  for (const c of comparisons) {
+    console.log(`\n${c.name}`);
+    console.log(`${'implementation'.padEnd(38)} ${'items/s'.padStart(10)} ${'peak RSS'.padStart(11)}  vs best other`);
+    const ours = c.results.find((r) => r.label === 'tensorloader');
+    const others = c.results.filter((r) => r.label !== 'tensorloader');
+    const bestOther = others.reduce((m, r) => Math.max(m, r.itemsPerSec), 0);
+    for (const r of c.results) {
+      const ratio = r.label === 'tensorloader' && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x` : ours ? `${(r.itemsPerSec / ours.itemsPerSec).toFixed(2)}x of ours` : '';
+      console.log(`${r.label.padEnd(38)} ${formatValue(r.itemsPerSec, '').padStart(10)} ${formatValue(r.peakRssBytes, 'bytes').padStart(11)}  ${ratio}`);
+      bars.push({ label: r.label, value: r.itemsPerSec, group: c.name.split(':')[0], note: r.label === 'tensorloader' && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x best other` : undefined });
+    }
+    for (const s of c.skipped) console.log(`  (skipped ${s})`);
+  }
+  console.log('\nmicro (benny, one item on the calling thread)');
+  for (const m of micro) console.log(`  ${m.name.padEnd(56)} ${formatValue(m.opsPerSec, 'ops/s')}`);
+
+  const result = {
+    date: new Date().toISOString(),
+    quick,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryBytes: totalmem(), node: process.versions.node },
+    comparisons,
+    micro,
+  };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const name = quick ? 'quick' : 'latest';
+  writeFileSync(join(here, 'results', `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(
+    join(here, 'results', `${name}.svg`),
+    barChartSvg({ title: 'tensorloader benchmarks (items/s, higher is better)', subtitle: `${cpus().length} cores, Node ${process.versions.node}; ${new Date().toISOString().slice(0, 10)}`, unit: 'items/s', bars }),
+  );
+  log(`wrote bench/results/${name}.json and bench/results/${name}.svg`);
+}
+
+await main();

@@ -1,0 +1,43 @@
+// npm's install step: use the prebuilt addon for this platform when it loads; otherwise build
+// from source with cmake-js (against node-addon-api and the libvips of @img/sharp-libvips-*).
+// Set TENSORLOADER_BUILD_FROM_SOURCE=1 to always build.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const prebuild = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tensorloader.node');
+
+function loads(path) {
+  // In a child process, so a prebuild that crashes on load cannot take npm down with it.
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path)})`], { stdio: 'pipe', encoding: 'utf8' });
+  return r.status === 0 ? true : (r.stderr || '').trim().split('\n')[0];
+}
+
+if (process.env.TENSORLOADER_BUILD_FROM_SOURCE !== '1' && existsSync(prebuild)) {
+  const ok = loads(prebuild);
+  if (ok === true) {
+    console.log(`tensorloader: using the prebuilt addon ${prebuild}`);
+    process.exit(0);
+  }
+  console.log(`tensorloader: the prebuilt addon does not load here (${ok}); building from source`);
+}
+
+let cmakeJs;
+try {
+  cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+} catch {
+  console.error('tensorloader: no prebuilt addon for this platform and cmake-js is not installed; cannot build from source');
+  process.exit(1);
+}
+console.log('tensorloader: building the native addon with cmake-js (needs cmake and a C++17 compiler)');
+const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build'], { cwd: root, stdio: 'inherit' });
+if (r.status !== 0) {
+  console.error(
+    'tensorloader: building the native addon failed. Install cmake (>= 3.15) and g++ (>= 10), then run `npm rebuild tensorloader`.',
+  );
+  process.exit(r.status ?? 1);
+}
