@@ -12,10 +12,10 @@ size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 Arena::Arena(size_t slot_bytes, size_t slot_count)
     : slot_bytes_(slot_bytes),
-      slot_stride_(round_up(slot_bytes == 0 ? 1 : slot_bytes, kAlignment)),
+      slot_stride_(slot_bytes > SIZE_MAX - kAlignment ? 0 : round_up(slot_bytes == 0 ? 1 : slot_bytes, kAlignment)),
       slab_bytes_(0),
       leased_(slot_count, false) {
-  if (slot_count == 0 || slot_stride_ > SIZE_MAX / slot_count) return;
+  if (slot_count == 0 || slot_stride_ == 0 || slot_stride_ > SIZE_MAX / slot_count) return;
   slab_bytes_ = slot_stride_ * slot_count;
   slab_ = static_cast<uint8_t*>(std::aligned_alloc(kAlignment, slab_bytes_));
   if (slab_ == nullptr) {

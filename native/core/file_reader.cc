@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -27,9 +28,9 @@ ItemStatus too_large(uint64_t size, const ReadOptions& options) {
 
 }  // namespace
 
-// Small files cost open + read + close: a read shorter than the buffer is the whole file (Linux
-// returns short reads on regular files only at end of file), so no fstat is needed. Only a
-// full buffer, an empty read or an error pays for fstat, to classify the file or to map it.
+// Small files cost open + read + close: a read shorter than the probe is the whole file (Linux
+// returns short reads on regular files only at end of file), so no fstat is needed. A full
+// probe, an empty read or an error pays for fstat, to classify the file, read the rest, or map it.
 ItemStatus read_whole_file(const char* path, std::vector<char>& buffer, const ReadOptions& options,
                            FileBytes& out) {
   out.reset();
@@ -37,21 +38,23 @@ ItemStatus read_whole_file(const char* path, std::vector<char>& buffer, const Re
   UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return errno_status("cannot open", errno);
 
-  const size_t small = options.mmap_threshold;
-  ssize_t n = 0;
-  if (small > 0) {
-    if (buffer.size() < small) buffer.resize(small);  // once per thread; never larger
+  const size_t probe = std::min(options.mmap_threshold, kProbeBytes);
+  size_t got = 0;
+  if (probe > 0) {
+    if (buffer.size() < probe) buffer.resize(probe);
+    ssize_t n = 0;
     do {
-      n = ::read(fd.get(), buffer.data(), small);
+      n = ::read(fd.get(), buffer.data(), probe);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       if (errno == EAGAIN) return ItemStatus::error(Code::kNotRegular, "not a regular file");
       return errno_status("read failed", errno);
     }
-    if (n > 0 && static_cast<size_t>(n) < small) {
-      if (static_cast<uint64_t>(n) > options.max_bytes) return too_large(static_cast<uint64_t>(n), options);
+    got = static_cast<size_t>(n);
+    if (got > 0 && got < probe) {
+      if (got > options.max_bytes) return too_large(got, options);
       out.data_ = buffer.data();
-      out.size_ = static_cast<size_t>(n);
+      out.size_ = got;
       return {};
     }
   }
@@ -63,15 +66,34 @@ ItemStatus read_whole_file(const char* path, std::vector<char>& buffer, const Re
   if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
   const auto size = static_cast<uint64_t>(st.st_size);
   if (size > options.max_bytes) return too_large(size, options);
-  if (size < small) {
-    // It was empty (n == 0) when read and has grown since: read it on the next pass.
-    return ItemStatus::error(Code::kShrunk, "file changed size while being read", 0);
+
+  if (size >= options.mmap_threshold) {
+    ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(size), options.pattern, out.map_);
+    if (!s.ok()) return s;
+    out.data_ = out.map_.data();
+    out.size_ = out.map_.size();
+    return {};  // fd closes here; the mapping stays valid without it
   }
-  ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(size), options.pattern, out.map_);
-  if (!s.ok()) return s;
-  out.data_ = out.map_.data();
-  out.size_ = out.map_.size();
-  return {};  // fd closes here; the mapping stays valid without it
+
+  // Below the threshold: read the rest after the probe into the reused buffer, which therefore
+  // never grows past mmap_threshold.
+  if (buffer.size() < size) buffer.resize(static_cast<size_t>(size));
+  while (got < size) {
+    ssize_t n = ::pread(fd.get(), buffer.data() + got, static_cast<size_t>(size) - got, static_cast<off_t>(got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("read failed", errno);
+    }
+    if (n == 0) {
+      return ItemStatus::error(Code::kShrunk, "file shrank while reading: expected " + std::to_string(size) +
+                                                  " bytes, got " + std::to_string(got),
+                               static_cast<int64_t>(got));
+    }
+    got += static_cast<size_t>(n);
+  }
+  out.data_ = buffer.data();
+  out.size_ = got;
+  return {};
 }
 
 }  // namespace tl

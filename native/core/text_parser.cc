@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <system_error>
@@ -33,11 +35,24 @@ std::string token_at(const char* p, const char* end) {
 }
 
 inline float to_float32(double v) {
-  // An out-of-range double-to-float conversion is undefined behaviour; numpy gives +-inf.
-  constexpr double kMax = static_cast<double>(std::numeric_limits<float>::max());
-  if (v > kMax) return std::numeric_limits<float>::infinity();
-  if (v < -kMax) return -std::numeric_limits<float>::infinity();
+  // An out-of-range double-to-float conversion is undefined behaviour; numpy gives +-inf. Values
+  // below FLT_MAX + half an ulp still round to FLT_MAX (numpy prints FLT_MAX as 3.4028235e+38,
+  // which as a double lies just above it).
+  constexpr double kOverflow = 0x1.ffffffp+127;
+  if (v >= kOverflow) return std::numeric_limits<float>::infinity();
+  if (v <= -kOverflow) return -std::numeric_limits<float>::infinity();
   return static_cast<float>(v);
+}
+
+// from_chars reports both overflow (1e400) and underflow (1e-400) as out of range; strtod
+// gives what numpy gives for them: +-inf and +-0.
+double out_of_range_value(const char* token, const char* end) {
+  char buf[128];
+  size_t n = static_cast<size_t>(end - token);
+  if (n >= sizeof buf) n = sizeof buf - 1;
+  std::memcpy(buf, token, n);
+  buf[n] = '\0';
+  return std::strtod(buf, nullptr);
 }
 
 }  // namespace
@@ -51,14 +66,12 @@ ItemStatus parse_floats(const char* data, size_t size, float* out, size_t expect
     while (p < end && is_separator(*p)) ++p;
     if (p == end) break;
     const char* token = p;
-    if (*p == '+') ++p;  // from_chars refuses a leading '+', numpy accepts it
+    // from_chars refuses a leading '+', numpy accepts it (but not "+-1").
+    if (*p == '+' && p + 1 < end && p[1] != '-') ++p;
     double value = 0;
     auto [next, ec] = std::from_chars(p, end, value);
-    if (ec == std::errc::result_out_of_range) {
-      return ItemStatus::error(Code::kParse, "number out of range: '" + token_at(token, end) + "'",
-                               token - data);
-    }
-    if (ec != std::errc() || (next < end && !is_separator(*next))) {
+    if (ec == std::errc::result_out_of_range) value = out_of_range_value(p, next);
+    if ((ec != std::errc() && ec != std::errc::result_out_of_range) || (next < end && !is_separator(*next))) {
       std::string t = token_at(token, end);
       std::string hint = t.rfind("...", 0) == 0 ? " (numpy summarised this array; print it with "
                                                   "np.set_printoptions(threshold=sys.maxsize))"

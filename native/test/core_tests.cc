@@ -1,0 +1,1235 @@
+// Tests of the native core (plain C++17, no JS, no test framework). Each TEST_CASE runs in
+// order; CHECK records a failure with file:line and carries on. One line per test, then
+// exactly `N passed, M failed`; the exit status is non-zero when any test failed.
+//
+// Build and run: cmake -S . -B build-native -DTL_CORE_TESTS=ON && cmake --build build-native
+//                (cd build-native && ctest --output-on-failure)
+// Under ASan/UBSan/LSan: scripts/native-tests.sh
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/arena.h"
+#include "core/batch_engine.h"
+#include "core/batch_job.h"
+#include "core/counters.h"
+#include "core/file_reader.h"
+#include "core/item_source.h"
+#include "core/status.h"
+#include "core/text_parser.h"
+#include "core/text_source.h"
+#include "core/thread_pool.h"
+#include "core/vips_runtime.h"
+
+namespace {
+
+// --- a tiny harness ------------------------------------------------------------------------
+
+struct TestCase {
+  const char* name;
+  void (*fn)();
+};
+
+std::vector<TestCase>& registry() {
+  static std::vector<TestCase> tests;
+  return tests;
+}
+
+struct Registrar {
+  Registrar(const char* name, void (*fn)()) { registry().push_back({name, fn}); }
+};
+
+int g_current_failures = 0;
+
+void record_failure(const char* file, int line, const std::string& what) {
+  ++g_current_failures;
+  std::printf("    %s:%d: %s\n", file, line, what.c_str());
+  std::fflush(stdout);
+}
+
+std::string show(const std::string& s) { return "\"" + s + "\""; }
+std::string show(tl::Code c) { return tl::code_name(c); }
+template <typename T>
+std::enable_if_t<std::is_arithmetic_v<T>, std::string> show(T v) {
+  std::ostringstream o;
+  o.precision(std::numeric_limits<double>::max_digits10);
+  o << +v;
+  return o.str();
+}
+
+template <typename A, typename B>
+void check_eq(const A& a, const B& b, const char* ea, const char* eb, const char* file, int line) {
+  if (!(a == b)) record_failure(file, line, std::string(ea) + " == " + eb + "  (" + show(a) + " vs " + show(b) + ")");
+}
+
+#define TEST_CASE(name)                               \
+  void name();                                        \
+  const Registrar registrar_##name(#name, &(name));   \
+  void name()
+
+#define CHECK(cond)                                                       \
+  do {                                                                    \
+    if (!(cond)) record_failure(__FILE__, __LINE__, "CHECK(" #cond ")"); \
+  } while (0)
+
+#define CHECK_MSG(cond, msg)                                                                   \
+  do {                                                                                         \
+    if (!(cond)) record_failure(__FILE__, __LINE__, std::string("CHECK(" #cond "): ") + (msg)); \
+  } while (0)
+
+#define CHECK_EQ(a, b) check_eq((a), (b), #a, #b, __FILE__, __LINE__)
+
+// --- helpers -------------------------------------------------------------------------------
+
+// A directory under /tmp, removed with everything in it when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/tl_core_tests.XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
+  }
+  ~TempDir() {
+    if (!path_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  bool ok() const { return !path_.empty(); }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+bool write_file(const std::string& path, const std::string& content) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return false;
+  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  return std::fclose(f) == 0 && ok;
+}
+
+// Descriptors the process really holds, counted in /proc/self/fd (the one opendir uses is
+// counted every time, so before/after comparisons are fair).
+int count_open_fds() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  int n = 0;
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(d);
+  return n;
+}
+
+float f32(const char* text) { return static_cast<float>(std::strtod(text, nullptr)); }
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof(float)) == 0; }
+
+tl::ItemStatus parse(const std::string& text, std::vector<float>& out, size_t expected) {
+  out.assign(expected + 1, -12345.0f);  // one spare element: the parser must not write past `expected`
+  return tl::parse_floats(text.data(), text.size(), out.data(), expected);
+}
+
+struct CounterSnapshot {
+  int64_t open_descriptors, live_mappings, mapped_bytes, arena_bytes, arenas_live, slots_leased,
+      pool_threads;
+  static CounterSnapshot take() {
+    const tl::Counters& c = tl::counters();
+    return {c.open_descriptors.load(), c.live_mappings.load(), c.mapped_bytes.load(), c.arena_bytes.load(),
+            c.arenas_live.load(),      c.slots_leased.load(),  c.pool_threads.load()};
+  }
+};
+
+#define CHECK_COUNTERS_EQ(before)                                                   \
+  do {                                                                              \
+    const CounterSnapshot after_ = CounterSnapshot::take();                         \
+    CHECK_EQ(after_.open_descriptors, (before).open_descriptors);                   \
+    CHECK_EQ(after_.live_mappings, (before).live_mappings);                         \
+    CHECK_EQ(after_.mapped_bytes, (before).mapped_bytes);                           \
+    CHECK_EQ(after_.arena_bytes, (before).arena_bytes);                             \
+    CHECK_EQ(after_.arenas_live, (before).arenas_live);                             \
+    CHECK_EQ(after_.slots_leased, (before).slots_leased);                           \
+    CHECK_EQ(after_.pool_threads, (before).pool_threads);                           \
+  } while (0)
+
+// =========================================================================================
+// text_parser
+// =========================================================================================
+
+TEST_CASE(text_parser_numpy_style) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("[0.5488135  0.71518937 0.60276338\n 0.43758721]\n", v, 4);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK(same_bits(v[0], f32("0.5488135")));
+  CHECK(same_bits(v[1], f32("0.71518937")));
+  CHECK(same_bits(v[2], f32("0.60276338")));
+  CHECK(same_bits(v[3], f32("0.43758721")));
+  CHECK_EQ(v[4], -12345.0f);  // nothing written past `expected`
+}
+
+TEST_CASE(text_parser_double_rounding_matches_numpy) {
+  // Rounded once (double -> float), not twice: a value whose direct float parse would differ
+  // is still equal to static_cast<float>(strtod(...)).
+  const char* tokens[] = {"0.1", "3.4028234663852886e38", "1.00000005960464477539", "-7.006492321624085e-46",
+                          "1.4e-45", "123456789.123456789", "2.5e-38"};
+  std::string text;
+  for (const char* t : tokens) text += std::string(t) + " ";
+  std::vector<float> v;
+  tl::ItemStatus s = parse(text, v, 7);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  for (size_t i = 0; i < 7; ++i) CHECK_MSG(same_bits(v[i], f32(tokens[i])), tokens[i]);
+}
+
+TEST_CASE(text_parser_comma_separated) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("1.5, -2.25,3e2 ,\t4", v, 4);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK_EQ(v[0], 1.5f);
+  CHECK_EQ(v[1], -2.25f);
+  CHECK_EQ(v[2], 300.0f);
+  CHECK_EQ(v[3], 4.0f);
+}
+
+TEST_CASE(text_parser_no_brackets) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("  1 2\r\n3\n", v, 3);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK_EQ(v[0], 1.0f);
+  CHECK_EQ(v[1], 2.0f);
+  CHECK_EQ(v[2], 3.0f);
+}
+
+TEST_CASE(text_parser_2d) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("[[1. 2.]\n [3. 4.]]", v, 4);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK_EQ(v[0], 1.0f);
+  CHECK_EQ(v[1], 2.0f);
+  CHECK_EQ(v[2], 3.0f);
+  CHECK_EQ(v[3], 4.0f);
+}
+
+TEST_CASE(text_parser_scientific) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("[1e-3 -2.5E+2 6.02214076e23 1.e5 .5e-1]", v, 5);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK(same_bits(v[0], f32("1e-3")));
+  CHECK_EQ(v[1], -250.0f);
+  CHECK(same_bits(v[2], f32("6.02214076e23")));
+  CHECK_EQ(v[3], 100000.0f);
+  CHECK(same_bits(v[4], f32("0.05")));
+}
+
+TEST_CASE(text_parser_nan_inf) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("[nan inf -inf NaN -Infinity]", v, 5);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK(std::isnan(v[0]));
+  CHECK(std::isinf(v[1]) && v[1] > 0);
+  CHECK(std::isinf(v[2]) && v[2] < 0);
+  CHECK(std::isnan(v[3]));
+  CHECK(std::isinf(v[4]) && v[4] < 0);
+}
+
+TEST_CASE(text_parser_leading_plus) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("+1.5 +2 +inf -3", v, 4);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK_EQ(v[0], 1.5f);
+  CHECK_EQ(v[1], 2.0f);
+  CHECK(std::isinf(v[2]) && v[2] > 0);
+  CHECK_EQ(v[3], -3.0f);
+  // A lone '+' or a doubled one is not a number.
+  s = parse("1 + 2", v, 3);
+  CHECK_EQ(s.code, tl::Code::kParse);
+  CHECK_EQ(s.offset, int64_t{2});
+  s = parse("1 ++2", v, 2);
+  CHECK_EQ(s.code, tl::Code::kParse);
+  CHECK_EQ(s.offset, int64_t{2});
+}
+
+TEST_CASE(text_parser_plus_then_minus_is_not_a_number) {
+  // "+-1" is not a number (strtod, Python's float() and numpy refuse it); the parser skips
+  // the '+' and then lets from_chars accept "-1".
+  std::vector<float> v;
+  tl::ItemStatus s = parse("1 +-2", v, 2);
+  CHECK_EQ(s.code, tl::Code::kParse);
+  CHECK_EQ(s.offset, int64_t{2});
+}
+
+TEST_CASE(text_parser_too_few_values) {
+  std::vector<float> v;
+  const std::string text = "[1 2 3]\n";
+  tl::ItemStatus s = parse(text, v, 4);
+  CHECK_EQ(s.code, tl::Code::kCount);
+  CHECK_EQ(s.offset, static_cast<int64_t>(text.size()));
+  CHECK(s.message.find("expected 4") != std::string::npos);
+  CHECK(s.message.find("found 3") != std::string::npos);
+}
+
+TEST_CASE(text_parser_too_many_values) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("[1 2 3\n 44 5]", v, 3);
+  CHECK_EQ(s.code, tl::Code::kCount);
+  CHECK_EQ(s.offset, int64_t{8});  // the first extra token, "44"
+  CHECK(s.message.find("found 5") != std::string::npos);
+  CHECK_EQ(v[0], 1.0f);
+  CHECK_EQ(v[2], 3.0f);
+  CHECK_EQ(v[3], -12345.0f);  // extras are counted, never written
+}
+
+TEST_CASE(text_parser_garbage) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("0.1 abc 0.3", v, 3);
+  CHECK_EQ(s.code, tl::Code::kParse);
+  CHECK_EQ(s.offset, int64_t{4});
+  CHECK(s.message.find("abc") != std::string::npos);
+  // A number glued to garbage is not a number either.
+  s = parse("1 2x 3", v, 3);
+  CHECK_EQ(s.code, tl::Code::kParse);
+  CHECK_EQ(s.offset, int64_t{2});
+  // Non-printable bytes are escaped in the message.
+  s = parse(std::string("1 \x01\xff", 4), v, 2);
+  CHECK_EQ(s.code, tl::Code::kParse);
+  CHECK(s.message.find("\\x01\\xff") != std::string::npos);
+}
+
+TEST_CASE(text_parser_numpy_summarised) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("[0. 1. 2. ... 7. 8. 9.]", v, 10);
+  CHECK_EQ(s.code, tl::Code::kParse);
+  CHECK_EQ(s.offset, int64_t{10});
+  CHECK(s.message.find("summarised") != std::string::npos);
+}
+
+TEST_CASE(text_parser_out_of_range) {
+  // As numpy: np.fromstring('1e400 -1e400 1e-400 -1e-400', sep=' ') -> [inf, -inf, 0., -0.]
+  std::vector<float> v;
+  tl::ItemStatus s = parse("1e400 -1e400 1e-400 -1e-400", v, 4);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK(std::isinf(v[0]) && v[0] > 0);
+  CHECK(std::isinf(v[1]) && v[1] < 0);
+  CHECK_EQ(v[2], 0.0f);
+  CHECK(!std::signbit(v[2]));
+  CHECK_EQ(v[3], 0.0f);
+  CHECK(std::signbit(v[3]));
+}
+
+TEST_CASE(text_parser_float_overflow_is_inf) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("1e39 -1e39 3.4028236e38", v, 3);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK(std::isinf(v[0]) && v[0] > 0);
+  CHECK(std::isinf(v[1]) && v[1] < 0);
+  CHECK(std::isinf(v[2]) && v[2] > 0);  // over FLT_MAX + half an ulp: rounds to inf
+}
+
+TEST_CASE(text_parser_float32_max_round_trips) {
+  // numpy prints np.finfo(np.float32).max as 3.4028235e+38. As a double that is slightly
+  // above FLT_MAX, but it rounds to FLT_MAX (not inf) in float32, as astype(np.float32) does.
+  std::vector<float> v;
+  tl::ItemStatus s = parse("[ 3.4028235e+38 -3.4028235e+38]", v, 2);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK_EQ(v[0], std::numeric_limits<float>::max());
+  CHECK_EQ(v[1], -std::numeric_limits<float>::max());
+}
+
+TEST_CASE(text_parser_empty) {
+  std::vector<float> v;
+  tl::ItemStatus s = parse("", v, 3);
+  CHECK_EQ(s.code, tl::Code::kCount);
+  CHECK_EQ(s.offset, int64_t{0});
+  s = parse(" [ ]\n", v, 1);
+  CHECK_EQ(s.code, tl::Code::kCount);
+  CHECK_EQ(s.offset, int64_t{5});
+  s = tl::parse_floats(nullptr, 0, nullptr, 0);  // zero values expected and found
+  CHECK_EQ(s.code, tl::Code::kOk);
+}
+
+// =========================================================================================
+// file_reader
+// =========================================================================================
+
+TEST_CASE(file_reader_small_file_is_read_not_mapped) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  CHECK(dir.ok());
+  const std::string path = dir.file("small.txt");
+  const std::string content = "[1. 2. 3.]\n";
+  CHECK(write_file(path, content));
+  std::vector<char> buffer;
+  {
+    tl::FileBytes bytes;
+    tl::ItemStatus s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
+    CHECK_EQ(s.code, tl::Code::kOk);
+    CHECK(!bytes.is_mapped());
+    CHECK_EQ(bytes.size(), content.size());
+    CHECK(bytes.data() == buffer.data());
+    CHECK(std::string(bytes.data(), bytes.size()) == content);
+    CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(file_reader_large_file_is_mapped) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  CHECK(dir.ok());
+  const std::string path = dir.file("large.bin");
+  std::string content(tl::kDefaultMmapThreshold + 12345, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + i % 26);
+  CHECK(write_file(path, content));
+  std::vector<char> buffer;
+  {
+    tl::FileBytes bytes;
+    tl::ItemStatus s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
+    CHECK_EQ(s.code, tl::Code::kOk);
+    CHECK(bytes.is_mapped());
+    CHECK_EQ(bytes.size(), content.size());
+    CHECK(bytes.size() == content.size() && std::memcmp(bytes.data(), content.data(), content.size()) == 0);
+    CHECK(buffer.size() <= tl::kDefaultMmapThreshold);  // the scratch never grows past the threshold
+    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings + 1);
+    CHECK_EQ(tl::counters().mapped_bytes.load(), before.mapped_bytes + static_cast<int64_t>(content.size()));
+    // The descriptor is closed once mapped: N mapped files never hold N descriptors.
+    CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+    bytes.reset();
+    CHECK(!bytes.is_mapped());
+    CHECK(bytes.data() == nullptr);
+    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings);
+    // Mapped again, released by the destructor this time.
+    s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
+    CHECK_EQ(s.code, tl::Code::kOk);
+    CHECK(bytes.is_mapped());
+    // Reading into the same FileBytes replaces (and unmaps) what it held.
+    s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
+    CHECK_EQ(s.code, tl::Code::kOk);
+    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings + 1);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(file_reader_larger_than_probe_is_read_whole) {
+  // Above the 64 KiB probe and below the threshold: the rest is read after the probe, the
+  // buffer grows only to the file size, and a threshold of SIZE_MAX ("never map") is fine.
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  std::string content(200 * 1024 + 7, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + i % 26);
+  const std::string path = dir.file("big.bin");
+  CHECK(write_file(path, content));
+  std::vector<char> buffer;
+  tl::FileBytes bytes;
+  tl::ReadOptions opts;
+  opts.mmap_threshold = SIZE_MAX;
+  CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
+  CHECK(!bytes.is_mapped());
+  CHECK_EQ(bytes.size(), content.size());
+  CHECK(std::string(bytes.data(), bytes.size()) == content);
+  CHECK(buffer.size() == content.size());
+  bytes.reset();
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(file_reader_threshold_boundary) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  const std::string path = dir.file("f.bin");
+  CHECK(write_file(path, std::string(4096, 'x')));
+  std::vector<char> buffer;
+  tl::FileBytes bytes;
+  tl::ReadOptions opts;
+  opts.mmap_threshold = 4096;  // size >= threshold: mapped
+  CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
+  CHECK(bytes.is_mapped());
+  opts.mmap_threshold = 4097;  // below: read
+  CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
+  CHECK(!bytes.is_mapped());
+  CHECK_EQ(bytes.size(), size_t{4096});
+  // The reused buffer: a shorter file read after a longer one is exactly itself.
+  CHECK(write_file(dir.file("short"), "abc"));
+  CHECK_EQ(tl::read_whole_file(dir.file("short").c_str(), buffer, opts, bytes).code, tl::Code::kOk);
+  CHECK(!bytes.is_mapped());
+  CHECK(std::string(bytes.data(), bytes.size()) == "abc");
+  CHECK(buffer.size() <= opts.mmap_threshold);
+  opts.mmap_threshold = 0;  // always mapped
+  CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
+  CHECK(bytes.is_mapped());
+  CHECK_EQ(bytes.size(), size_t{4096});
+  CHECK_EQ(tl::read_whole_file(dir.file("short").c_str(), buffer, opts, bytes).code, tl::Code::kOk);
+  CHECK(bytes.is_mapped());
+  CHECK(std::string(bytes.data(), bytes.size()) == "abc");
+  CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings + 1);
+  bytes.reset();
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(file_reader_errors) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  CHECK(dir.ok());
+  std::vector<char> buffer;
+  tl::FileBytes bytes;
+  tl::ReadOptions opts;
+
+  tl::ItemStatus s = tl::read_whole_file(dir.file("missing.txt").c_str(), buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kNotFound);
+  CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+
+  CHECK(write_file(dir.file("plain"), "1 2"));
+  s = tl::read_whole_file(dir.file("plain/child").c_str(), buffer, opts, bytes);  // ENOTDIR
+  CHECK_EQ(s.code, tl::Code::kNotFound);
+  CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+
+  s = tl::read_whole_file(dir.path().c_str(), buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kIsDirectory);
+  CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+
+  CHECK(write_file(dir.file("empty"), ""));
+  s = tl::read_whole_file(dir.file("empty").c_str(), buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kEmpty);
+  opts.mmap_threshold = 0;  // an empty file is refused before mmap (which would fail on size 0)
+  s = tl::read_whole_file(dir.file("empty").c_str(), buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kEmpty);
+  opts = tl::ReadOptions{};
+  CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+
+  // /dev/null is a character device: it is not a regular file (st_size 0 is never looked at).
+  s = tl::read_whole_file("/dev/null", buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kNotRegular);
+  CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+
+  CHECK(write_file(dir.file("hundred"), std::string(100, '7')));
+  opts.max_bytes = 99;
+  s = tl::read_whole_file(dir.file("hundred").c_str(), buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kTooLarge);
+  CHECK(s.message.find("100 bytes") != std::string::npos);
+  CHECK(bytes.data() == nullptr && bytes.size() == 0);
+  opts.mmap_threshold = 0;
+  s = tl::read_whole_file(dir.file("hundred").c_str(), buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kTooLarge);
+  CHECK(!bytes.is_mapped());
+  opts.max_bytes = 100;  // the limit itself is allowed
+  s = tl::read_whole_file(dir.file("hundred").c_str(), buffer, opts, bytes);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK_EQ(bytes.size(), size_t{100});
+  bytes.reset();
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(file_reader_fifo_does_not_block) {
+  // A fifo in a dataset must be refused, not block a pool thread in open() until some writer
+  // appears (which would also make ThreadPool::stop() hang joining that thread).
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  const std::string path = dir.file("fifo");
+  CHECK_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto result = std::async(std::launch::async, [&path] {
+    std::vector<char> buffer;
+    tl::FileBytes bytes;
+    return tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
+  });
+  const bool returned = result.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  CHECK_MSG(returned, "read_whole_file blocked in open() on a fifo (no O_NONBLOCK)");
+  if (!returned) {
+    // Unblock it: a non-blocking writer open succeeds because a reader is waiting.
+    int w = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    CHECK(w >= 0);
+    if (w >= 0) ::close(w);
+  }
+  tl::ItemStatus s = result.get();
+  CHECK_EQ(s.code, tl::Code::kNotRegular);
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(file_reader_no_descriptor_leak) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  CHECK(dir.ok());
+  CHECK(write_file(dir.file("small"), "1 2 3"));
+  CHECK(write_file(dir.file("big"), std::string(64 * 1024, '1')));
+  CHECK(write_file(dir.file("empty"), ""));
+  const std::string small = dir.file("small"), big = dir.file("big"), empty = dir.file("empty"),
+                    missing = dir.file("missing");
+  std::vector<char> buffer;
+  tl::ReadOptions opts;
+  opts.mmap_threshold = 32 * 1024;
+  const int fds_before = count_open_fds();
+  CHECK(fds_before > 0);
+  int ok = 0;
+  for (int i = 0; i < 1000; ++i) {
+    tl::FileBytes bytes;
+    const std::string* path = nullptr;
+    switch (i % 5) {
+      case 0: path = &small; break;
+      case 1: path = &big; break;
+      case 2: path = &empty; break;
+      case 3: path = &missing; break;
+      default: path = &dir.path(); break;
+    }
+    if (tl::read_whole_file(path->c_str(), buffer, opts, bytes).ok()) ++ok;
+  }
+  CHECK_EQ(ok, 400);
+  CHECK_EQ(count_open_fds(), fds_before);
+  CHECK_COUNTERS_EQ(before);
+}
+
+// =========================================================================================
+// arena
+// =========================================================================================
+
+TEST_CASE(arena_slots) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    tl::Arena arena(100, 4);
+    CHECK(arena.ok());
+    CHECK_EQ(arena.slot_bytes(), size_t{100});
+    CHECK_EQ(arena.slot_stride(), size_t{128});
+    CHECK_EQ(arena.slot_count(), size_t{4});
+    CHECK_EQ(arena.reserved_bytes(), size_t{512});
+    CHECK_EQ(arena.leased_count(), size_t{0});
+    CHECK_EQ(tl::counters().arena_bytes.load(), before.arena_bytes + 512);
+    CHECK_EQ(tl::counters().arenas_live.load(), before.arenas_live + 1);
+
+    std::vector<int> slots;
+    for (int i = 0; i < 4; ++i) {
+      int slot = arena.lease();
+      CHECK(slot >= 0 && slot < 4);
+      CHECK(arena.is_leased(slot));
+      uint8_t* p = arena.slot_data(slot);
+      CHECK(p != nullptr);
+      CHECK_EQ(reinterpret_cast<uintptr_t>(p) % tl::Arena::kAlignment, uintptr_t{0});
+      std::memset(p, 0xab, arena.slot_bytes());  // the whole slot is usable (ASan checks)
+      for (int other : slots) CHECK(other != slot);
+      slots.push_back(slot);
+      CHECK_EQ(arena.leased_count(), slots.size());
+    }
+    CHECK_EQ(arena.lease(), -1);  // full: no growth
+    CHECK_EQ(arena.leased_count(), size_t{4});
+    CHECK_EQ(tl::counters().slots_leased.load(), before.slots_leased + 4);
+
+    CHECK(arena.give_back(slots[1]));
+    CHECK(!arena.is_leased(slots[1]));
+    CHECK(!arena.give_back(slots[1]));  // already free
+    CHECK(!arena.give_back(-1));
+    CHECK(!arena.give_back(4));
+    CHECK(!arena.is_leased(-1));
+    CHECK(!arena.is_leased(4));
+    CHECK_EQ(arena.leased_count(), size_t{3});
+    CHECK_EQ(arena.lease(), slots[1]);  // the most recently returned slot goes out first
+    CHECK_EQ(arena.leased_count(), size_t{4});
+    CHECK(arena.give_back(slots[0]));
+    CHECK(arena.give_back(slots[2]));
+    CHECK_EQ(tl::counters().slots_leased.load(), before.slots_leased + 2);
+
+    arena.free_memory();  // with two slots still leased
+    CHECK(!arena.ok());
+    CHECK_EQ(arena.reserved_bytes(), size_t{0});
+    CHECK_EQ(arena.leased_count(), size_t{0});
+    CHECK_EQ(arena.lease(), -1);
+    CHECK(!arena.give_back(slots[1]));
+    CHECK(arena.slot_data(0) == nullptr);
+    CHECK_COUNTERS_EQ(before);
+    arena.free_memory();  // idempotent
+    CHECK_COUNTERS_EQ(before);
+  }
+  CHECK_COUNTERS_EQ(before);
+  {
+    tl::Arena arena(64, 3);  // destroyed with every slot leased
+    CHECK(arena.lease() >= 0);
+    CHECK(arena.lease() >= 0);
+    CHECK(arena.lease() >= 0);
+    CHECK_EQ(tl::counters().slots_leased.load(), before.slots_leased + 3);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(arena_degenerate_sizes) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    tl::Arena none(100, 0);
+    CHECK(!none.ok());
+    CHECK_EQ(none.lease(), -1);
+    CHECK_EQ(none.reserved_bytes(), size_t{0});
+    tl::Arena overflow(SIZE_MAX / 2, 4);  // stride x count overflows size_t
+    CHECK(!overflow.ok());
+    CHECK_EQ(overflow.lease(), -1);
+    tl::Arena zero_bytes(0, 2);  // a zero-byte item still gets a 64-byte stride
+    CHECK(zero_bytes.ok());
+    CHECK_EQ(zero_bytes.slot_stride(), size_t{64});
+    CHECK_EQ(zero_bytes.reserved_bytes(), size_t{128});
+    CounterSnapshot with_one = before;
+    with_one.arena_bytes += 128;
+    with_one.arenas_live += 1;
+    CHECK_COUNTERS_EQ(with_one);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(arena_slot_bytes_overflow) {
+  // slot_bytes near SIZE_MAX: rounding the stride up to 64 must not wrap around to a tiny
+  // stride (which would give an ok() arena whose slots are far smaller than slot_bytes()).
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    tl::Arena arena(SIZE_MAX - 10, 1);
+    CHECK(!arena.ok());
+    CHECK(!arena.ok() || arena.slot_stride() >= arena.slot_bytes());
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+// =========================================================================================
+// thread_pool + batch_engine
+// =========================================================================================
+
+constexpr size_t kItemLength = 8;
+constexpr size_t kFileCount = 200;
+
+float expected_value(size_t file, size_t j) {
+  return static_cast<float>(static_cast<double>(file) + static_cast<double>(j) * 0.125 + 0.001);
+}
+
+// ~200 small text files in the formats the parser takes, plus one path that does not exist.
+struct Dataset {
+  TempDir dir;
+  std::vector<std::string> paths;
+  size_t missing_index = 0;
+
+  Dataset() {
+    char buf[64];
+    for (size_t i = 0; i < kFileCount; ++i) {
+      std::string text = i % 3 == 0 ? "[" : "";
+      for (size_t j = 0; j < kItemLength; ++j) {
+        const double v = static_cast<double>(i) + static_cast<double>(j) * 0.125 + 0.001;
+        std::snprintf(buf, sizeof buf, "%.17g", v);
+        text += buf;
+        if (j + 1 < kItemLength) text += i % 3 == 1 ? ", " : (j == 3 ? "\n " : "  ");
+      }
+      text += i % 3 == 0 ? "]\n" : "\n";
+      std::string path = dir.file("item" + std::to_string(i) + ".txt");
+      CHECK(write_file(path, text));
+      paths.push_back(path);
+    }
+    missing_index = paths.size();
+    paths.push_back(dir.file("does-not-exist.txt"));
+  }
+};
+
+// Collects finished jobs: notify runs on a pool thread, the test waits on the condition.
+struct Completions {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<tl::BatchJob*> done;
+  std::atomic<int> calls{0};
+
+  tl::BatchEngine::Notify notify() {
+    return [this](tl::BatchJob* job) {
+      calls.fetch_add(1);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        done.push_back(job);
+      }
+      cv.notify_all();
+    };
+  }
+  // Waits until `n` jobs have completed in total; false on timeout.
+  bool wait_for(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, timeout, [&] { return done.size() >= n; });
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu);
+    return done.size();
+  }
+};
+
+void check_batch_values(tl::BatchJob* job, size_t n, size_t item_length) {
+  const float* data = reinterpret_cast<const float*>(job->dst);
+  for (size_t i = 0; i < n; ++i) {
+    if (!job->statuses[i].ok()) continue;
+    for (size_t j = 0; j < item_length; ++j) {
+      const float got = data[i * item_length + j];
+      const float want = expected_value(job->indices[i], j);
+      if (!same_bits(got, want)) {
+        record_failure(__FILE__, __LINE__,
+                       "item " + std::to_string(job->indices[i]) + "[" + std::to_string(j) + "] = " + show(got) +
+                           ", expected " + show(want));
+        return;
+      }
+    }
+  }
+}
+
+TEST_CASE(text_source_fill) {
+  Dataset ds;
+  tl::TextSource source(ds.paths, kItemLength);
+  CHECK_EQ(source.length(), kFileCount + 1);
+  CHECK_EQ(source.item_bytes(), kItemLength * sizeof(float));
+  tl::WorkerScratch scratch;
+  std::vector<float> out(kItemLength);
+  const int64_t read_before = tl::counters().items_read.load();
+  for (size_t i : {size_t{0}, size_t{1}, size_t{2}, kFileCount - 1}) {
+    tl::ItemStatus s = source.fill(i, reinterpret_cast<uint8_t*>(out.data()), scratch);
+    CHECK_EQ(s.code, tl::Code::kOk);
+    for (size_t j = 0; j < kItemLength; ++j) CHECK(same_bits(out[j], expected_value(i, j)));
+  }
+  CHECK_EQ(tl::counters().items_read.load(), read_before + 4);
+  CHECK_EQ(source.fill(ds.missing_index, reinterpret_cast<uint8_t*>(out.data()), scratch).code,
+           tl::Code::kNotFound);
+  CHECK_EQ(source.fill(ds.missing_index + 1, reinterpret_cast<uint8_t*>(out.data()), scratch).code,
+           tl::Code::kNotFound);
+  CHECK(source.describe(3) == ds.paths[3]);
+  CHECK(source.describe(ds.paths.size()).empty());
+  // The same files read as items of the wrong length: ECOUNT, never an overrun.
+  tl::TextSource shorter(ds.paths, kItemLength - 1);
+  tl::ItemStatus s = shorter.fill(0, reinterpret_cast<uint8_t*>(out.data()), scratch);
+  CHECK_EQ(s.code, tl::Code::kCount);
+}
+
+TEST_CASE(engine_batches_values) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    Dataset ds;
+    auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 16;
+    opts.slots = 4;
+    opts.threads = 3;
+    {
+      tl::BatchEngine engine(source, opts, done.notify());
+      CHECK(engine.init_error().empty());
+      CHECK_EQ(engine.threads(), size_t{3});
+      CHECK_EQ(engine.batch_size(), size_t{16});
+      CHECK_EQ(engine.arena().slot_count(), size_t{4});
+
+      // Every file once, in a shuffled order, up to 4 batches in flight.
+      std::vector<uint32_t> order(kFileCount);
+      for (size_t i = 0; i < kFileCount; ++i) order[i] = static_cast<uint32_t>((i * 37) % kFileCount);
+      size_t submitted = 0, completed = 0, pos = 0, in_flight = 0;
+      std::vector<bool> seen(kFileCount, false);
+      while (completed < (kFileCount + 15) / 16) {
+        while (pos < kFileCount && in_flight < opts.slots) {
+          const size_t n = std::min<size_t>(16, kFileCount - pos);
+          std::string error;
+          tl::BatchJob* job = engine.submit(order.data() + pos, n, &error);
+          CHECK_MSG(job != nullptr, error);
+          if (job == nullptr) return;
+          CHECK_EQ(job->count, n);
+          pos += n;
+          ++submitted;
+          ++in_flight;
+        }
+        if (!done.wait_for(completed + 1)) {
+          CHECK_MSG(false, "timed out waiting for a batch");
+          return;
+        }
+        tl::BatchJob* job = nullptr;
+        {
+          std::lock_guard<std::mutex> lock(done.mu);
+          job = done.done[completed];
+        }
+        CHECK_EQ(job->done.load(), job->count);
+        CHECK_EQ(job->failed.load(), size_t{0});
+        check_batch_values(job, job->count, kItemLength);
+        for (size_t i = 0; i < job->count; ++i) seen[job->indices[i]] = true;
+        CHECK(engine.release(job->slot));
+        CHECK(!engine.release(job->slot));  // released twice: refused
+        ++completed;
+        --in_flight;
+      }
+      CHECK_EQ(submitted, (kFileCount + 15) / 16);
+      for (size_t i = 0; i < kFileCount; ++i) CHECK_MSG(seen[i], "item " + std::to_string(i) + " never delivered");
+      CHECK_EQ(engine.arena().leased_count(), size_t{0});
+
+      // Job objects are reused per slot: the statuses of an earlier failure are cleared.
+      std::string error;
+      uint32_t bad[2] = {0, static_cast<uint32_t>(ds.missing_index)};
+      tl::BatchJob* job = engine.submit(bad, 2, &error);
+      CHECK(job != nullptr);
+      CHECK(done.wait_for(completed + 1));
+      ++completed;
+      if (job != nullptr) {
+        CHECK_EQ(job->failed.load(), size_t{1});
+        const int slot = job->slot;
+        CHECK(engine.release(slot));
+        // Many more rounds so every slot's job is reused after a failure.
+        for (int round = 0; round < 40; ++round) {
+          uint32_t good[3] = {static_cast<uint32_t>(round), static_cast<uint32_t>(round + 1),
+                              static_cast<uint32_t>(round + 2)};
+          tl::BatchJob* j = engine.submit(good, 3, &error);
+          CHECK(j != nullptr);
+          if (j == nullptr) break;
+          CHECK(done.wait_for(completed + 1));
+          ++completed;
+          CHECK_EQ(j->failed.load(), size_t{0});
+          for (size_t i = 0; i < 3; ++i) CHECK(j->statuses[i].ok());
+          check_batch_values(j, 3, kItemLength);
+          CHECK(engine.release(j->slot));
+        }
+      }
+      CHECK_EQ(static_cast<size_t>(done.calls.load()), completed);
+    }
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(engine_missing_file_in_batch) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    Dataset ds;
+    auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 8;
+    opts.slots = 2;
+    opts.threads = 2;
+    tl::BatchEngine engine(source, opts, done.notify());
+    uint32_t indices[5] = {5, 6, static_cast<uint32_t>(ds.missing_index), 7, 8};
+    std::string error;
+    tl::BatchJob* job = engine.submit(indices, 5, &error);
+    CHECK_MSG(job != nullptr, error);
+    if (job == nullptr) return;
+    CHECK(done.wait_for(1));
+    CHECK_EQ(done.calls.load(), 1);
+    CHECK_EQ(job->done.load(), size_t{5});
+    CHECK_EQ(job->failed.load(), size_t{1});
+    CHECK_EQ(job->statuses[2].code, tl::Code::kNotFound);
+    CHECK(!job->statuses[2].message.empty());
+    CHECK(engine.source().describe(job->indices[2]) == ds.paths[ds.missing_index]);
+    for (size_t i : {size_t{0}, size_t{1}, size_t{3}, size_t{4}}) CHECK_EQ(job->statuses[i].code, tl::Code::kOk);
+    check_batch_values(job, 5, kItemLength);
+    CHECK(engine.release(job->slot));
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(engine_submit_refusals) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    Dataset ds;
+    auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 4;
+    opts.slots = 2;
+    opts.threads = 2;
+    tl::BatchEngine engine(source, opts, done.notify());
+    std::string error;
+    const uint32_t length = static_cast<uint32_t>(source->length());
+
+    uint32_t out_of_range[3] = {0, length, 1};
+    CHECK(engine.submit(out_of_range, 3, &error) == nullptr);
+    CHECK_MSG(error.find("out of range") != std::string::npos, error);
+    CHECK_EQ(engine.arena().leased_count(), size_t{0});  // nothing leased by a refusal
+
+    uint32_t ok[4] = {0, 1, 2, 3};
+    error.clear();
+    CHECK(engine.submit(ok, 0, &error) == nullptr);
+    CHECK(!error.empty());
+    error.clear();
+    uint32_t five[5] = {0, 1, 2, 3, 4};
+    CHECK(engine.submit(five, 5, &error) == nullptr);  // over the batch size
+    CHECK(!error.empty());
+    CHECK_EQ(engine.arena().leased_count(), size_t{0});
+
+    // Two slots: two batches in flight (consumed, not released), the third is refused.
+    tl::BatchJob* a = engine.submit(ok, 4, &error);
+    tl::BatchJob* b = engine.submit(ok, 4, &error);
+    CHECK(a != nullptr && b != nullptr);
+    CHECK(done.wait_for(2));
+    error.clear();
+    CHECK(engine.submit(ok, 4, &error) == nullptr);
+    CHECK_EQ(error, std::string("no free slot"));
+    if (a != nullptr) CHECK(engine.release(a->slot));
+    tl::BatchJob* c = engine.submit(ok, 4, &error);
+    CHECK(c != nullptr);
+    CHECK(done.wait_for(3));
+    if (c != nullptr) check_batch_values(c, 4, kItemLength);
+
+    // After shutdown nothing is accepted.
+    engine.shutdown(false);
+    CHECK_EQ(tl::counters().pool_threads.load(), before.pool_threads);
+    if (b != nullptr) CHECK(engine.release(b->slot));
+    error.clear();
+    CHECK(engine.submit(ok, 4, &error) == nullptr);
+    CHECK(!error.empty());
+    CHECK_EQ(engine.arena().leased_count(), size_t{1});  // only c, whose slot is still out
+    engine.shutdown(true);
+    engine.shutdown(true);  // idempotent
+    CHECK_EQ(engine.arena().reserved_bytes(), size_t{0});
+    error.clear();
+    CHECK(engine.submit(ok, 4, &error) == nullptr);
+    CHECK(!error.empty());
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(engine_init_error) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    auto source = std::make_shared<tl::TextSource>(std::vector<std::string>{"/nonexistent"}, 4);
+    tl::EngineOptions opts;
+    opts.batch_size = 0;
+    tl::BatchEngine engine(source, opts, [](tl::BatchJob*) {});
+    CHECK(!engine.init_error().empty());
+    CHECK_EQ(engine.threads(), size_t{0});
+    uint32_t idx = 0;
+    std::string error;
+    CHECK(engine.submit(&idx, 1, &error) == nullptr);
+    CHECK(error == engine.init_error());
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+// A source whose items take a while, so that batches queue up behind each other.
+class SlowSource final : public tl::ItemSource {
+ public:
+  explicit SlowSource(std::chrono::milliseconds delay) : delay_(delay) {}
+  size_t length() const override { return 1000; }
+  size_t item_bytes() const override { return sizeof(uint32_t); }
+  tl::ItemStatus fill(size_t index, uint8_t* dst, tl::WorkerScratch&) const override {
+    started.fetch_add(1);
+    std::this_thread::sleep_for(delay_);
+    const auto v = static_cast<uint32_t>(index);
+    std::memcpy(dst, &v, sizeof v);
+    finished.fetch_add(1);
+    return {};
+  }
+  std::string describe(size_t index) const override { return "slow#" + std::to_string(index); }
+
+  mutable std::atomic<int> started{0};
+  mutable std::atomic<int> finished{0};
+
+ private:
+  std::chrono::milliseconds delay_;
+};
+
+TEST_CASE(engine_shutdown_with_queued_jobs) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    auto source = std::make_shared<SlowSource>(std::chrono::milliseconds(20));
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 32;
+    opts.slots = 4;
+    opts.threads = 2;
+    auto engine = std::make_unique<tl::BatchEngine>(source, opts, done.notify());
+    std::vector<uint32_t> idx(32);
+    for (uint32_t i = 0; i < 32; ++i) idx[i] = i;
+    std::string error;
+    for (int i = 0; i < 4; ++i) CHECK(engine->submit(idx.data(), idx.size(), &error) != nullptr);
+    // ~4 x 32 x 20 ms / 2 threads = 1.3 s of queued work; stop after the first items started.
+    const auto wait_start = std::chrono::steady_clock::now();
+    while ((source->started.load() < 2 || tl::counters().pool_threads.load() < before.pool_threads + 2) &&
+           std::chrono::steady_clock::now() - wait_start < std::chrono::seconds(5)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    CHECK_EQ(tl::counters().pool_threads.load(), before.pool_threads + 2);
+    CHECK_EQ(tl::counters().slots_leased.load(), before.slots_leased + 4);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    engine->shutdown(false);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    CHECK_MSG(ms.count() < 500, "shutdown took " + std::to_string(ms.count()) + " ms");
+    CHECK_EQ(tl::counters().pool_threads.load(), before.pool_threads);
+    // Running items finished, queued ones never started, and no batch was reported complete.
+    const int started = source->started.load();
+    CHECK_EQ(source->finished.load(), started);
+    CHECK(started < 4 * 32);
+    CHECK_EQ(done.count(), size_t{0});
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    CHECK_EQ(source->started.load(), started);  // no pool thread touches anything after shutdown
+
+    // The slab is still there (views could be alive); destroying the engine frees it.
+    CHECK(engine->arena().ok());
+    CHECK_EQ(tl::counters().arena_bytes.load(), before.arena_bytes + static_cast<int64_t>(engine->arena().reserved_bytes()));
+    engine.reset();
+    CHECK_EQ(tl::counters().arena_bytes.load(), before.arena_bytes);
+    CHECK_EQ(tl::counters().slots_leased.load(), before.slots_leased);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(engine_destroyed_while_running) {
+  // The destructor alone must stop the threads and free the slab, even mid-batch.
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    auto source = std::make_shared<SlowSource>(std::chrono::milliseconds(5));
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 8;
+    opts.slots = 3;
+    opts.threads = 4;
+    {
+      tl::BatchEngine engine(source, opts, done.notify());
+      uint32_t idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+      std::string error;
+      for (int i = 0; i < 3; ++i) CHECK(engine.submit(idx, 8, &error) != nullptr);
+      std::this_thread::sleep_for(std::chrono::milliseconds(12));
+    }
+    CHECK_EQ(source->started.load(), source->finished.load());
+    CHECK_COUNTERS_EQ(before);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(thread_pool_direct) {
+  // The pool without the engine: jobs run in order, each completes once, stop() is idempotent.
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    auto source = std::make_shared<SlowSource>(std::chrono::milliseconds(0));
+    Completions done;
+    std::vector<std::unique_ptr<tl::BatchJob>> jobs;
+    std::vector<std::vector<uint32_t>> outputs;
+    tl::ThreadPool pool(4);
+    CHECK_EQ(pool.size(), size_t{4});
+    for (size_t k = 0; k < 20; ++k) {
+      auto job = std::make_unique<tl::BatchJob>();
+      const size_t n = 1 + k * 3;
+      outputs.emplace_back(n, 0xffffffffu);
+      job->source = source.get();
+      job->item_bytes = sizeof(uint32_t);
+      job->dst = reinterpret_cast<uint8_t*>(outputs.back().data());
+      job->slot = static_cast<int>(k);
+      job->indices.resize(n);
+      for (size_t i = 0; i < n; ++i) job->indices[i] = static_cast<uint32_t>(k * 100 + i);
+      job->on_complete = done.notify();
+      job->reset(n);
+      jobs.push_back(std::move(job));
+    }
+    for (auto& job : jobs) CHECK(pool.submit(job.get()));
+    CHECK(done.wait_for(jobs.size()));
+    CHECK_EQ(done.calls.load(), static_cast<int>(jobs.size()));
+    for (size_t k = 0; k < jobs.size(); ++k) {
+      CHECK_EQ(jobs[k]->done.load(), jobs[k]->count);
+      for (size_t i = 0; i < outputs[k].size(); ++i) {
+        if (outputs[k][i] != k * 100 + i) {
+          CHECK_MSG(false, "job " + std::to_string(k) + " item " + std::to_string(i));
+          break;
+        }
+      }
+    }
+    pool.stop();
+    pool.stop();
+    CHECK(!pool.submit(jobs[0].get()));
+    CHECK_EQ(tl::counters().pool_threads.load(), before.pool_threads);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(engine_stress_many_batches) {
+  // Many small batches through several threads and every slot, to give the sanitizers
+  // something to look at. Each batch is checked and released from this (the owner) thread.
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    Dataset ds;
+    auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 7;
+    opts.slots = 5;
+    opts.threads = 4;
+    tl::BatchEngine engine(source, opts, done.notify());
+    size_t completed = 0;
+    uint32_t next = 0;
+    size_t in_flight = 0;
+    const size_t total = 300;
+    size_t submitted = 0;
+    while (completed < total) {
+      while (submitted < total && in_flight < opts.slots) {
+        uint32_t idx[7];
+        const size_t n = 1 + submitted % 7;
+        for (size_t i = 0; i < n; ++i) idx[i] = static_cast<uint32_t>(next++ % kFileCount);
+        std::string error;
+        tl::BatchJob* job = engine.submit(idx, n, &error);
+        CHECK_MSG(job != nullptr, error);
+        if (job == nullptr) return;
+        ++submitted;
+        ++in_flight;
+      }
+      if (!done.wait_for(completed + 1)) {
+        CHECK_MSG(false, "timed out");
+        return;
+      }
+      tl::BatchJob* job = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(done.mu);
+        job = done.done[completed];
+      }
+      CHECK_EQ(job->failed.load(), size_t{0});
+      check_batch_values(job, job->count, kItemLength);
+      CHECK(engine.release(job->slot));
+      ++completed;
+      --in_flight;
+    }
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(vips_runtime_init_idempotent) {
+  // Started once per process, never shut down; concurrent and repeated calls are fine.
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&ok] {
+      std::string error;
+      if (tl::vips_runtime_init(&error) && error.empty()) ok.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK_EQ(ok.load(), 4);
+  std::string error;
+  CHECK(tl::vips_runtime_init(&error));
+  CHECK(tl::vips_runtime_init(nullptr));
+  const std::string version = tl::vips_runtime_version();
+  CHECK_MSG(version.size() >= 5 && version[0] >= '8', version);
+}
+
+}  // namespace
+
+int main() {
+  int passed = 0, failed = 0;
+  for (const TestCase& t : registry()) {
+    g_current_failures = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    t.fn();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    if (g_current_failures == 0) {
+      ++passed;
+      std::printf("PASS %s (%lld ms)\n", t.name, static_cast<long long>(ms.count()));
+    } else {
+      ++failed;
+      std::printf("FAIL %s (%d failed checks)\n", t.name, g_current_failures);
+    }
+    std::fflush(stdout);
+  }
+  std::printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
