@@ -16,14 +16,14 @@ export interface NativeFailure {
   position?: number;
 }
 
-export interface NativeBatchResult {
+/** A finished job. Its slot stays leased until handOut() + release(), or release(). */
+export interface NativeJobResult {
   slot: number;
-  /** Changes every time the slot is leased; release() must quote it. */
+  /** Changes every time the slot is leased; every later call on the slot quotes it. */
   generation: number;
+  /** Items in this job. */
   count: number;
-  /** External ArrayBuffer over the slot (count × item bytes), absent when any item failed. */
-  buffer?: ArrayBuffer;
-  /** The failed items; the slot has already been returned. */
+  /** The items that failed (position = row within this job); absent when all succeeded. */
   failures?: NativeFailure[];
 }
 
@@ -63,8 +63,14 @@ export interface NativeLoaderStats {
 export declare class NativeLoader {
   constructor(source: NativeSource, options: NativeLoaderOptions);
   /** Leases a slot and fills it on the pool. Throws (code ENOSLOT) when no slot is free. */
-  submit(indices: Uint32Array): Promise<NativeBatchResult>;
-  /** Detaches the batch's buffer and returns its slot; false if it was not handed out. */
+  submit(indices: Uint32Array, epoch?: number): Promise<NativeJobResult>;
+  /** Fills rows position.. of a finished, not handed-out batch with more items. */
+  refill(slot: number, generation: number, position: number, indices: Uint32Array, epoch?: number): Promise<NativeJobResult>;
+  /** Moves rows keep[i] to row i (keep ascending): closes the gaps of failed items. */
+  compact(slot: number, generation: number, keep: Uint32Array): void;
+  /** An external ArrayBuffer over the first `count` rows; its finalizer returns the slot. */
+  handOut(slot: number, generation: number, count: number): ArrayBuffer;
+  /** Detaches the handed-out buffer, if any, and returns the slot; false if not leased to `generation`. */
   release(slot: number, generation: number): boolean;
   stats(): NativeLoaderStats;
   /** Stops the pool, rejects in-flight batches (ECLOSED), detaches every view, frees the slab. */

@@ -1,16 +1,18 @@
 // A batch is a view over one arena slot. Its memory is the loader's, lent until release():
 // then the views are detached (they read as empty) and the slot goes back to the arena. A
 // batch nobody releases is returned by the ArrayBuffer's finalizer when it is collected.
+import type { BatchArray } from './dataset.js';
 
 /** Gives a slot back; implemented by the loader. */
 export interface SlotOwner {
   releaseSlot(slot: number, generation: number): void;
 }
 
-export interface BatchInit {
-  data: Float32Array;
+export interface BatchInit<T extends BatchArray> {
+  data: T;
   shape: readonly number[];
   indices: Uint32Array;
+  labels?: Int32Array;
   epoch: number;
   /** Position of this batch in its epoch. */
   number: number;
@@ -18,23 +20,26 @@ export interface BatchInit {
   lease?: { owner: SlotOwner; slot: number; generation: number };
 }
 
-export class Batch implements Disposable {
-  /** The items, row-major: shape[0] rows of shape[1..] values. */
-  readonly data: Float32Array;
+export class Batch<T extends BatchArray = Float32Array> implements Disposable {
+  /** The items, row-major: shape[0] rows of shape[1..] values (float16: raw half bits). */
+  readonly data: T;
   /** [items in this batch, ...item shape]; the last batch of an epoch may be smaller. */
   readonly shape: readonly number[];
   /** Dataset index of each row. */
   readonly indices: Uint32Array;
+  /** Class label of each row, for datasets with labels. */
+  readonly labels: Int32Array | undefined;
   readonly epoch: number;
   readonly number: number;
-  #lease: BatchInit['lease'];
+  #lease: BatchInit<T>['lease'];
   #retained = false;
   #released = false;
 
-  constructor(init: BatchInit) {
+  constructor(init: BatchInit<T>) {
     this.data = init.data;
     this.shape = Object.freeze([...init.shape]);
     this.indices = init.indices;
+    this.labels = init.labels;
     this.epoch = init.epoch;
     this.number = init.number;
     this.#lease = init.lease;

@@ -2,7 +2,7 @@
 export { DataLoader, type DataLoaderOptions, type LoaderStats } from './loader.js';
 export { Batch } from './batch.js';
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
-export { isNativeDataset, type NativeDataset, type DType } from './dataset.js';
+export { isNativeDataset, type NativeDataset, type DType, type BatchArray } from './dataset.js';
 export { SequentialSampler, RandomSampler, type Sampler } from './sampler.js';
 export { Xoshiro128, shuffleInPlace } from './prng.js';
 export { TensorLoaderError, ItemError, BackpressureError } from './errors.js';

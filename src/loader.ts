@@ -2,9 +2,9 @@
 // the native pool, and hands them out in order. Memory is fixed at construction: `slots`
 // batch slots in one arena, never more.
 import { availableParallelism } from 'node:os';
-import type { NativeBatchResult, NativeLoader, NativeLoaderStats } from '../binding.js';
+import type { NativeFailure, NativeJobResult, NativeLoader, NativeLoaderStats } from '../binding.js';
 import { Batch, type SlotOwner } from './batch.js';
-import { isNativeDataset, nativeSource, type NativeDataset } from './dataset.js';
+import { arrayOf, isNativeDataset, nativeSource, type BatchArray, type NativeDataset } from './dataset.js';
 import { BackpressureError, ItemError, TensorLoaderError } from './errors.js';
 import { binding } from './native.js';
 import { RandomSampler, SequentialSampler, type Sampler } from './sampler.js';
@@ -14,7 +14,7 @@ export interface DataLoaderOptions {
   batchSize?: number;
   /** A new random order every epoch, fixed by (seed, epoch). Default false. */
   shuffle?: boolean;
-  /** Seed of the shuffle. Default: random per loader (pass one for reproducible runs). */
+  /** Seed of the shuffle (and of seeded augmentation). Default: random per loader. */
   seed?: number;
   /** Drop the last batch of an epoch when it is smaller than batchSize. Default false. */
   dropLast?: boolean;
@@ -26,24 +26,40 @@ export interface DataLoaderOptions {
   slots?: number;
   /** How long to wait for a free slot before failing with a BackpressureError. Default 30 s. */
   slotTimeoutMs?: number;
-  /** The first epoch number (affects the shuffle). Default 0. */
+  /** The first epoch number (affects the shuffle and augmentation). Default 0. */
   epoch?: number;
   /** Hand out batches that own their memory (a copy), so they can be kept indefinitely. */
   copy?: boolean;
+  /**
+   * What a bad item does: 'throw' (default) rejects the loop with an ItemError; 'skip' records
+   * it in `loader.errors` and fills its place with items taken from the end of the epoch's
+   * order, so every good item still comes exactly once per epoch.
+   */
+  onError?: 'throw' | 'skip';
+  /** How many skipped-item errors `loader.errors` keeps (the most recent). Default 1000. */
+  maxErrors?: number;
 }
 
 export type LoaderStats = NativeLoaderStats;
 
 const SLOT_POLL_MS = 5;
 
-export class DataLoader implements AsyncIterable<Batch>, AsyncDisposable, SlotOwner {
-  readonly dataset: NativeDataset;
+/** The epoch's order, consumed from the front by batches and from the back by refills. */
+interface Cursor {
+  order: Uint32Array;
+  head: number;
+  tail: number;
+}
+
+export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIterable<Batch<T>>, AsyncDisposable, SlotOwner {
+  readonly dataset: NativeDataset<T>;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly seed: number;
   readonly dropLast: boolean;
   readonly prefetch: number;
   readonly copy: boolean;
+  readonly onError: 'throw' | 'skip';
   readonly slotTimeoutMs: number;
   readonly sampler: Sampler;
   #native: NativeLoader;
@@ -51,9 +67,12 @@ export class DataLoader implements AsyncIterable<Batch>, AsyncDisposable, SlotOw
   #iterating = false;
   #closed = false;
   #itemSize: number;
+  #errors: ItemError[] = [];
+  #errorCount = 0;
+  #maxErrors: number;
   #slotWaiters: Array<() => void> = [];
 
-  constructor(dataset: NativeDataset, options: DataLoaderOptions = {}) {
+  constructor(dataset: NativeDataset<T>, options: DataLoaderOptions = {}) {
     if (!isNativeDataset(dataset)) {
       throw new TensorLoaderError('ERR_INVALID_ARG', 'DataLoader: the dataset must be a tensorloader dataset (e.g. TextTensorDataset)');
     }
@@ -64,6 +83,9 @@ export class DataLoader implements AsyncIterable<Batch>, AsyncDisposable, SlotOw
     this.dropLast = options.dropLast ?? false;
     this.prefetch = positiveInt('prefetch', options.prefetch ?? 2);
     this.copy = options.copy ?? false;
+    this.onError = options.onError ?? 'throw';
+    if (this.onError !== 'throw' && this.onError !== 'skip') throw new RangeError(`onError must be 'throw' or 'skip', got ${String(this.onError)}`);
+    this.#maxErrors = positiveInt('maxErrors', options.maxErrors ?? 1000);
     this.slotTimeoutMs = options.slotTimeoutMs ?? 30_000;
     this.#epoch = options.epoch ?? 0;
     const slots = positiveInt('slots', options.slots ?? this.prefetch + 2);
@@ -73,7 +95,7 @@ export class DataLoader implements AsyncIterable<Batch>, AsyncDisposable, SlotOw
     this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads });
   }
 
-  /** Batches per epoch. */
+  /** Batches per epoch (with onError 'skip', fewer when items fail). */
   get length(): number {
     const n = this.sampler.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
@@ -94,53 +116,81 @@ export class DataLoader implements AsyncIterable<Batch>, AsyncDisposable, SlotOw
     return this.#closed;
   }
 
+  /** Items skipped with onError 'skip' (the most recent `maxErrors`). */
+  get errors(): readonly ItemError[] {
+    return this.#errors;
+  }
+
+  /** All items skipped so far, including those no longer kept in `errors`. */
+  get errorCount(): number {
+    return this.#errorCount;
+  }
+
   stats(): LoaderStats {
     return this.#native.stats();
   }
 
   /** One epoch of batches, in sampler order. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Batch, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T>, void, undefined> {
     if (this.#closed) throw new TensorLoaderError('ECLOSED', 'the loader is closed');
     if (this.#iterating) {
       throw new TensorLoaderError('EBUSY', 'this loader is already iterating; finish or break that loop first (or create a second loader)');
     }
     this.#iterating = true;
     const epoch = this.#epoch++;
-    const order = this.sampler.indices(epoch);
-    const count = this.length;
-    const inflight: Array<{ result: Promise<NativeBatchResult>; indices: Uint32Array }> = [];
-    let submitted = 0;
-    let current: Batch | undefined;
+    const cursor: Cursor = { order: this.sampler.indices(epoch), head: 0, tail: 0 };
+    cursor.tail = cursor.order.length;
+    const inflight: Array<{ result: Promise<NativeJobResult>; indices: Uint32Array }> = [];
+    let number = 0;
+    let current: Batch<T> | undefined;
+    let held: NativeJobResult | undefined; // a finished slot not yet handed out
     try {
-      let number = 0;
-      while (number < count) {
-        while (submitted < count && inflight.length < this.prefetch && this.#freeSlots() > 0) {
-          const indices = order.slice(submitted * this.batchSize, Math.min(order.length, (submitted + 1) * this.batchSize));
-          const result = this.#native.submit(indices);
+      for (;;) {
+        while (cursor.head < cursor.tail && inflight.length < this.prefetch && this.#freeSlots() > 0) {
+          const n = Math.min(this.batchSize, cursor.tail - cursor.head);
+          if (n < this.batchSize && this.dropLast) {
+            cursor.head = cursor.tail;
+            break;
+          }
+          const indices = cursor.order.slice(cursor.head, cursor.head + n);
+          cursor.head += n;
+          const result = this.#native.submit(indices, epoch);
           result.catch(() => {}); // observed below; this keeps a close() mid-flight from being "unhandled"
           inflight.push({ result, indices });
-          submitted++;
         }
         if (inflight.length === 0) {
+          if (cursor.head >= cursor.tail) return;
           await this.#waitForSlot();
           continue;
         }
         const job = inflight.shift()!;
-        const result = await job.result;
-        if (result.failures && result.failures.length > 0) throw itemErrorOf(result);
-        current = this.#toBatch(result, job.indices, epoch, number++);
+        held = await job.result;
+        let rows = held.count;
+        let indices = job.indices;
+        if (held.failures) {
+          if (this.onError === 'throw') throw itemErrorOf(held.failures);
+          ({ rows, indices } = await this.#skipFailures(held, indices, cursor, epoch));
+          if (rows === 0 || (this.dropLast && rows < this.batchSize)) {
+            this.#native.release(held.slot, held.generation);
+            held = undefined;
+            continue;
+          }
+        }
+        current = this.#toBatch(held, rows, indices, epoch, number++);
+        held = undefined;
         yield current;
         if (!current.retained) current.release();
         current = undefined;
       }
     } finally {
       if (current && !current.retained) current.release();
+      if (held) this.#native.release(held.slot, held.generation);
       // Batches already decoded ahead are not wanted any more: give their slots back now, so
       // an early break or an error leaves no slot leased.
       for (const job of inflight) {
         try {
           const r = await job.result;
-          if (r.buffer) this.#native.release(r.slot, r.generation);
+          this.#native.release(r.slot, r.generation);
         } catch {
           // closed mid-flight: nothing to give back
         }
@@ -175,15 +225,64 @@ export class DataLoader implements AsyncIterable<Batch>, AsyncDisposable, SlotOw
     return s.slots - s.slotsLeased;
   }
 
-  #toBatch(result: NativeBatchResult, indices: Uint32Array, epoch: number, number: number): Batch {
-    const shape = [result.count, ...this.dataset.itemShape];
-    const view = new Float32Array(result.buffer!, 0, result.count * this.#itemSize);
-    if (this.copy) {
-      const data = view.slice();
-      this.#native.release(result.slot, result.generation);
-      return new Batch({ data, shape, indices, epoch, number });
+  #record(failures: NativeFailure[]): void {
+    for (const f of failures) {
+      this.#errorCount++;
+      this.#errors.push(new ItemError(f));
+      if (this.#errors.length > this.#maxErrors) this.#errors.shift();
     }
-    return new Batch({ data: view, shape, indices, epoch, number, lease: { owner: this, slot: result.slot, generation: result.generation } });
+  }
+
+  // Drops the failed rows of a finished job and tops the batch up with items taken from the
+  // end of the epoch's order (never from batches already submitted), until it is full or the
+  // epoch has no items left.
+  async #skipFailures(job: NativeJobResult, indices: Uint32Array, cursor: Cursor, epoch: number): Promise<{ rows: number; indices: Uint32Array }> {
+    const kept: number[] = [];
+    let failures = job.failures ?? [];
+    let positions: ArrayLike<number> = indices;
+    let base = 0;
+    let rows = 0;
+    for (;;) {
+      this.#record(failures);
+      const failed = new Set(failures.map((f) => f.position!));
+      const keepRows: number[] = [...Array(rows).keys()];
+      for (let p = 0; p < positions.length; p++) {
+        if (!failed.has(p)) {
+          keepRows.push(base + p);
+          kept.push(positions[p]!);
+        }
+      }
+      this.#native.compact(job.slot, job.generation, Uint32Array.from(keepRows));
+      rows = keepRows.length;
+      const want = Math.min(this.batchSize - rows, cursor.tail - cursor.head);
+      if (want <= 0) break;
+      const extra = cursor.order.slice(cursor.tail - want, cursor.tail);
+      cursor.tail -= want;
+      const refill = await this.#native.refill(job.slot, job.generation, rows, extra, epoch);
+      failures = refill.failures ?? [];
+      positions = extra;
+      base = rows;
+      if (failures.length === 0) {
+        rows += extra.length;
+        kept.push(...extra);
+        break;
+      }
+    }
+    return { rows, indices: Uint32Array.from(kept) };
+  }
+
+  #toBatch(job: NativeJobResult, rows: number, indices: Uint32Array, epoch: number, number: number): Batch<T> {
+    const shape = [rows, ...this.dataset.itemShape];
+    const buffer = this.#native.handOut(job.slot, job.generation, rows);
+    const view = arrayOf(this.dataset.dtype, buffer, rows * this.#itemSize) as T;
+    const all = this.dataset.labels;
+    const labels = all ? Int32Array.from(indices, (i) => all[i]!) : undefined;
+    if (this.copy) {
+      const data = view.slice() as T;
+      this.#native.release(job.slot, job.generation);
+      return new Batch<T>({ data, shape, indices, labels, epoch, number });
+    }
+    return new Batch<T>({ data: view, shape, indices, labels, epoch, number, lease: { owner: this, slot: job.slot, generation: job.generation } });
   }
 
   // Slots come back through release() (which wakes us) or through a finalizer after GC (which
@@ -219,8 +318,7 @@ function positiveInt(name: string, value: number): number {
   return value;
 }
 
-function itemErrorOf(result: NativeBatchResult): ItemError {
-  const failures = result.failures!;
+function itemErrorOf(failures: NativeFailure[]): ItemError {
   const err = new ItemError(failures[0]!);
   if (failures.length > 1) {
     Object.defineProperty(err, 'failures', { value: failures.map((f) => new ItemError(f)), enumerable: true });

@@ -132,3 +132,63 @@ describe('bad files', () => {
     expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/batchSize/);
   });
 });
+
+describe("onError: 'skip'", () => {
+  it('fills batches with further good items and lists what it skipped', async () => {
+    // 20 good files with the 7 bad ones spread between them.
+    const goodFiles = folder.files;
+    const badNames = Object.keys(bad);
+    const mixed: string[] = [];
+    const goodAt: number[] = [];
+    goodFiles.forEach((f, i) => {
+      goodAt.push(mixed.length);
+      mixed.push(f);
+      if (i % 3 === 1 && badNames.length > 0) mixed.push(join(folder.dir, badNames.shift()!));
+    });
+    while (badNames.length > 0) mixed.push(join(folder.dir, badNames.shift()!));
+    const ds = new TextTensorDataset(mixed, { length: 10 });
+    for (const shuffle of [false, true]) {
+      const loader = new DataLoader(ds, { batchSize: 4, onError: 'skip', shuffle, seed: 3, prefetch: 3 });
+      const seen: number[] = [];
+      const sizes: number[] = [];
+      for await (const batch of loader) {
+        sizes.push(batch.size);
+        for (let r = 0; r < batch.size; r++) {
+          const index = batch.indices[r]!;
+          seen.push(index);
+          // Rows are the right files' values after compaction and refill.
+          expect(Array.from(batch.data.subarray(r * 10, r * 10 + 10))).toEqual(Array.from(folder.values[goodAt.indexOf(index)]!));
+        }
+      }
+      expect([...seen].sort((a, b) => a - b)).toEqual([...goodAt].sort((a, b) => a - b));
+      // Full batches, except at the very end where the items left were already in flight and
+      // could not replace the skipped ones (at most `prefetch` batches).
+      expect(sizes.slice(0, -3).every((n) => n === 4), sizes.join(",")).toBe(true);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(20);
+      expect(loader.errors.length).toBe(7);
+      expect(loader.errorCount).toBe(7);
+      expect(new Set(loader.errors.map((e) => e.code))).toEqual(new Set(['ENOENT', 'EEMPTY', 'ECOUNT', 'EPARSE', 'EISDIR']));
+      expect(loader.stats().slotsLeased).toBe(0);
+      loader.close();
+    }
+  });
+
+  it('keeps a bounded list of errors; 1,000 bad files leak no descriptor, slot or mapping', async () => {
+    const missing = Array.from({ length: 1000 }, (_, i) => join(folder.dir, `gone-${i}.txt`));
+    const ds = new TextTensorDataset([...missing, ...folder.files], { length: 10 });
+    const fds = openDescriptorCount();
+    const loader = new DataLoader(ds, { batchSize: 16, onError: 'skip', maxErrors: 50, shuffle: true, seed: 1 });
+    let rows = 0;
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for await (const batch of loader) rows += batch.size;
+    }
+    expect(rows).toBe(60);
+    expect(loader.errorCount).toBe(3000);
+    expect(loader.errors.length).toBe(50);
+    expect(loader.stats().slotsLeased).toBe(0);
+    expect(nativeCounters().openDescriptors).toBe(0);
+    expect(nativeCounters().liveMappings).toBe(0);
+    expect(openDescriptorCount()).toBe(fds);
+    loader.close();
+  });
+});

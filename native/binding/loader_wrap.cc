@@ -9,8 +9,6 @@
 
 namespace tl::js {
 
-namespace {
-
 struct SlotState {
   uint64_t generation = 0;
   uint64_t job_id = 0;
@@ -18,6 +16,8 @@ struct SlotState {
   Napi::Reference<Napi::ArrayBuffer> view;            // weak; while handed out
   bool handed_out = false;
 };
+
+namespace {
 
 // What a handed-out ArrayBuffer needs to give its slot back when it is collected.
 struct ViewToken {
@@ -121,8 +121,9 @@ void finalize_view(napi_env, void*, void* hint) {
   }
 }
 
-Napi::Object batch_result(Napi::Env env, const std::shared_ptr<LoaderState>& state, BatchJob& job) {
-  LoaderState& st = *state;
+// The outcome of one finished job. The slot stays leased: the loader then hands it out,
+// compacts and refills it, or releases it.
+Napi::Object job_result(Napi::Env env, LoaderState& st, BatchJob& job) {
   SlotState& s = st.slots[static_cast<size_t>(job.slot)];
   Napi::Object result = Napi::Object::New(env);
   result.Set("slot", job.slot);
@@ -139,28 +140,7 @@ Napi::Object batch_result(Napi::Env env, const std::shared_ptr<LoaderState>& sta
       failures.Set(n++, f);
     }
     result.Set("failures", failures);
-    st.engine->release(job.slot);
-    return result;
   }
-  size_t bytes = job.count * job.item_bytes;
-  auto* token = new ViewToken{state, job.slot, s.generation};
-  napi_value ab = nullptr;
-  napi_status status = napi_create_external_arraybuffer(env, job.dst, bytes, finalize_view, token, &ab);
-  if (status != napi_ok) {
-    delete token;
-    st.engine->release(job.slot);
-    Napi::Object f = Napi::Object::New(env);
-    f.Set("code", "EIO");
-    f.Set("message", "cannot create an external ArrayBuffer over the slot");
-    Napi::Array failures = Napi::Array::New(env);
-    failures.Set(0u, f);
-    result.Set("failures", failures);
-    return result;
-  }
-  Napi::ArrayBuffer buffer(env, ab);
-  s.view = Napi::Weak(buffer);
-  s.handed_out = true;
-  result.Set("buffer", buffer);
   return result;
 }
 
@@ -175,7 +155,7 @@ void deliver_batch(napi_env raw_env, napi_value, void* context, void* data) {
   std::unique_ptr<Napi::Promise::Deferred> deferred = std::move(s.deferred);
   if (--st->pending == 0 && st->tsfn != nullptr) napi_unref_threadsafe_function(raw_env, st->tsfn);
   Napi::Env env(raw_env);
-  deferred->Resolve(batch_result(env, st->shared_from_this(), *job));
+  deferred->Resolve(job_result(env, *st, *job));
 }
 
 void finalize_tsfn(napi_env, void* finalize_data, void*) {
@@ -198,6 +178,9 @@ size_t size_option(Napi::Object options, const char* name, size_t fallback, size
 Napi::Function LoaderWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeLoader",
                      {InstanceMethod<&LoaderWrap::Submit>("submit"),
+                      InstanceMethod<&LoaderWrap::Refill>("refill"),
+                      InstanceMethod<&LoaderWrap::Compact>("compact"),
+                      InstanceMethod<&LoaderWrap::HandOut>("handOut"),
                       InstanceMethod<&LoaderWrap::Release>("release"),
                       InstanceMethod<&LoaderWrap::Stats>("stats"),
                       InstanceMethod<&LoaderWrap::Close>("close")});
@@ -269,49 +252,136 @@ LoaderWrap::~LoaderWrap() {
   st->release_tsfn();
 }
 
-Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+namespace {
+
+bool epoch_arg(const Napi::CallbackInfo& info, size_t i, uint32_t* epoch) {
+  if (info.Length() <= i || info[i].IsUndefined()) return true;
+  if (!info[i].IsNumber()) return false;
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 4294967295.0)) return false;
+  *epoch = static_cast<uint32_t>(d);
+  return true;
+}
+
+bool is_uint32_array(const Napi::Value& v) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array;
+}
+
+}  // namespace
+
+// The slot of (slot, generation) when it is leased to that generation, else nullptr.
+SlotState* LoaderWrap::LeasedSlot(const Napi::CallbackInfo& info) {
   LoaderState& st = *state_;
-  if (st.closed) return throw_error(env, "ECLOSED", "the loader is closed");
-  if (info.Length() < 1 || !info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-    return throw_type_error(env, "submit(indices: Uint32Array)");
-  }
-  Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
-  std::string error;
-  BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), &error);
+  if (st.closed || info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return nullptr;
+  int64_t slot = info[0].As<Napi::Number>().Int64Value();
+  auto generation = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+  if (slot < 0 || static_cast<size_t>(slot) >= st.slots.size()) return nullptr;
+  SlotState& s = st.slots[static_cast<size_t>(slot)];
+  if (s.generation != generation || !st.engine->arena().is_leased(static_cast<int>(slot))) return nullptr;
+  return &s;
+}
+
+Napi::Value LoaderWrap::Track(Napi::Env env, BatchJob* job, const std::string& error) {
+  LoaderState& st = *state_;
   if (job == nullptr) {
-    const char* code = error == "no free slot" ? "ENOSLOT" : "ERR_OUT_OF_RANGE";
+    const char* code = error == "no free slot" ? "ENOSLOT" : error == "the loader is closed" ? "ECLOSED" : "ERR_INVALID_ARG";
     return throw_error(env, code, error);
   }
   SlotState& s = st.slots[static_cast<size_t>(job->slot)];
   s.job_id = job->id;
-  s.generation = st.next_generation++;
   s.deferred = std::make_unique<Napi::Promise::Deferred>(env);
   if (st.pending++ == 0) napi_ref_threadsafe_function(env, st.tsfn);
   return s.deferred->Promise();
 }
 
-Napi::Value LoaderWrap::Release(const Napi::CallbackInfo& info) {
+Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LoaderState& st = *state_;
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
-    return throw_type_error(env, "release(slot: number, generation: number)");
+  if (st.closed) return throw_error(env, "ECLOSED", "the loader is closed");
+  uint32_t epoch = 0;
+  if (info.Length() < 1 || !is_uint32_array(info[0]) || !epoch_arg(info, 1, &epoch)) {
+    return throw_type_error(env, "submit(indices: Uint32Array, epoch?: number)");
   }
-  if (st.closed) return Napi::Boolean::New(env, false);
-  int64_t slot = info[0].As<Napi::Number>().Int64Value();
-  auto generation = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
-  if (slot < 0 || static_cast<size_t>(slot) >= st.slots.size()) return Napi::Boolean::New(env, false);
-  SlotState& s = st.slots[static_cast<size_t>(slot)];
-  if (!s.handed_out || s.generation != generation) return Napi::Boolean::New(env, false);
+  Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
+  std::string error;
+  BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), epoch, &error);
+  if (job != nullptr) st.slots[static_cast<size_t>(job->slot)].generation = st.next_generation++;
+  return Track(env, job, error);
+}
+
+Napi::Value LoaderWrap::Refill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t epoch = 0;
+  if (info.Length() < 4 || !info[2].IsNumber() || !is_uint32_array(info[3]) || !epoch_arg(info, 4, &epoch)) {
+    return throw_type_error(env, "refill(slot, generation, position: number, indices: Uint32Array, epoch?: number)");
+  }
+  SlotState* s = LeasedSlot(info);
+  if (s == nullptr || s->deferred || s->handed_out) {
+    return throw_error(env, "ERR_INVALID_STATE", "refill: the slot is not a finished, unreleased batch");
+  }
+  int64_t position = info[2].As<Napi::Number>().Int64Value();
+  if (position < 0) return throw_type_error(env, "refill: position must be >= 0");
+  Napi::Uint32Array indices = info[3].As<Napi::Uint32Array>();
+  std::string error;
+  BatchJob* job = state_->engine->refill(info[0].As<Napi::Number>().Int32Value(), static_cast<size_t>(position),
+                                         indices.Data(), indices.ElementLength(), epoch, &error);
+  return Track(env, job, error);
+}
+
+Napi::Value LoaderWrap::Compact(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !is_uint32_array(info[2])) {
+    return throw_type_error(env, "compact(slot, generation, keep: Uint32Array)");
+  }
+  SlotState* s = LeasedSlot(info);
+  if (s == nullptr || s->deferred || s->handed_out) {
+    return throw_error(env, "ERR_INVALID_STATE", "compact: the slot is not a finished, unreleased batch");
+  }
+  Napi::Uint32Array keep = info[2].As<Napi::Uint32Array>();
+  if (!state_->engine->compact(info[0].As<Napi::Number>().Int32Value(), keep.Data(), keep.ElementLength())) {
+    return throw_type_error(env, "compact: keep must be ascending row numbers within the batch");
+  }
+  return env.Undefined();
+}
+
+Napi::Value LoaderWrap::HandOut(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LoaderState& st = *state_;
+  if (info.Length() < 3 || !info[2].IsNumber()) return throw_type_error(env, "handOut(slot, generation, count)");
+  SlotState* s = LeasedSlot(info);
+  if (s == nullptr || s->deferred || s->handed_out) {
+    return throw_error(env, "ERR_INVALID_STATE", "handOut: the slot is not a finished, unreleased batch");
+  }
+  int64_t count = info[2].As<Napi::Number>().Int64Value();
+  if (count < 1 || static_cast<size_t>(count) > st.engine->batch_size()) {
+    return throw_type_error(env, "handOut: count must be 1.." + std::to_string(st.engine->batch_size()));
+  }
+  const int slot = info[0].As<Napi::Number>().Int32Value();
+  const size_t bytes = static_cast<size_t>(count) * st.engine->source().item_bytes();
+  auto* token = new ViewToken{state_, slot, s->generation};
+  napi_value ab = nullptr;
+  if (napi_create_external_arraybuffer(env, st.engine->arena().slot_data(slot), bytes, finalize_view, token, &ab) != napi_ok) {
+    delete token;
+    return throw_error(env, "EIO", "cannot create an external ArrayBuffer over the slot");
+  }
+  Napi::ArrayBuffer buffer(env, ab);
+  s->view = Napi::Weak(buffer);
+  s->handed_out = true;
+  return buffer;
+}
+
+Napi::Value LoaderWrap::Release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SlotState* s = LeasedSlot(info);
+  if (s == nullptr || s->deferred) return Napi::Boolean::New(env, false);
   // Detach first: a view the user still holds must read as empty, never as the next batch.
-  if (!s.view.IsEmpty()) {
-    Napi::ArrayBuffer ab = s.view.Value();
+  if (s->handed_out && !s->view.IsEmpty()) {
+    Napi::ArrayBuffer ab = s->view.Value();
     if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
   }
-  s.view.Reset();
-  s.handed_out = false;
-  return Napi::Boolean::New(env, st.engine->release(static_cast<int>(slot)));
+  s->view.Reset();
+  s->handed_out = false;
+  return Napi::Boolean::New(env, state_->engine->release(info[0].As<Napi::Number>().Int32Value()));
 }
 
 Napi::Value LoaderWrap::Stats(const Napi::CallbackInfo& info) {

@@ -6,10 +6,14 @@
 #include <napi.h>
 
 #include <memory>
+#include <string>
+
+#include "core/batch_job.h"
 
 namespace tl::js {
 
 struct LoaderState;
+struct SlotState;
 
 class LoaderWrap : public Napi::ObjectWrap<LoaderWrap> {
  public:
@@ -19,6 +23,11 @@ class LoaderWrap : public Napi::ObjectWrap<LoaderWrap> {
 
  private:
   Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value Refill(const Napi::CallbackInfo& info);
+  Napi::Value Compact(const Napi::CallbackInfo& info);
+  Napi::Value HandOut(const Napi::CallbackInfo& info);
+  SlotState* LeasedSlot(const Napi::CallbackInfo& info);
+  Napi::Value Track(Napi::Env env, BatchJob* job, const std::string& error);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

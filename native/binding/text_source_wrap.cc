@@ -77,7 +77,7 @@ Napi::Value TextSourceWrap::ReadInto(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "target must be a Float32Array of length " + std::to_string(source_->item_length()));
   }
   auto* dst = static_cast<uint8_t*>(target.ArrayBuffer().Data()) + target.ByteOffset();
-  ItemStatus s = source_->fill(static_cast<size_t>(index), dst, scratch_);
+  ItemStatus s = source_->fill(ItemRef{static_cast<uint32_t>(index), 0}, dst, scratch_);
   if (s.ok()) return env.Null();
   return failure_object(env, s, static_cast<size_t>(index), source_->describe(static_cast<size_t>(index)));
 }

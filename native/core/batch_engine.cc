@@ -1,6 +1,7 @@
 #include "core/batch_engine.h"
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 #include <utility>
 
@@ -38,39 +39,79 @@ BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineO
 
 BatchEngine::~BatchEngine() { shutdown(true); }
 
-BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, std::string* error) {
+bool BatchEngine::check(const uint32_t* indices, size_t n, size_t room, std::string* error) const {
   if (pool_ == nullptr || !arena_.ok()) {
     *error = init_error_.empty() ? "the loader is closed" : init_error_;
-    return nullptr;
+    return false;
   }
-  if (n == 0 || n > batch_size_) {
-    *error = "a batch holds 1 to " + std::to_string(batch_size_) + " items, got " + std::to_string(n);
-    return nullptr;
+  if (n == 0 || n > room) {
+    *error = "a batch holds 1 to " + std::to_string(room) + " more items here, got " + std::to_string(n);
+    return false;
   }
   const size_t length = source_->length();
   for (size_t i = 0; i < n; ++i) {
     if (indices[i] >= length) {
-      *error = "index " + std::to_string(indices[i]) + " is out of range (length " +
-               std::to_string(length) + ")";
-      return nullptr;
+      *error = "index " + std::to_string(indices[i]) + " is out of range (length " + std::to_string(length) + ")";
+      return false;
     }
   }
+  return true;
+}
+
+BatchJob* BatchEngine::queue(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch,
+                             std::string* error) {
+  BatchJob& job = *jobs_[static_cast<size_t>(slot)];
+  job.reset(n);
+  job.id = next_id_++;
+  job.epoch = epoch;
+  job.dst = arena_.slot_data(slot) + position * job.item_bytes;
+  std::copy(indices, indices + n, job.indices.begin());
+  if (!pool_->submit(&job)) {
+    *error = "the loader is closed";
+    return nullptr;
+  }
+  return &job;
+}
+
+BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, uint32_t epoch, std::string* error) {
+  if (!check(indices, n, batch_size_, error)) return nullptr;
   int slot = arena_.lease();
   if (slot < 0) {
     *error = "no free slot";
     return nullptr;
   }
-  BatchJob& job = *jobs_[static_cast<size_t>(slot)];
-  job.reset(n);
-  job.id = next_id_++;
-  job.dst = arena_.slot_data(slot);
-  std::copy(indices, indices + n, job.indices.begin());
-  if (!pool_->submit(&job)) {
-    arena_.give_back(slot);
-    *error = "the loader is closed";
+  BatchJob* job = queue(slot, 0, indices, n, epoch, error);
+  if (job == nullptr) arena_.give_back(slot);
+  return job;
+}
+
+BatchJob* BatchEngine::refill(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch,
+                              std::string* error) {
+  if (!arena_.is_leased(slot)) {
+    *error = "slot " + std::to_string(slot) + " is not leased";
     return nullptr;
   }
-  return &job;
+  BatchJob& job = *jobs_[static_cast<size_t>(slot)];
+  if (job.done.load(std::memory_order_acquire) != job.count) {
+    *error = "slot " + std::to_string(slot) + " is still being filled";
+    return nullptr;
+  }
+  if (position > batch_size_) position = batch_size_;
+  if (!check(indices, n, batch_size_ - position, error)) return nullptr;
+  return queue(slot, position, indices, n, epoch, error);
+}
+
+bool BatchEngine::compact(int slot, const uint32_t* keep, size_t n) {
+  if (!arena_.is_leased(slot) || n > batch_size_) return false;
+  const size_t item = source_->item_bytes();
+  uint8_t* base = arena_.slot_data(slot);
+  for (size_t i = 0; i < n; ++i) {
+    if (keep[i] >= batch_size_ || (i > 0 && keep[i] <= keep[i - 1])) return false;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (keep[i] != i) std::memmove(base + i * item, base + keep[i] * item, item);
+  }
+  return true;
 }
 
 bool BatchEngine::release(int slot) { return arena_.give_back(slot); }

@@ -19,6 +19,7 @@ struct BatchJob {
   size_t item_bytes = 0;
   size_t count = 0;
   int slot = -1;
+  uint32_t epoch = 0;
   uint64_t id = 0;
   std::vector<uint32_t> indices;     // capacity: the loader's batch size
   std::vector<ItemStatus> statuses;  // one per item; only failures are written

@@ -15,7 +15,8 @@ TextSource::TextSource(std::vector<std::string> paths, size_t item_length, ReadO
   if (options_.max_bytes == UINT64_MAX) options_.max_bytes = 64 * 1024 * 1024 + item_length * 64;
 }
 
-ItemStatus TextSource::fill(size_t index, uint8_t* dst, WorkerScratch& scratch) const {
+ItemStatus TextSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {
+  const size_t index = item.index;
   if (index >= paths_.size()) {
     return ItemStatus::error(Code::kNotFound, "index out of range (length " +
                                                   std::to_string(paths_.size()) + ")");

@@ -16,7 +16,7 @@ class TextSource final : public ItemSource {
   size_t length() const override { return paths_.size(); }
   size_t item_bytes() const override { return item_length_ * sizeof(float); }
   size_t item_length() const { return item_length_; }
-  ItemStatus fill(size_t index, uint8_t* dst, WorkerScratch& scratch) const override;
+  ItemStatus fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const override;
   std::string describe(size_t index) const override;
 
  private:

@@ -53,7 +53,8 @@ void ThreadPool::run() {
       item = job->next.fetch_add(1, std::memory_order_relaxed);
       if (item + 1 >= job->count) queue_.pop_front();
     }
-    ItemStatus status = job->source->fill(job->indices[item], job->dst + item * job->item_bytes, scratch);
+    const ItemRef ref{job->indices[item], job->epoch};
+    ItemStatus status = job->source->fill(ref, job->dst + item * job->item_bytes, scratch);
     if (!status.ok()) {
       job->statuses[item] = std::move(status);
       job->failed.fetch_add(1, std::memory_order_relaxed);

@@ -795,20 +795,20 @@ TEST_CASE(text_source_fill) {
   std::vector<float> out(kItemLength);
   const int64_t read_before = tl::counters().items_read.load();
   for (size_t i : {size_t{0}, size_t{1}, size_t{2}, kFileCount - 1}) {
-    tl::ItemStatus s = source.fill(i, reinterpret_cast<uint8_t*>(out.data()), scratch);
+    tl::ItemStatus s = source.fill(tl::ItemRef{static_cast<uint32_t>(i), 0}, reinterpret_cast<uint8_t*>(out.data()), scratch);
     CHECK_EQ(s.code, tl::Code::kOk);
     for (size_t j = 0; j < kItemLength; ++j) CHECK(same_bits(out[j], expected_value(i, j)));
   }
   CHECK_EQ(tl::counters().items_read.load(), read_before + 4);
-  CHECK_EQ(source.fill(ds.missing_index, reinterpret_cast<uint8_t*>(out.data()), scratch).code,
+  CHECK_EQ(source.fill(tl::ItemRef{static_cast<uint32_t>(ds.missing_index), 0}, reinterpret_cast<uint8_t*>(out.data()), scratch).code,
            tl::Code::kNotFound);
-  CHECK_EQ(source.fill(ds.missing_index + 1, reinterpret_cast<uint8_t*>(out.data()), scratch).code,
+  CHECK_EQ(source.fill(tl::ItemRef{static_cast<uint32_t>(ds.missing_index + 1), 0}, reinterpret_cast<uint8_t*>(out.data()), scratch).code,
            tl::Code::kNotFound);
   CHECK(source.describe(3) == ds.paths[3]);
   CHECK(source.describe(ds.paths.size()).empty());
   // The same files read as items of the wrong length: ECOUNT, never an overrun.
   tl::TextSource shorter(ds.paths, kItemLength - 1);
-  tl::ItemStatus s = shorter.fill(0, reinterpret_cast<uint8_t*>(out.data()), scratch);
+  tl::ItemStatus s = shorter.fill(tl::ItemRef{0, 0}, reinterpret_cast<uint8_t*>(out.data()), scratch);
   CHECK_EQ(s.code, tl::Code::kCount);
 }
 
@@ -838,7 +838,7 @@ TEST_CASE(engine_batches_values) {
         while (pos < kFileCount && in_flight < opts.slots) {
           const size_t n = std::min<size_t>(16, kFileCount - pos);
           std::string error;
-          tl::BatchJob* job = engine.submit(order.data() + pos, n, &error);
+          tl::BatchJob* job = engine.submit(order.data() + pos, n, 0, &error);
           CHECK_MSG(job != nullptr, error);
           if (job == nullptr) return;
           CHECK_EQ(job->count, n);
@@ -871,7 +871,7 @@ TEST_CASE(engine_batches_values) {
       // Job objects are reused per slot: the statuses of an earlier failure are cleared.
       std::string error;
       uint32_t bad[2] = {0, static_cast<uint32_t>(ds.missing_index)};
-      tl::BatchJob* job = engine.submit(bad, 2, &error);
+      tl::BatchJob* job = engine.submit(bad, 2, 0, &error);
       CHECK(job != nullptr);
       CHECK(done.wait_for(completed + 1));
       ++completed;
@@ -883,7 +883,7 @@ TEST_CASE(engine_batches_values) {
         for (int round = 0; round < 40; ++round) {
           uint32_t good[3] = {static_cast<uint32_t>(round), static_cast<uint32_t>(round + 1),
                               static_cast<uint32_t>(round + 2)};
-          tl::BatchJob* j = engine.submit(good, 3, &error);
+          tl::BatchJob* j = engine.submit(good, 3, 0, &error);
           CHECK(j != nullptr);
           if (j == nullptr) break;
           CHECK(done.wait_for(completed + 1));
@@ -895,6 +895,49 @@ TEST_CASE(engine_batches_values) {
         }
       }
       CHECK_EQ(static_cast<size_t>(done.calls.load()), completed);
+    }
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(engine_compact_and_refill_replace_failed_items) {
+  // What the loader does with onError 'skip': drop the failed rows, then fill the gap.
+  const CounterSnapshot before = CounterSnapshot::take();
+  {
+    Dataset ds;
+    auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 4;
+    opts.slots = 1;
+    opts.threads = 2;
+    tl::BatchEngine engine(source, opts, done.notify());
+    std::string error;
+    uint32_t first[4] = {5, static_cast<uint32_t>(ds.missing_index), 6, 7};
+    tl::BatchJob* job = engine.submit(first, 4, 3, &error);
+    CHECK(job != nullptr);
+    CHECK(done.wait_for(1));
+    if (job != nullptr) {
+      CHECK_EQ(job->epoch, uint32_t{3});
+      CHECK_EQ(job->failed.load(), size_t{1});
+      const int slot = job->slot;
+      uint32_t keep[3] = {0, 2, 3};
+      CHECK(engine.compact(slot, keep, 3));
+      uint32_t bad_keep[2] = {2, 1};
+      CHECK(!engine.compact(slot, bad_keep, 2));  // not ascending
+      uint32_t more[1] = {8};
+      uint32_t too_many[2] = {8, 9};
+      CHECK(engine.refill(slot, 3, too_many, 2, 3, &error) == nullptr);  // only one row left
+      tl::BatchJob* again = engine.refill(slot, 3, more, 1, 3, &error);
+      CHECK_MSG(again != nullptr, error);
+      CHECK(done.wait_for(2));
+      const float* rows = reinterpret_cast<const float*>(engine.arena().slot_data(slot));
+      const uint32_t want[4] = {5, 6, 7, 8};
+      for (size_t r = 0; r < 4; ++r) {
+        for (size_t j = 0; j < kItemLength; ++j) CHECK(same_bits(rows[r * kItemLength + j], expected_value(want[r], j)));
+      }
+      CHECK(engine.release(slot));
+      CHECK(engine.refill(slot, 0, more, 1, 0, &error) == nullptr);  // not leased any more
     }
   }
   CHECK_COUNTERS_EQ(before);
@@ -913,7 +956,7 @@ TEST_CASE(engine_missing_file_in_batch) {
     tl::BatchEngine engine(source, opts, done.notify());
     uint32_t indices[5] = {5, 6, static_cast<uint32_t>(ds.missing_index), 7, 8};
     std::string error;
-    tl::BatchJob* job = engine.submit(indices, 5, &error);
+    tl::BatchJob* job = engine.submit(indices, 5, 0, &error);
     CHECK_MSG(job != nullptr, error);
     if (job == nullptr) return;
     CHECK(done.wait_for(1));
@@ -945,30 +988,30 @@ TEST_CASE(engine_submit_refusals) {
     const uint32_t length = static_cast<uint32_t>(source->length());
 
     uint32_t out_of_range[3] = {0, length, 1};
-    CHECK(engine.submit(out_of_range, 3, &error) == nullptr);
+    CHECK(engine.submit(out_of_range, 3, 0, &error) == nullptr);
     CHECK_MSG(error.find("out of range") != std::string::npos, error);
     CHECK_EQ(engine.arena().leased_count(), size_t{0});  // nothing leased by a refusal
 
     uint32_t ok[4] = {0, 1, 2, 3};
     error.clear();
-    CHECK(engine.submit(ok, 0, &error) == nullptr);
+    CHECK(engine.submit(ok, 0, 0, &error) == nullptr);
     CHECK(!error.empty());
     error.clear();
     uint32_t five[5] = {0, 1, 2, 3, 4};
-    CHECK(engine.submit(five, 5, &error) == nullptr);  // over the batch size
+    CHECK(engine.submit(five, 5, 0, &error) == nullptr);  // over the batch size
     CHECK(!error.empty());
     CHECK_EQ(engine.arena().leased_count(), size_t{0});
 
     // Two slots: two batches in flight (consumed, not released), the third is refused.
-    tl::BatchJob* a = engine.submit(ok, 4, &error);
-    tl::BatchJob* b = engine.submit(ok, 4, &error);
+    tl::BatchJob* a = engine.submit(ok, 4, 0, &error);
+    tl::BatchJob* b = engine.submit(ok, 4, 0, &error);
     CHECK(a != nullptr && b != nullptr);
     CHECK(done.wait_for(2));
     error.clear();
-    CHECK(engine.submit(ok, 4, &error) == nullptr);
+    CHECK(engine.submit(ok, 4, 0, &error) == nullptr);
     CHECK_EQ(error, std::string("no free slot"));
     if (a != nullptr) CHECK(engine.release(a->slot));
-    tl::BatchJob* c = engine.submit(ok, 4, &error);
+    tl::BatchJob* c = engine.submit(ok, 4, 0, &error);
     CHECK(c != nullptr);
     CHECK(done.wait_for(3));
     if (c != nullptr) check_batch_values(c, 4, kItemLength);
@@ -978,14 +1021,14 @@ TEST_CASE(engine_submit_refusals) {
     CHECK_EQ(tl::counters().pool_threads.load(), before.pool_threads);
     if (b != nullptr) CHECK(engine.release(b->slot));
     error.clear();
-    CHECK(engine.submit(ok, 4, &error) == nullptr);
+    CHECK(engine.submit(ok, 4, 0, &error) == nullptr);
     CHECK(!error.empty());
     CHECK_EQ(engine.arena().leased_count(), size_t{1});  // only c, whose slot is still out
     engine.shutdown(true);
     engine.shutdown(true);  // idempotent
     CHECK_EQ(engine.arena().reserved_bytes(), size_t{0});
     error.clear();
-    CHECK(engine.submit(ok, 4, &error) == nullptr);
+    CHECK(engine.submit(ok, 4, 0, &error) == nullptr);
     CHECK(!error.empty());
   }
   CHECK_COUNTERS_EQ(before);
@@ -1002,7 +1045,7 @@ TEST_CASE(engine_init_error) {
     CHECK_EQ(engine.threads(), size_t{0});
     uint32_t idx = 0;
     std::string error;
-    CHECK(engine.submit(&idx, 1, &error) == nullptr);
+    CHECK(engine.submit(&idx, 1, 0, &error) == nullptr);
     CHECK(error == engine.init_error());
   }
   CHECK_COUNTERS_EQ(before);
@@ -1014,7 +1057,8 @@ class SlowSource final : public tl::ItemSource {
   explicit SlowSource(std::chrono::milliseconds delay) : delay_(delay) {}
   size_t length() const override { return 1000; }
   size_t item_bytes() const override { return sizeof(uint32_t); }
-  tl::ItemStatus fill(size_t index, uint8_t* dst, tl::WorkerScratch&) const override {
+  tl::ItemStatus fill(const tl::ItemRef& item, uint8_t* dst, tl::WorkerScratch&) const override {
+    const size_t index = item.index;
     started.fetch_add(1);
     std::this_thread::sleep_for(delay_);
     const auto v = static_cast<uint32_t>(index);
@@ -1044,7 +1088,7 @@ TEST_CASE(engine_shutdown_with_queued_jobs) {
     std::vector<uint32_t> idx(32);
     for (uint32_t i = 0; i < 32; ++i) idx[i] = i;
     std::string error;
-    for (int i = 0; i < 4; ++i) CHECK(engine->submit(idx.data(), idx.size(), &error) != nullptr);
+    for (int i = 0; i < 4; ++i) CHECK(engine->submit(idx.data(), idx.size(), 0, &error) != nullptr);
     // ~4 x 32 x 20 ms / 2 threads = 1.3 s of queued work; stop after the first items started.
     const auto wait_start = std::chrono::steady_clock::now();
     while ((source->started.load() < 2 || tl::counters().pool_threads.load() < before.pool_threads + 2) &&
@@ -1091,7 +1135,7 @@ TEST_CASE(engine_destroyed_while_running) {
       tl::BatchEngine engine(source, opts, done.notify());
       uint32_t idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
       std::string error;
-      for (int i = 0; i < 3; ++i) CHECK(engine.submit(idx, 8, &error) != nullptr);
+      for (int i = 0; i < 3; ++i) CHECK(engine.submit(idx, 8, 0, &error) != nullptr);
       std::this_thread::sleep_for(std::chrono::milliseconds(12));
     }
     CHECK_EQ(source->started.load(), source->finished.load());
@@ -1168,7 +1212,7 @@ TEST_CASE(engine_stress_many_batches) {
         const size_t n = 1 + submitted % 7;
         for (size_t i = 0; i < n; ++i) idx[i] = static_cast<uint32_t>(next++ % kFileCount);
         std::string error;
-        tl::BatchJob* job = engine.submit(idx, n, &error);
+        tl::BatchJob* job = engine.submit(idx, n, 0, &error);
         CHECK_MSG(job != nullptr, error);
         if (job == nullptr) return;
         ++submitted;

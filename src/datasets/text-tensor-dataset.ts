@@ -1,6 +1,6 @@
 // The seed's Example 1: one small text file of numbers per item, parsed natively to float32.
 import type { NativeTextSource } from '../../binding.js';
-import { nativeSource, type DType, type NativeDataset } from '../dataset.js';
+import { nativeSource, type NativeDataset } from '../dataset.js';
 import { ItemError, TensorLoaderError } from '../errors.js';
 import { resolveFiles } from '../files.js';
 import { binding } from '../native.js';
@@ -18,9 +18,9 @@ export interface TextTensorDatasetOptions {
  *
  * Given a folder, its files are taken in natural order (data_2 before data_10).
  */
-export class TextTensorDataset implements NativeDataset {
+export class TextTensorDataset implements NativeDataset<Float32Array> {
   readonly itemShape: readonly number[];
-  readonly dtype: DType = 'float32';
+  readonly dtype = 'float32' as const;
   readonly files: readonly string[];
   readonly [nativeSource]: NativeTextSource;
 
