@@ -3,7 +3,7 @@
 
 /** An item that could not be produced, carried across threads as a value. */
 export interface NativeFailure {
-  /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED */
+  /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED, EFORMAT, EDECODE */
   code: string;
   message: string;
   /** Dataset index of the item. */
@@ -37,7 +37,17 @@ export declare class NativeTextSource {
   readInto(index: number, target: Float32Array): NativeFailure | null;
 }
 
-export type NativeSource = NativeTextSource;
+/** Image files decoded by libvips straight into item bytes (options: src/datasets/image-options.ts). */
+export declare class NativeImageSource {
+  constructor(paths: string[], options: object);
+  readonly length: number;
+  /** Bytes of one decoded item (height × width × channels × element size). */
+  readonly itemBytes: number;
+  /** Decodes item `index` into `target` on the calling thread; null on success. */
+  readInto(index: number, target: ArrayBufferView, epoch?: number): NativeFailure | null;
+}
+
+export type NativeSource = NativeTextSource | NativeImageSource;
 
 export interface NativeLoaderOptions {
   batchSize: number;

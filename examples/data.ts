@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Xoshiro128 } from '../src/prng.js';
+import { encodePng } from './png.js';
 
 /** `values` formatted like numpy's str(): 8 decimals, trailing zeros trimmed, lines wrapped at 75. */
 export function numpyStyle(values: ArrayLike<number>): string {
@@ -45,4 +46,28 @@ export function writeTextData(dir: string, count: number, length = 10, seed = 0)
     values.push(Float32Array.from(text.slice(1, -1).trim().split(/\s+/).map(Number)));
   }
   return { dir, files, values };
+}
+
+/**
+ * The seed's Example 2 data: `count` random RGB PNGs of size × size, img_0.png … (the seed
+ * uses numpy's rand * 255 at 100 × 100). Random pixels barely compress, like the seed's files.
+ */
+export function writeImageData(dir: string, count: number, size = 100, seed = 0): string[] {
+  mkdirSync(dir, { recursive: true });
+  const rng = new Xoshiro128(seed);
+  const files: string[] = [];
+  const pixels = new Uint8Array(size * size * 3);
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < pixels.length; p += 4) {
+      const r = rng.nextUint32();
+      pixels[p] = r & 255;
+      if (p + 1 < pixels.length) pixels[p + 1] = (r >>> 8) & 255;
+      if (p + 2 < pixels.length) pixels[p + 2] = (r >>> 16) & 255;
+      if (p + 3 < pixels.length) pixels[p + 3] = r >>> 24;
+    }
+    const path = join(dir, `img_${i}.png`);
+    writeFileSync(path, encodePng(size, size, 3, pixels));
+    files.push(path);
+  }
+  return files;
 }

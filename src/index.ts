@@ -2,6 +2,8 @@
 export { DataLoader, type DataLoaderOptions, type LoaderStats } from './loader.js';
 export { Batch } from './batch.js';
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
+export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFilesOptions, type ImageFolderOptions } from './datasets/image-dataset.js';
+export type { ImagePipelineOptions } from './datasets/image-options.js';
 export { isNativeDataset, type NativeDataset, type DType, type BatchArray } from './dataset.js';
 export { SequentialSampler, RandomSampler, type Sampler } from './sampler.js';
 export { Xoshiro128, shuffleInPlace } from './prng.js';

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "binding/errors_js.h"
+#include "binding/image_source_wrap.h"
 #include "binding/loader_wrap.h"
 #include "binding/text_source_wrap.h"
 #include "core/counters.h"
@@ -34,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     return exports;
   }
   exports.Set("NativeTextSource", TextSourceWrap::Define(env));
+  exports.Set("NativeImageSource", ImageSourceWrap::Define(env));
   exports.Set("NativeLoader", LoaderWrap::Define(env));
   exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));
   exports.Set("vipsVersion", Napi::String::New(env, vips_runtime_version()));

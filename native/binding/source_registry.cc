@@ -1,6 +1,7 @@
 #include "binding/source_registry.h"
 
 #include "binding/errors_js.h"
+#include "binding/image_source_wrap.h"
 #include "binding/text_source_wrap.h"
 
 namespace tl::js {
@@ -10,8 +11,11 @@ std::shared_ptr<const ItemSource> source_from_js(Napi::Env env, Napi::Value valu
     bool is_text = false;
     napi_check_object_type_tag(env, value, &TextSourceWrap::kTypeTag, &is_text);
     if (is_text) return TextSourceWrap::Unwrap(value.As<Napi::Object>())->source();
+    bool is_image = false;
+    napi_check_object_type_tag(env, value, &ImageSourceWrap::kTypeTag, &is_image);
+    if (is_image) return ImageSourceWrap::Unwrap(value.As<Napi::Object>())->source();
   }
-  throw_type_error(env, "expected a native dataset source (e.g. NativeTextSource)");
+  throw_type_error(env, "expected a native dataset source (NativeTextSource or NativeImageSource)");
   return nullptr;
 }
 

@@ -22,6 +22,8 @@ const char* code_name(Code code) {
     case Code::kCount: return "ECOUNT";
     case Code::kTooLarge: return "ETOOLARGE";
     case Code::kCancelled: return "ECANCELLED";
+    case Code::kFormat: return "EFORMAT";
+    case Code::kDecode: return "EDECODE";
   }
   return "EUNKNOWN";
 }

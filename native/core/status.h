@@ -19,6 +19,8 @@ enum class Code : int32_t {
   kCount,        // ECOUNT: the item holds a different number of values than declared
   kTooLarge,     // ETOOLARGE: the file exceeds the configured limit
   kCancelled,    // ECANCELLED: the loader was closed before the item ran
+  kFormat,       // EFORMAT: not an image in a format libvips can read
+  kDecode,       // EDECODE: a corrupt or truncated image, or a failing pipeline step
 };
 
 const char* code_name(Code code);

@@ -2,6 +2,8 @@
 
 #include <vips/vips.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 namespace tl {
@@ -23,6 +25,13 @@ bool vips_runtime_init(std::string* error) {
     vips_cache_set_max_mem(0);
     vips_cache_set_max_files(0);
     vips_concurrency_set(1);
+    // Every decode problem reaches the caller as an item error; libvips' own warnings on stderr
+    // (one per truncated file, say) would only repeat them. TENSORLOADER_VIPS_WARNINGS=1 keeps them.
+    const char* keep = std::getenv("TENSORLOADER_VIPS_WARNINGS");
+    if (keep == nullptr || std::strcmp(keep, "1") != 0) {
+      g_log_set_handler("VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO),
+                        [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
+    }
     g_ok = true;
   });
   if (!g_ok && error != nullptr) *error = g_error;

@@ -1,0 +1,273 @@
+#include "core/image_source.h"
+
+#include <vips/vips.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+#include "core/counters.h"
+#include "core/item_rng.h"
+#include "core/resample.h"
+#include "core/vips_ref.h"
+
+namespace tl {
+namespace {
+
+// Per pool thread, reused for every image: converted pixels and resampler buffers. A
+// thread_local keeps WorkerScratch (shared by all sources) free of image-only state.
+struct ImageScratch {
+  std::vector<uint8_t> pixels;
+  std::vector<uint8_t> row;
+  ResampleScratch resample;
+};
+thread_local ImageScratch t_scratch;
+
+ItemStatus vips_fail(const char* step) {
+  return ItemStatus::error(Code::kDecode, std::string(step) + ": " + take_vips_error());
+}
+
+template <typename Op>
+ItemStatus apply(ImageRef& img, const char* step, Op op) {
+  ImageRef out;
+  if (op(img.get(), out.out()) != 0) return vips_fail(step);
+  img = std::move(out);
+  return {};
+}
+
+inline double dbl(int64_t v) { return static_cast<double>(v); }
+
+// Largest JPEG shrink-on-load factor (1, 2, 4 or 8) that still leaves at least twice the
+// pixels the resize needs on both axes, so the antialiasing filter keeps real detail.
+int jpeg_shrink(double need_x, double need_y) {
+  const double room = std::min(need_x, need_y) / 2.0;
+  int k = 1;
+  while (k < 8 && 2.0 * k <= room) k *= 2;
+  return k;
+}
+
+// Python's round(): half to even, as torchvision uses it for crop offsets.
+int64_t round_half_even(double v) { return static_cast<int64_t>(std::nearbyint(v)); }
+
+// PIL's ITU-R 601-2 luma (convert('L')), in its fixed point.
+inline uint8_t luma(uint32_t r, uint32_t g, uint32_t b) {
+  return static_cast<uint8_t>((r * 19595u + g * 38470u + b * 7471u + 0x8000u) >> 16);
+}
+inline uint8_t over(uint32_t v, uint32_t a, uint32_t bg) {
+  return static_cast<uint8_t>((v * a + bg * (255u - a) + 127u) / 255u);
+}
+
+// Decoded pixels (bands 1-4: grey, grey+alpha, RGB, RGBA) to the output's channels, into
+// `out`. Alpha is flattened onto `bg` unless 4 channels are wanted.
+void convert_channels(const uint8_t* src, size_t stride, int w, int h, int bands, int channels, const uint8_t bg[3],
+                      std::vector<uint8_t>& out) {
+  out.resize(static_cast<size_t>(w) * static_cast<size_t>(h) * static_cast<size_t>(channels));
+  const uint8_t bg_luma = luma(bg[0], bg[1], bg[2]);
+  uint8_t* o = out.data();
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* p = src + static_cast<size_t>(y) * stride;
+    for (int x = 0; x < w; ++x, p += bands) {
+      uint8_t r, g, b, a;
+      if (bands <= 2) {
+        r = g = b = p[0];
+        a = bands == 2 ? p[1] : 255;
+      } else {
+        r = p[0];
+        g = p[1];
+        b = p[2];
+        a = bands == 4 ? p[3] : 255;
+      }
+      if (channels == 4) {
+        *o++ = r;
+        *o++ = g;
+        *o++ = b;
+        *o++ = a;
+        continue;
+      }
+      if (a != 255) {
+        if (channels == 1 && bands <= 2) {
+          *o++ = over(r, a, bg_luma);
+          continue;
+        }
+        r = over(r, a, bg[0]);
+        g = over(g, a, bg[1]);
+        b = over(b, a, bg[2]);
+      }
+      if (channels == 1) {
+        *o++ = bands <= 2 ? r : luma(r, g, b);
+      } else {
+        *o++ = r;
+        *o++ = g;
+        *o++ = b;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+ImageSource::ImageSource(std::vector<std::string> paths, const ImageOptions& options)
+    : paths_(std::move(paths)), options_(options), writer_(options) {
+  // An encoded image larger than this is not a training image; refusing it before reading
+  // bounds what one item can make a pool thread allocate.
+  read_options_.max_bytes = 1ULL << 30;
+}
+
+std::string ImageSource::describe(size_t index) const { return index < paths_.size() ? paths_[index] : std::string(); }
+
+ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {
+  const ImageOptions& o = options_;
+  if (item.index >= paths_.size()) return ItemStatus::error(Code::kNotFound, "index out of range");
+  FileBytes bytes;
+  ItemStatus s = read_whole_file(paths_[item.index].c_str(), scratch.file_buffer, read_options_, bytes);
+  if (!s.ok()) return s;
+
+  const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
+  if (loader == nullptr) {
+    take_vips_error();
+    return ItemStatus::error(Code::kFormat, "not an image libvips can read (no loader recognises its first bytes)", 0);
+  }
+  const bool is_jpeg = std::strcmp(loader, "VipsForeignLoadJpegBuffer") == 0;
+
+  // The header only: nothing is decoded until pixels are pulled, so the pixel limit is checked
+  // before any large allocation (decompression bombs stop here). Sequential access streams
+  // the decoder into our region request instead of through a libvips worker thread.
+  ImageRef img(vips_image_new_from_buffer(bytes.data(), bytes.size(), "", "access", VIPS_ACCESS_SEQUENTIAL,
+                                          "fail_on", VIPS_FAIL_ON_ERROR, nullptr));
+  if (!img) return ItemStatus::error(Code::kDecode, "cannot read the image header: " + take_vips_error());
+  const int64_t sw = img.get()->Xsize;
+  const int64_t sh = img.get()->Ysize;
+  if (static_cast<uint64_t>(sw) * static_cast<uint64_t>(sh) > o.max_pixels) {
+    return ItemStatus::error(Code::kTooLarge, "image is " + std::to_string(sw) + "x" + std::to_string(sh) + " = " +
+                                                  std::to_string(sw * sh) + " pixels, over maxPixels " +
+                                                  std::to_string(o.max_pixels));
+  }
+  const int orientation = o.autorotate ? vips_image_get_orientation(img.get()) : 1;
+  const bool swap = o.autorotate && vips_image_get_orientation_swap(img.get());
+  const int64_t ow = swap ? sh : sw;  // oriented size
+  const int64_t oh = swap ? sw : sh;
+
+  ItemRng rng(o.seed, item.epoch, item.index);
+  CropBox box{0, 0, ow, oh};
+  if (o.random_resized_crop) box = random_resized_crop(rng, ow, oh, o.rrc_scale, o.rrc_ratio);
+  const bool flip = o.hflip > 0 && rng.uniform() < o.hflip;
+
+  const double fit_x = dbl(o.width) / dbl(ow);
+  const double fit_y = dbl(o.height) / dbl(oh);
+  const double fit_scale = o.fit == Fit::kCover ? std::max(fit_x, fit_y) / o.crop_fraction : std::min(fit_x, fit_y);
+  if (is_jpeg && o.shrink_on_load) {
+    double need_x = dbl(box.width) / o.width;
+    double need_y = dbl(box.height) / o.height;
+    if (!o.random_resized_crop && o.fit != Fit::kFill) need_x = need_y = 1.0 / fit_scale;
+    const int k = jpeg_shrink(need_x, need_y);
+    if (k > 1) {
+      img.reset();
+      if (vips_jpegload_buffer(const_cast<char*>(bytes.data()), bytes.size(), img.out(), "shrink", k, "access",
+                               VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr) != 0) {
+        return vips_fail("cannot read the JPEG");
+      }
+    }
+  }
+  if (orientation > 1) {
+    s = apply(img, "autorotate", [](VipsImage* in, VipsImage** out) { return vips_autorot(in, out, nullptr); });
+    if (!s.ok()) return s;
+  }
+  // Uncommon encodings (CMYK, Lab, 16-bit, float, more than 4 bands) go through libvips'
+  // colour machinery to 8-bit sRGB; the common ones (8-bit grey/RGB with or without alpha,
+  // palettes are already expanded) are converted below, in one pass.
+  VipsImage* in = img.get();
+  const bool plain = in->BandFmt == VIPS_FORMAT_UCHAR && in->Bands <= 4 &&
+                     (in->Type == VIPS_INTERPRETATION_sRGB || in->Type == VIPS_INTERPRETATION_B_W ||
+                      in->Type == VIPS_INTERPRETATION_RGB || in->Type == VIPS_INTERPRETATION_MULTIBAND);
+  if (!plain) {
+    if (in->Type == VIPS_INTERPRETATION_RGB16 || in->Type == VIPS_INTERPRETATION_GREY16 ||
+        in->BandFmt == VIPS_FORMAT_USHORT) {
+      s = apply(img, "16-bit to 8-bit", [](VipsImage* i, VipsImage** out) {
+        return vips_cast(i, out, VIPS_FORMAT_UCHAR, "shift", TRUE, nullptr);
+      });
+    } else {
+      s = apply(img, "colour conversion", [](VipsImage* i, VipsImage** out) {
+        return vips_colourspace(i, out, VIPS_INTERPRETATION_sRGB, nullptr);
+      });
+      if (s.ok() && img.get()->BandFmt != VIPS_FORMAT_UCHAR) {
+        s = apply(img, "8-bit conversion", [](VipsImage* i, VipsImage** out) { return vips_cast_uchar(i, out, nullptr); });
+      }
+    }
+    if (!s.ok()) return s;
+    in = img.get();
+    if (in->Bands > 4) return ItemStatus::error(Code::kDecode, "image has " + std::to_string(in->Bands) + " bands");
+  }
+
+  // Decode: pull every pixel on this thread.
+  const int64_t cw = in->Xsize;
+  const int64_t ch = in->Ysize;
+  RegionRef region(vips_region_new(in));
+  VipsRect rect{0, 0, static_cast<int>(cw), static_cast<int>(ch)};
+  if (!region || vips_region_prepare(region.get(), &rect) != 0) return vips_fail("decoding");
+  ImageScratch& ts = t_scratch;
+  Plane plane{reinterpret_cast<const uint8_t*>(VIPS_REGION_ADDR(region.get(), 0, 0)),
+              static_cast<size_t>(VIPS_REGION_LSKIP(region.get())), static_cast<int>(cw), static_cast<int>(ch), in->Bands};
+  if (plane.channels != o.channels) {
+    const uint8_t bg[3] = {static_cast<uint8_t>(o.background[0]), static_cast<uint8_t>(o.background[1]),
+                           static_cast<uint8_t>(o.background[2])};
+    convert_channels(plane.data, plane.stride, plane.width, plane.height, plane.channels, o.channels, bg, ts.pixels);
+    plane = Plane{ts.pixels.data(), static_cast<size_t>(cw) * static_cast<size_t>(o.channels), plane.width,
+                  plane.height, o.channels};
+  }
+
+  // Geometry, then every output row straight through the pixel writer into the slot.
+  const int W = o.width;
+  const int H = o.height;
+  auto emit = [&](int y, const uint8_t* row) { writer_.write_row(row, y, flip, dst); };
+  if (o.random_resized_crop) {
+    const double fx = dbl(cw) / dbl(ow);
+    const double fy = dbl(ch) / dbl(oh);
+    resample(plane, dbl(box.left) * fx, dbl(box.top) * fy, dbl(box.left + box.width) * fx,
+             dbl(box.top + box.height) * fy, W, H, 0, W, 0, H, o.filter, ts.resample, emit);
+  } else if (o.fit == Fit::kFill) {
+    resample(plane, 0, 0, dbl(cw), dbl(ch), W, H, 0, W, 0, H, o.filter, ts.resample, emit);
+  } else if (o.fit == Fit::kCover) {
+    // torchvision's Resize(short side) + CenterCrop: the short side is scaled exactly and the
+    // long side truncated, then the crop offset is rounded half to even. Only the crop is computed.
+    const double scale = std::max(dbl(W) / dbl(cw), dbl(H) / dbl(ch)) / o.crop_fraction;
+    int64_t rw = 0;
+    int64_t rh = 0;
+    if (cw <= ch) {
+      rw = std::max<int64_t>(W, std::llround(dbl(cw) * scale));
+      rh = std::max<int64_t>(H, static_cast<int64_t>(dbl(rw) * dbl(ch) / dbl(cw)));
+    } else {
+      rh = std::max<int64_t>(H, std::llround(dbl(ch) * scale));
+      rw = std::max<int64_t>(W, static_cast<int64_t>(dbl(rh) * dbl(cw) / dbl(ch)));
+    }
+    const int left = static_cast<int>(round_half_even(dbl(rw - W) / 2.0));
+    const int top = static_cast<int>(round_half_even(dbl(rh - H) / 2.0));
+    resample(plane, 0, 0, dbl(cw), dbl(ch), static_cast<int>(rw), static_cast<int>(rh), left, W, top, H, o.filter,
+             ts.resample, emit);
+  } else {
+    const double scale = std::min(dbl(W) / dbl(cw), dbl(H) / dbl(ch));
+    const int rw = static_cast<int>(std::clamp<int64_t>(std::llround(dbl(cw) * scale), 1, W));
+    const int rh = static_cast<int>(std::clamp<int64_t>(std::llround(dbl(ch) * scale), 1, H));
+    const int left = (W - rw) / 2;
+    const int top = (H - rh) / 2;
+    const size_t px = static_cast<size_t>(o.channels);
+    ts.row.resize(static_cast<size_t>(W) * px);
+    auto pad_row = [&] {
+      for (size_t x = 0; x < static_cast<size_t>(W); ++x) {
+        for (size_t c = 0; c < px; ++c) ts.row[x * px + c] = static_cast<uint8_t>(o.pad[c]);
+      }
+    };
+    pad_row();
+    for (int y = 0; y < top; ++y) writer_.write_row(ts.row.data(), y, flip, dst);
+    resample(plane, 0, 0, dbl(cw), dbl(ch), rw, rh, 0, rw, 0, rh, o.filter, ts.resample, [&](int y, const uint8_t* row) {
+      std::memcpy(ts.row.data() + static_cast<size_t>(left) * px, row, static_cast<size_t>(rw) * px);
+      writer_.write_row(ts.row.data(), top + y, flip, dst);
+    });
+    pad_row();
+    for (int y = top + rh; y < H; ++y) writer_.write_row(ts.row.data(), y, flip, dst);
+  }
+  counters().items_read.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+}  // namespace tl

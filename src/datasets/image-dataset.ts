@@ -1,0 +1,135 @@
+// Image datasets: files decoded, resized and normalised natively straight into batch slots.
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import type { NativeImageSource } from '../../binding.js';
+import { arrayOf, nativeSource, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
+import { ItemError, TensorLoaderError } from '../errors.js';
+import { binding } from '../native.js';
+import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+
+/** torchvision's IMG_EXTENSIONS plus what libvips also reads here. */
+export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
+  '.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp', '.gif', '.avif', '.heic', '.heif',
+]);
+
+type ArrayFor<D extends DType | undefined> = D extends 'uint8' ? Uint8Array : D extends 'float16' ? Uint16Array : Float32Array;
+
+abstract class ImageDatasetBase<T extends BatchArray> implements NativeDataset<T> {
+  readonly files: readonly string[];
+  readonly itemShape: readonly number[];
+  readonly dtype: DType;
+  readonly labels: Int32Array | undefined;
+  readonly options: Readonly<NativeImageOptions>;
+  readonly [nativeSource]: NativeImageSource;
+
+  protected constructor(files: string[], labels: Int32Array | undefined, options: ImagePipelineOptions) {
+    this.options = Object.freeze(normaliseImageOptions(options));
+    this.files = Object.freeze(files);
+    this.labels = labels;
+    this.dtype = this.options.dtype;
+    this.itemShape = Object.freeze(itemShapeOf(this.options));
+    this[nativeSource] = new binding.NativeImageSource([...files], { ...this.options });
+  }
+
+  get length(): number {
+    return this.files.length;
+  }
+
+  /** Decodes item `index` now, on the calling thread (`epoch` selects the augmentation). */
+  get(index: number, epoch = 0): T {
+    if (!Number.isInteger(index) || index < 0 || index >= this.files.length) {
+      throw new RangeError(`index ${index} is out of range (length ${this.files.length})`);
+    }
+    const source = this[nativeSource];
+    const out = arrayOf(this.dtype, new ArrayBuffer(source.itemBytes), this.itemShape.reduce((a, b) => a * b, 1)) as T;
+    const failure = source.readInto(index, out, epoch);
+    if (failure) throw new ItemError(failure);
+    return out;
+  }
+}
+
+export interface ImageFilesOptions extends ImagePipelineOptions {
+  /** A class label per file. */
+  labels?: ArrayLike<number>;
+}
+
+/** An explicit list of image files (order kept), with optional labels. */
+export class ImageFilesDataset<D extends DType | undefined = undefined> extends ImageDatasetBase<ArrayFor<D>> {
+  constructor(paths: readonly string[], options: ImageFilesOptions & { dtype?: D }) {
+    const files = paths.map((p) => resolve(p));
+    let labels: Int32Array | undefined;
+    if (options.labels !== undefined) {
+      if (options.labels.length !== files.length) {
+        throw new TensorLoaderError('ERR_INVALID_ARG', `labels has ${options.labels.length} entries for ${files.length} files`);
+      }
+      labels = Int32Array.from(options.labels);
+    }
+    super(files, labels, options);
+  }
+}
+
+export interface ImageFolderOptions extends ImagePipelineOptions {
+  /** File extensions taken (lower case, with the dot). Default IMAGE_EXTENSIONS. */
+  extensions?: readonly string[];
+}
+
+/**
+ * torchvision's ImageFolder: one sub-folder per class under `root`. Classes are the sorted
+ * folder names (label = position), files are found recursively and sorted, both by code point
+ * exactly as torchvision does, so labels and indices match a PyTorch run on the same folder.
+ */
+export class ImageFolderDataset<D extends DType | undefined = undefined> extends ImageDatasetBase<ArrayFor<D>> {
+  /** Class names; `labels[i]` indexes into it. */
+  readonly classes: readonly string[];
+  readonly classToIndex: Readonly<Record<string, number>>;
+
+  constructor(root: string, options: ImageFolderOptions & { dtype?: D }) {
+    const base = resolve(root);
+    const st = statSync(base, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: ${root} is not a folder`);
+    const classes = readdirSync(base, { withFileTypes: true })
+      .filter((e) => e.isDirectory() || (e.isSymbolicLink() && statSync(join(base, e.name), { throwIfNoEntry: false })?.isDirectory()))
+      .map((e) => e.name)
+      .sort(byCodePoint);
+    if (classes.length === 0) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: no class folders in ${root}`);
+    const extensions = new Set((options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
+    const files: string[] = [];
+    const labels: number[] = [];
+    classes.forEach((name, label) => {
+      for (const file of walk(join(base, name))) {
+        if (extensions.has(extname(file).toLowerCase())) {
+          files.push(file);
+          labels.push(label);
+        }
+      }
+    });
+    if (files.length === 0) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: no image files under ${root}`);
+    super(files, Int32Array.from(labels), options);
+    this.classes = Object.freeze(classes);
+    this.classToIndex = Object.freeze(Object.fromEntries(classes.map((c, i) => [c, i])));
+  }
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// torchvision's make_dataset: `sorted(os.walk(dir, followlinks=True))`, i.e. every folder's
+// files (sorted) in the code-point order of the folders' paths, which puts "a/sub-x" before
+// "a/sub/deeper" unlike a depth-first walk.
+function walk(dir: string): string[] {
+  const folders: Array<{ path: string; files: string[] }> = [];
+  const visit = (path: string): void => {
+    const files: string[] = [];
+    for (const e of readdirSync(path, { withFileTypes: true })) {
+      const full = join(path, e.name);
+      const st = e.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : undefined;
+      if (e.isDirectory() || st?.isDirectory()) visit(full);
+      else if (e.isFile() || st?.isFile()) files.push(e.name);
+    }
+    folders.push({ path, files: files.sort(byCodePoint) });
+  };
+  visit(dir);
+  folders.sort((a, b) => byCodePoint(a.path, b.path));
+  return folders.flatMap((f) => f.files.map((name) => join(f.path, name)));
+}
