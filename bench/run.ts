@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeTextData } from '../examples/data.js';
+import { spawnSync } from 'node:child_process';
+import { writeImageData, writeTextData } from '../examples/data.js';
 import { barChartSvg, formatValue } from '../src/report/svg.js';
 import { runJson, torchPython, type Measurement } from './lib/child.js';
 import { microBenchmarks } from './micro.js';
@@ -18,15 +19,38 @@ const tsx = ['--import', 'tsx'];
 const ex1Files = quick ? 2000 : 5000;
 const ex1Epochs = quick ? 3 : 10;
 const ex1Dir = join(dataRoot, `example1-${ex1Files}`);
+const ex2Files = quick ? 1000 : 3000;
+const ex2Epochs = quick ? 2 : 3;
+const ex2Dir = join(dataRoot, `example2-${ex2Files}`);
+const jpegFiles = quick ? 300 : 2000;
+const jpegEpochs = quick ? 1 : 2;
+const jpegDir = join(dataRoot, `imagenet-${jpegFiles}`);
+const photos = resolve('..', 'shared', 'photos');
 
 function log(msg: string): void {
   console.log(`[bench] ${msg}`);
 }
 
-function ensureText(): void {
-  if (existsSync(ex1Dir) && readdirSync(ex1Dir).length === ex1Files) return;
-  log(`writing ${ex1Files} Example 1 files to ${ex1Dir}`);
-  writeTextData(ex1Dir, ex1Files, 10, 0);
+function ready(dir: string, count: number): boolean {
+  return existsSync(dir) && readdirSync(dir).length === count;
+}
+
+function ensureData(): string | undefined {
+  if (!ready(ex1Dir, ex1Files)) {
+    log(`writing ${ex1Files} Example 1 files to ${ex1Dir}`);
+    writeTextData(ex1Dir, ex1Files, 10, 0);
+  }
+  if (!ready(ex2Dir, ex2Files)) {
+    log(`writing ${ex2Files} Example 2 PNGs (100x100 random RGB) to ${ex2Dir}`);
+    writeImageData(ex2Dir, ex2Files, 100, 0);
+  }
+  if (!existsSync(photos)) return `no photographs at ${photos} to cut the JPEG set from`;
+  if (!ready(jpegDir, jpegFiles)) {
+    log(`writing ${jpegFiles} ImageNet-like JPEGs (500x375, cut from ${photos}) to ${jpegDir}`);
+    const r = spawnSync(process.execPath, [...tsx, join(here, 'data', 'make-jpeg-set.ts'), photos, jpegDir, String(jpegFiles)], { stdio: 'inherit' });
+    if (r.status !== 0) return 'making the JPEG set failed';
+  }
+  return undefined;
 }
 
 interface Comparison {
@@ -54,12 +78,14 @@ function compare(name: string, runs: Array<[string, () => Measurement | { skippe
 
 async function main(): Promise<void> {
   mkdirSync(dataRoot, { recursive: true });
-  ensureText();
+  const noJpeg = ensureData();
   const torch = torchPython();
   const py = (script: string, dir: string, n: number, workers: number, epochs: number) => () =>
     'skipped' in torch ? torch : runJson(torch.python, [join(here, 'python', script), dir, String(n), '--workers', String(workers), '--epochs', String(epochs)], `pytorch w${workers}`);
   const node = (impl: string, extra: string[] = []) => () =>
     runJson(process.execPath, [...tsx, join(here, 'competitors', 'example1.ts'), impl, ex1Dir, String(ex1Epochs), ...extra], impl);
+  const images = (impl: string, task: string, dir: string, epochs: number) => () =>
+    runJson(process.execPath, [...tsx, join(here, 'competitors', 'images.ts'), impl, task, dir, String(epochs)], impl);
 
   const comparisons: Comparison[] = [];
   comparisons.push(
@@ -70,9 +96,28 @@ async function main(): Promise<void> {
       ['PyTorch DataLoader, num_workers=2', py('example1.py', ex1Dir, ex1Files, 2, ex1Epochs)],
     ]),
   );
+  comparisons.push(
+    compare(`Example 2: ${ex2Files} PNGs 100x100 -> 64x64 float CHW, batch 32`, [
+      ['tensorloader', images('tensorloader', 'example2', ex2Dir, ex2Epochs)],
+      ['sharp per image + JS loop', images('sharp', 'example2', ex2Dir, ex2Epochs)],
+      ['PyTorch DataLoader, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs)],
+      ['PyTorch DataLoader, num_workers=2', py('example2.py', ex2Dir, ex2Files, 2, ex2Epochs)],
+    ]),
+  );
+  const jpeg = (label: string, run: () => Measurement | { skipped: string }): [string, () => Measurement | { skipped: string }] => [
+    label,
+    () => (noJpeg ? { skipped: noJpeg } : run()),
+  ];
+  comparisons.push(
+    compare(`ImageNet-like: ${jpegFiles} JPEGs ~500x375 -> Resize(256)+CenterCrop(224), normalised, batch 32`, [
+      jpeg('tensorloader', images('tensorloader', 'imagenet', jpegDir, jpegEpochs)),
+      jpeg('PyTorch DataLoader, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs)),
+      jpeg('PyTorch DataLoader, num_workers=2', py('imagenet.py', jpegDir, jpegFiles, 2, jpegEpochs)),
+    ]),
+  );
 
   log('micro benchmarks (benny)');
-  const micro = await microBenchmarks(ex1Dir, quick);
+  const micro = await microBenchmarks(ex1Dir, ex2Dir, quick);
 
   // One table: items/s, peak RSS, ratio to the best competitor.
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${formatValue(totalmem(), 'bytes')} RAM, Node ${process.versions.node}`);
@@ -86,7 +131,7 @@ async function main(): Promise<void> {
     for (const r of c.results) {
       const ratio = r.label === 'tensorloader' && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x` : ours ? `${(r.itemsPerSec / ours.itemsPerSec).toFixed(2)}x of ours` : '';
       console.log(`${r.label.padEnd(38)} ${formatValue(r.itemsPerSec, '').padStart(10)} ${formatValue(r.peakRssBytes, 'bytes').padStart(11)}  ${ratio}`);
-      bars.push({ label: r.label, value: r.itemsPerSec, group: c.name.split(':')[0], note: r.label === 'tensorloader' && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x best other` : undefined });
+      bars.push({ label: `${c.name.split(':')[0]}: ${r.label}`, value: r.itemsPerSec, group: c.name.split(':')[0], note: r.label === 'tensorloader' && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x best other` : undefined });
     }
     for (const s of c.skipped) console.log(`  (skipped ${s})`);
   }

@@ -7,6 +7,7 @@
 #include "binding/image_source_wrap.h"
 #include "binding/loader_wrap.h"
 #include "binding/text_source_wrap.h"
+#include "core/allocator_tuning.h"
 #include "core/counters.h"
 #include "core/file_reader.h"
 #include "core/vips_runtime.h"
@@ -34,12 +35,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     throw_error(env, "EVIPS", "libvips failed to initialise: " + error);
     return exports;
   }
+  const bool tuned = tune_allocator();
   exports.Set("NativeTextSource", TextSourceWrap::Define(env));
   exports.Set("NativeImageSource", ImageSourceWrap::Define(env));
   exports.Set("NativeLoader", LoaderWrap::Define(env));
   exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));
   exports.Set("vipsVersion", Napi::String::New(env, vips_runtime_version()));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  exports.Set("allocatorTuned", Napi::Boolean::New(env, tuned));
   exports.Set("mmapThreshold", Napi::Number::New(env, static_cast<double>(kDefaultMmapThreshold)));
   return exports;
 }
