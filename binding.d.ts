@@ -96,6 +96,8 @@ export interface NativeCounters {
   arenasLive: number;
   slotsLeased: number;
   poolThreads: number;
+  /** io_uring instances (at most one per pool thread of a text dataset). */
+  ioRings: number;
   itemsRead: number;
 }
 

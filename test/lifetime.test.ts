@@ -124,6 +124,7 @@ describe('batch lifetime', () => {
     const after = nativeCounters();
     expect(after.arenaBytes).toBe(base.arenaBytes);
     expect(after.poolThreads).toBe(base.poolThreads);
+    expect(after.ioRings).toBe(base.ioRings); // each pool thread's ring goes with its thread
     expect(after.slotsLeased).toBe(base.slotsLeased);
     batch.release(); // harmless after close
     await expect(first(loader)).rejects.toMatchObject({ code: 'ECLOSED' });

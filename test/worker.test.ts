@@ -40,6 +40,7 @@ describe('worker threads', () => {
       }
       const after = nativeCounters();
       expect(after.poolThreads).toBe(base.poolThreads);
+      expect(after.ioRings).toBe(base.ioRings);
       expect(after.arenaBytes).toBe(base.arenaBytes);
       expect(after.arenasLive).toBe(base.arenasLive);
       expect(after.slotsLeased).toBe(base.slotsLeased);

@@ -11,6 +11,10 @@
 // Files are written once to a temp dir (~200 per size) and read many times, so the page cache
 // is warm: this measures the syscalls, faults and copies, not the disk.
 //
+// A second table, for the small sizes, compares plain read_whole_file (open + read + close,
+// three syscalls a file) with tl::UringReader, which opens, reads and closes a batch of up to
+// 16 files with one io_uring_enter (what TextSource::fill_many does for a pool thread's claim).
+//
 // Build: cmake -S . -B build-native-rel -DTL_CORE_TESTS=ON -DCMAKE_BUILD_TYPE=Release
 //        cmake --build build-native-rel --target tl_io_bench && build-native-rel/tl_io_bench
 // Optional argument: seconds per measurement (default 0.25).
@@ -29,6 +33,7 @@
 #include <vector>
 
 #include "core/file_reader.h"
+#include "core/uring_reader.h"
 
 namespace {
 
@@ -79,17 +84,66 @@ const Config kConfigs[] = {
     {"2 pool threads, concurrently", 2, false},
 };
 
-// One reader: starts at file `first` and reads round-robin until `seconds` have passed.
-void read_loop(const std::vector<std::string>& paths, const tl::ReadOptions& options, size_t first,
+// Per-file buffer of a batched read: a power of two above the size, at least a page, so that
+// a short read proves end of file; the batch is as many files as 64 KiB of buffers hold.
+size_t uring_capacity(size_t size) {
+  size_t c = 4096;
+  while (c <= size) c *= 2;
+  return c;
+}
+size_t uring_batch(size_t size) {
+  const size_t n = tl::UringReader::kBufferBytes / uring_capacity(size);
+  return n < tl::UringReader::kMaxFiles ? n : tl::UringReader::kMaxFiles;
+}
+
+std::atomic<uint64_t> g_uring_fallbacks{0};
+
+// Reads the files [i, i + batch) of `paths` (wrapping) with one io_uring batch; returns the
+// byte sum. A file the ring leaves unread (RWF_NOWAIT found its page not ready) is read with
+// read_whole_file, as TextSource::fill_many does, and counted.
+uint64_t uring_read_batch(tl::UringReader& reader, const std::vector<std::string>& paths, size_t& i, size_t batch,
+                          size_t capacity, std::vector<char>& buffer) {
+  const char* p[tl::UringReader::kMaxFiles] = {};
+  tl::UringRead out[tl::UringReader::kMaxFiles];
+  for (size_t k = 0; k < batch; ++k) {
+    p[k] = paths[i].c_str();
+    if (++i == paths.size()) i = 0;
+  }
+  reader.read(p, batch, capacity, out);
+  uint64_t sum = 0;
+  for (size_t k = 0; k < batch; ++k) {
+    if (out[k].data == nullptr) {
+      tl::FileBytes bytes;
+      if (!tl::read_whole_file(p[k], buffer, tl::ReadOptions{}, bytes).ok()) std::exit(1);
+      sum += sum_bytes(bytes.data(), bytes.size());
+      g_uring_fallbacks.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    sum += sum_bytes(out[k].data, out[k].size);
+  }
+  return sum;
+}
+
+// One reader: starts at file `first` and reads round-robin until `seconds` have passed, with
+// read_whole_file, or in io_uring batches when `batch` > 0.
+void read_loop(const std::vector<std::string>& paths, const tl::ReadOptions& options, size_t batch, size_t first,
                double seconds, const std::atomic<bool>* go, std::atomic<int>* ready, double* busy,
                uint64_t* files) {
   std::vector<char> buffer;
   tl::FileBytes bytes;
+  tl::UringReader reader;  // this thread's ring, as a pool thread's WorkerScratch holds one
+  const size_t capacity = batch > 0 ? uring_capacity(std::filesystem::file_size(paths[0])) : 0;
   size_t i = first;
   uint64_t sum = 0, n = 0;
-  // One untimed read sizes this thread's buffer, as a pool thread's first item does.
-  if (!tl::read_whole_file(paths[i].c_str(), buffer, options, bytes).ok()) std::exit(1);
-  bytes.reset();
+  // One untimed read sizes this thread's buffer (or creates its ring), as a pool thread's
+  // first item does.
+  if (batch > 0) {
+    size_t j = i;
+    uring_read_batch(reader, paths, j, batch, capacity, buffer);
+  } else {
+    if (!tl::read_whole_file(paths[i].c_str(), buffer, options, bytes).ok()) std::exit(1);
+    bytes.reset();
+  }
   if (ready != nullptr) ready->fetch_add(1);
   if (go != nullptr) {
     while (!go->load(std::memory_order_acquire)) std::this_thread::yield();
@@ -98,6 +152,13 @@ void read_loop(const std::vector<std::string>& paths, const tl::ReadOptions& opt
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   auto now = start;
   do {
+    if (batch > 0) {
+      // Two batches between clock reads keep the clock out of the numbers.
+      for (int k = 0; k < 2; ++k) sum += uring_read_batch(reader, paths, i, batch, capacity, buffer);
+      n += 2 * batch;
+      now = Clock::now();
+      continue;
+    }
     // 8 files between clock reads keeps the clock out of the small-file numbers.
     for (int k = 0; k < 8; ++k) {
       tl::ItemStatus s = tl::read_whole_file(paths[i].c_str(), buffer, options, bytes);
@@ -118,20 +179,20 @@ void read_loop(const std::vector<std::string>& paths, const tl::ReadOptions& opt
 }
 
 Result measure(const std::vector<std::string>& paths, size_t mmap_threshold, const Config& config,
-               double seconds) {
+               double seconds, size_t batch = 0) {
   tl::ReadOptions options;
   options.mmap_threshold = mmap_threshold;
   const auto threads = static_cast<size_t>(config.threads);
   std::vector<double> busy(threads, 0.0);
   std::vector<uint64_t> files(threads, 0);
   if (config.on_main) {
-    read_loop(paths, options, 0, seconds, nullptr, nullptr, &busy[0], &files[0]);
+    read_loop(paths, options, batch, 0, seconds, nullptr, nullptr, &busy[0], &files[0]);
   } else {
     std::atomic<int> ready{0};
     std::atomic<bool> go{false};
     std::vector<std::thread> pool;
     for (size_t t = 0; t < threads; ++t) {
-      pool.emplace_back(read_loop, std::cref(paths), std::cref(options), t * paths.size() / threads, seconds,
+      pool.emplace_back(read_loop, std::cref(paths), std::cref(options), batch, t * paths.size() / threads, seconds,
                         &go, &ready, &busy[t], &files[t]);
     }
     while (ready.load() < config.threads) std::this_thread::yield();
@@ -247,8 +308,32 @@ int main(int argc, char** argv) {
                   human(kSizes[from]).c_str());
     }
   }
-  std::printf("default = tl::kDefaultMmapThreshold = %s (files >= it are mapped)\n",
+  std::printf("default = tl::kDefaultMmapThreshold = %s (files >= it are mapped)\n\n",
               human(tl::kDefaultMmapThreshold).c_str());
+
+  // Batched io_uring against plain reads, for the sizes a batch buffer holds at least two of.
+  if (!tl::UringReader().usable()) {
+    std::printf("io_uring batches: not usable here (kernel < 6.3, seccomp, kernel.io_uring_disabled or "
+                "TENSORLOADER_NO_IO_URING)\n");
+  } else {
+    std::printf("io_uring batches (tl::UringReader: openat + read + close of each file, one io_uring_enter "
+                "a batch)\n");
+    for (size_t c = 0; c < kC; ++c) {
+      std::printf("%s\n", kConfigs[c].name);
+      std::printf("%9s %6s %12s %13s %9s\n", "size", "batch", "read us/file", "uring us/file", "speedup");
+      for (size_t s = 0; s < kN && uring_batch(kSizes[s]) >= 2; ++s) {
+        const size_t batch = uring_batch(kSizes[s]);
+        measure(paths[s], 0, kConfigs[c], 0.02, batch);  // untimed warm-up
+        const Result u = measure(paths[s], 0, kConfigs[c], seconds, batch);
+        const double r = read_r[c][s].us_per_file;
+        std::printf("%9s %6zu %12.2f %13.2f %8.2fx\n", human(kSizes[s]).c_str(), batch, r, u.us_per_file,
+                    r / u.us_per_file);
+      }
+      std::printf("\n");
+    }
+    std::printf("files io_uring left to read_whole_file (page not ready for RWF_NOWAIT): %llu\n",
+                static_cast<unsigned long long>(g_uring_fallbacks.load()));
+  }
   std::printf("(checksum %llu)\n", static_cast<unsigned long long>(g_sink.load()));
 
   std::error_code ec;

@@ -25,6 +25,7 @@ Napi::Value NativeCounters(const Napi::CallbackInfo& info) {
   o.Set("arenasLive", static_cast<double>(c.arenas_live.load()));
   o.Set("slotsLeased", static_cast<double>(c.slots_leased.load()));
   o.Set("poolThreads", static_cast<double>(c.pool_threads.load()));
+  o.Set("ioRings", static_cast<double>(c.io_rings.load()));
   o.Set("itemsRead", static_cast<double>(c.items_read.load()));
   return o;
 }

@@ -15,6 +15,7 @@ struct Counters {
   std::atomic<int64_t> arenas_live{0};
   std::atomic<int64_t> slots_leased{0};      // over all arenas
   std::atomic<int64_t> pool_threads{0};      // native worker threads running
+  std::atomic<int64_t> io_rings{0};          // io_uring instances (one per pool thread at most)
   std::atomic<int64_t> items_read{0};        // monotonically increasing: a throughput counter
 };
 

@@ -24,6 +24,9 @@ struct ReadOptions {
   size_t mmap_threshold = kDefaultMmapThreshold;
   uint64_t max_bytes = UINT64_MAX;  // larger files are refused (ETOOLARGE) before reading
   AccessPattern pattern = AccessPattern::kSequential;
+  // Lets sources that read many small files batch them through io_uring (see uring_reader.h);
+  // read_whole_file itself ignores it. Off, or TENSORLOADER_NO_IO_URING=1, gives the plain path.
+  bool io_uring = true;
 };
 
 // The bytes of one file: a view of either the caller's buffer or an owned mapping.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/uring_reader.h"
 
 namespace tl {
 
@@ -19,9 +20,14 @@ struct ItemRef {
 };
 
 // Per-thread reusable memory, owned by one pool thread (or the JS thread for direct reads).
+// It lives as long as its thread's loop, so whatever it holds is released when the thread ends.
 struct WorkerScratch {
   std::vector<char> file_buffer;
+  UringReader uring;  // empty until a fill_many uses it
 };
+
+// The most items a pool thread claims from a job at once (see ItemSource::claim_size).
+constexpr size_t kMaxClaim = UringReader::kMaxFiles;
 
 class ItemSource {
  public:
@@ -29,6 +35,16 @@ class ItemSource {
   virtual size_t length() const = 0;
   virtual size_t item_bytes() const = 0;
   virtual ItemStatus fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const = 0;
+  // How many consecutive items of a job a pool thread should claim at once (1 to kMaxClaim).
+  // More than one only pays when fill_many shares work between them (one io_uring submission
+  // for all their files), and it lets stop() wait for up to that many items, so slow items
+  // stay at one.
+  virtual size_t claim_size() const { return 1; }
+  // Fills n items and writes every statuses[i]. The result must be what n calls of fill give.
+  virtual void fill_many(const ItemRef* items, uint8_t* const* dsts, ItemStatus* statuses, size_t n,
+                         WorkerScratch& scratch) const {
+    for (size_t i = 0; i < n; ++i) statuses[i] = fill(items[i], dsts[i], scratch);
+  }
   // The path (or other locator) of an item, for error messages.
   virtual std::string describe(size_t index) const = 0;
 };

@@ -1,11 +1,14 @@
 #include "core/thread_pool.h"
 
+#include <algorithm>
+
 #include "core/counters.h"
 
 namespace tl {
 
 ThreadPool::ThreadPool(size_t threads) {
   if (threads == 0) threads = 1;
+  workers_ = threads;
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { run(); });
@@ -42,24 +45,47 @@ void ThreadPool::stop() {
 
 void ThreadPool::run() {
   WorkerScratch scratch;
+  ItemRef refs[kMaxClaim];
+  uint8_t* dsts[kMaxClaim];
+  ItemStatus statuses[kMaxClaim];
   while (true) {
     BatchJob* job = nullptr;
-    size_t item = 0;
+    size_t first = 0;
+    size_t n = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) break;
       job = queue_.front();
-      item = job->next.fetch_add(1, std::memory_order_relaxed);
-      if (item + 1 >= job->count) queue_.pop_front();
+      // `next` only moves under mu_, so what is left cannot change between here and fetch_add.
+      // A claim is at most one thread's share of the whole job, so every thread gets part of
+      // a batch; the share of the job, not of what is left, keeps claims (and so io_uring
+      // batches) full-sized to the end: 32 items on 2 threads are 16 + 16, not 16 + 8 + 4 ...
+      const size_t left = job->count - std::min(job->next.load(std::memory_order_relaxed), job->count);
+      const size_t share = (job->count + workers_ - 1) / workers_;
+      n = std::min({std::max<size_t>(job->source->claim_size(), 1), kMaxClaim, share, left});
+      if (n == 0) {  // an empty job: nothing to run, and nobody will complete it
+        queue_.pop_front();
+        continue;
+      }
+      first = job->next.fetch_add(n, std::memory_order_relaxed);
+      if (first + n >= job->count) queue_.pop_front();
     }
-    const ItemRef ref{job->indices[item], job->epoch};
-    ItemStatus status = job->source->fill(ref, job->dst + item * job->item_bytes, scratch);
-    if (!status.ok()) {
-      job->statuses[item] = std::move(status);
-      job->failed.fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = 0; i < n; ++i) {
+      refs[i] = ItemRef{job->indices[first + i], job->epoch};
+      dsts[i] = job->dst + (first + i) * job->item_bytes;
     }
-    if (job->done.fetch_add(1, std::memory_order_acq_rel) + 1 == job->count) job->on_complete(job);
+    job->source->fill_many(refs, dsts, statuses, n, scratch);
+    size_t failed = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!statuses[i].ok()) {
+        job->statuses[first + i] = std::move(statuses[i]);
+        ++failed;
+      }
+    }
+    if (failed > 0) job->failed.fetch_add(failed, std::memory_order_relaxed);
+    // Touching the job after this is the last finisher's right only: its owner may reuse it.
+    if (job->done.fetch_add(n, std::memory_order_acq_rel) + n == job->count) job->on_complete(job);
   }
 }
 

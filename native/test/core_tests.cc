@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -42,6 +43,7 @@
 #include "core/text_parser.h"
 #include "core/text_source.h"
 #include "core/thread_pool.h"
+#include "core/uring_reader.h"
 #include "core/vips_runtime.h"
 
 namespace {
@@ -1233,6 +1235,494 @@ TEST_CASE(engine_stress_many_batches) {
       ++completed;
       --in_flight;
     }
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+// =========================================================================================
+// io_uring batches: uring_reader + TextSource::fill_many + claims in the pool
+// =========================================================================================
+
+// Whether this process can batch reads through io_uring (kernel, seccomp, sysctl
+// kernel.io_uring_disabled, TENSORLOADER_NO_IO_URING). The tests compare the batched path with
+// the plain one either way, and check that the ring really read the files when it can.
+bool uring_available() {
+  static const bool available = [] {
+    tl::UringReader reader;
+    const bool usable = reader.usable();
+    if (!usable) std::printf("    note: io_uring is not usable here; batches take the plain path\n");
+    return usable;
+  }();
+  return available;
+}
+
+bool same_status(const tl::ItemStatus& a, const tl::ItemStatus& b) {
+  return a.code == b.code && a.message == b.message && a.offset == b.offset;
+}
+
+std::string describe_status(const tl::ItemStatus& s) {
+  return std::string(tl::code_name(s.code)) + " \"" + s.message + "\" @" + std::to_string(s.offset);
+}
+
+// Ten numbers as numpy prints them, different for every `seed`.
+std::string numpy_text(size_t seed) {
+  std::string text = "[";
+  char buf[32];
+  for (size_t j = 0; j < 10; ++j) {
+    std::snprintf(buf, sizeof buf, "%.8f", static_cast<double>((seed * 7919 + j * 104729) % 100000) / 100000.0);
+    text += buf;
+    text += j == 5 ? "\n " : (j + 1 < 10 ? " " : "]\n");
+  }
+  return text;
+}
+
+TEST_CASE(uring_reader_reads_small_files_and_leaves_the_rest) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  const int64_t rings_before = tl::counters().io_rings.load();
+  TempDir dir;
+  CHECK(dir.ok());
+  const size_t sizes[] = {1, 100, 4095, 4096, 5000};
+  std::vector<std::string> contents;
+  for (size_t size : sizes) {
+    std::string c(size, '\0');
+    for (size_t i = 0; i < size; ++i) c[i] = static_cast<char>('a' + (i * 7 + size) % 26);
+    CHECK(write_file(dir.file("f" + std::to_string(size)), c));
+    contents.push_back(c);
+  }
+  CHECK(write_file(dir.file("empty"), ""));
+  CHECK(::mkdir(dir.file("sub").c_str(), 0700) == 0);
+  CHECK(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
+  const std::string p1 = dir.file("f1"), p100 = dir.file("f100"), p4095 = dir.file("f4095"), p4096 = dir.file("f4096"),
+                    p5000 = dir.file("f5000"), empty = dir.file("empty"), missing = dir.file("missing"),
+                    sub = dir.file("sub"), fifo = dir.file("fifo"), notdir = dir.file("f1/child");
+  const int fds_before = count_open_fds();
+  {
+    tl::UringReader reader;
+    const bool usable = reader.usable();
+    CHECK_EQ(usable, uring_available());
+    const char* paths[] = {p1.c_str(),  p100.c_str(),  p4095.c_str(), p4096.c_str(), p5000.c_str(), empty.c_str(),
+                           missing.c_str(), sub.c_str(), fifo.c_str(), "/dev/null",  nullptr,       notdir.c_str(),
+                           p100.c_str(), p1.c_str()};
+    constexpr size_t n = sizeof paths / sizeof paths[0];
+    static_assert(n <= tl::UringReader::kMaxFiles, "one batch");
+    for (int round = 0; round < 3; ++round) {  // the same ring and buffers, reused
+      tl::UringRead out[n];
+      reader.read(paths, n, 4096, out);
+      auto read_as = [&](size_t i, const std::string& want) {
+        if (!usable) {
+          CHECK(out[i].data == nullptr);
+          return;
+        }
+        CHECK_MSG(out[i].data != nullptr && std::string(out[i].data, out[i].size) == want, paths[i]);
+      };
+      read_as(0, contents[0]);
+      read_as(1, contents[1]);
+      read_as(2, contents[2]);  // one byte short of the buffer: surely the whole file
+      read_as(12, contents[1]);
+      read_as(13, contents[0]);
+      // A full buffer (4096, 5000) may not be the whole file; errors, empty files, fifos and
+      // devices are all left to read_whole_file.
+      for (size_t i = 3; i <= 11; ++i) CHECK_MSG(out[i].data == nullptr, std::to_string(i));
+    }
+    // The ring's own descriptor is registered with the thread and closed: never visible.
+    CHECK_EQ(count_open_fds(), fds_before);
+    CHECK_EQ(tl::counters().io_rings.load(), rings_before + (usable ? 1 : 0));
+    CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+
+    // Requests the buffers cannot hold are refused whole, not truncated.
+    tl::UringRead out[2];
+    reader.read(paths, 2, tl::UringReader::kBufferBytes, out);
+    CHECK(out[0].data == nullptr && out[1].data == nullptr);
+    tl::UringRead many[tl::UringReader::kMaxFiles + 1];
+    const char* more[tl::UringReader::kMaxFiles + 1];
+    for (auto& p : more) p = p1.c_str();
+    reader.read(more, tl::UringReader::kMaxFiles + 1, 16, many);
+    for (auto& r : many) CHECK(r.data == nullptr);
+  }
+  // A thread registers at most 16 rings at once: 40 in a row only work if each one is
+  // unregistered by its destructor.
+  for (int i = 0; i < 40; ++i) {
+    tl::UringReader reader;
+    const char* p = p100.c_str();
+    tl::UringRead out[1];
+    reader.read(&p, 1, 4096, out);
+    CHECK_EQ(out[0].data != nullptr, uring_available());
+  }
+  CHECK_EQ(tl::counters().io_rings.load(), rings_before);
+  CHECK_EQ(count_open_fds(), fds_before);
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(uring_reader_fifo_with_writer_does_not_block) {
+  // With a writer attached and no data, io_uring would poll a fifo until data comes (it
+  // retries pollable files even when opened O_NONBLOCK); RWF_NOWAIT makes it fail instead.
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  const std::string path = dir.file("fifo");
+  CHECK_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const int reader_fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  const int writer_fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  CHECK(reader_fd >= 0 && writer_fd >= 0);
+  auto result = std::async(std::launch::async, [&path] {
+    tl::UringReader reader;
+    const char* p = path.c_str();
+    tl::UringRead out[1];
+    reader.read(&p, 1, 4096, out);
+    const bool refused = out[0].data == nullptr;
+    // And through the source: the status read_whole_file gives.
+    tl::TextSource source({path}, 10);
+    tl::WorkerScratch scratch;
+    float values[10];
+    uint8_t* dst = reinterpret_cast<uint8_t*>(values);
+    tl::ItemRef ref{0, 0};
+    tl::ItemStatus status;
+    source.fill_many(&ref, &dst, &status, 1, scratch);
+    return refused && status.code == tl::Code::kNotRegular;
+  });
+  const bool returned = result.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+  CHECK_MSG(returned, "a batched read blocked on a fifo with a writer");
+  if (!returned && writer_fd >= 0) {
+    const char byte = '1';
+    for (int i = 0; i < 2; ++i) CHECK_EQ(::write(writer_fd, &byte, 1), ssize_t{1});  // unblock it
+  }
+  CHECK(result.get());
+  if (writer_fd >= 0) ::close(writer_fd);
+  if (reader_fd >= 0) ::close(reader_fd);
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(text_source_fill_many_matches_fill) {
+  // Values bit for bit, and statuses, equal to one fill() per item, for batches of every size
+  // from 1 to over kMaxFiles (fill_many splits those), in a shuffled order.
+  const CounterSnapshot before = CounterSnapshot::take();
+  Dataset ds;
+  tl::ReadOptions plain_opts;
+  plain_opts.io_uring = false;
+  tl::TextSource batched(ds.paths, kItemLength);
+  tl::TextSource plain(ds.paths, kItemLength, plain_opts);
+  CHECK_EQ(plain.claim_size(), size_t{1});
+  CHECK_EQ(batched.claim_size(), tl::io_uring_allowed_by_env() ? tl::kMaxClaim : size_t{1});
+  tl::WorkerScratch scratch, plain_scratch;
+  const size_t total = ds.paths.size() + 1;  // every file, the missing one, and an index out of range
+  std::vector<uint32_t> order(total);
+  for (size_t i = 0; i < total; ++i) order[i] = static_cast<uint32_t>((i * 37 + 11) % total);
+  const int64_t read_before = tl::counters().items_read.load();
+  size_t ok = 0, compared = 0;
+  for (size_t pos = 0, chunk = 1; pos < total; pos += chunk, chunk = chunk % 40 + 1) {
+    const size_t n = std::min(chunk, total - pos);
+    std::vector<tl::ItemRef> refs(n);
+    std::vector<float> got(n * kItemLength, -1.0f), want(n * kItemLength, -2.0f);
+    std::vector<uint8_t*> dsts(n);
+    std::vector<tl::ItemStatus> statuses(n, tl::ItemStatus::error(tl::Code::kIo, "stale"));
+    for (size_t i = 0; i < n; ++i) {
+      refs[i] = tl::ItemRef{order[pos + i], 1};
+      dsts[i] = reinterpret_cast<uint8_t*>(got.data() + i * kItemLength);
+    }
+    batched.fill_many(refs.data(), dsts.data(), statuses.data(), n, scratch);
+    for (size_t i = 0; i < n; ++i) {
+      const tl::ItemStatus s =
+          plain.fill(refs[i], reinterpret_cast<uint8_t*>(want.data() + i * kItemLength), plain_scratch);
+      CHECK_MSG(same_status(statuses[i], s), describe_status(statuses[i]) + " vs " + describe_status(s));
+      if (s.ok()) {
+        ++ok;
+        for (size_t j = 0; j < kItemLength; ++j) {
+          if (!same_bits(got[i * kItemLength + j], want[i * kItemLength + j])) {
+            CHECK_MSG(false, "item " + std::to_string(refs[i].index) + "[" + std::to_string(j) + "]");
+            break;
+          }
+        }
+      }
+      ++compared;
+    }
+  }
+  CHECK_EQ(compared, total);
+  CHECK_EQ(ok, kFileCount);
+  CHECK_EQ(tl::counters().items_read.load(), read_before + 2 * static_cast<int64_t>(kFileCount));
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(text_source_fill_many_errors_match_plain_path) {
+  // One batch mixing every failure with good items: each status is exactly the one of the
+  // plain path (so of read_whole_file for the file errors), down to message and offset.
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  CHECK(dir.ok());
+  std::string big = numpy_text(3);
+  big.insert(big.size() - 2, 12000, ' ');  // far over the 4 KiB a batched file gets
+  std::string exact = numpy_text(4);
+  exact.insert(exact.size() - 2, 4096 - exact.size(), ' ');  // fills the buffer exactly
+  CHECK_EQ(exact.size(), size_t{4096});
+  std::string almost = numpy_text(5);
+  almost.insert(almost.size() - 2, 4095 - almost.size(), ' ');
+  const std::pair<const char*, std::string> files[] = {
+      {"good0", numpy_text(0)},
+      {"empty", ""},
+      {"good1", numpy_text(1)},
+      {"too_long", "1 2 3 4 5 6 7 8 9 10 11\n"},
+      {"too_short", "[1 2 3]\n"},
+      {"garbage", "[0.1 0.2 0.3 zz 0.5 0.6 0.7 0.8 0.9 1.0]\n"},
+      {"big", big},
+      {"exact", exact},
+      {"almost", almost},
+      {"good2", numpy_text(2)},
+  };
+  std::vector<std::string> paths;
+  for (const auto& f : files) {
+    CHECK(write_file(dir.file(f.first), f.second));
+    paths.push_back(dir.file(f.first));
+  }
+  CHECK(::mkdir(dir.file("sub").c_str(), 0700) == 0);
+  CHECK(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
+  for (const char* extra : {"missing", "sub", "fifo", "good0/child"}) paths.push_back(dir.file(extra));
+  paths.push_back("/dev/null");
+
+  tl::ReadOptions plain_opts;
+  plain_opts.io_uring = false;
+  tl::TextSource batched(paths, 10);
+  tl::TextSource plain(paths, 10, plain_opts);
+  // Over the limit: ETOOLARGE either way, even for a file the ring read whole.
+  tl::ReadOptions small_limit;
+  small_limit.max_bytes = 50;
+  tl::TextSource limited(paths, 10, small_limit);
+  small_limit.io_uring = false;
+  tl::TextSource limited_plain(paths, 10, small_limit);
+
+  const size_t n = paths.size() + 1;  // + one index out of range
+  CHECK(n <= tl::kMaxClaim);
+  std::vector<tl::ItemRef> refs(n);
+  for (size_t i = 0; i < n; ++i) refs[i] = tl::ItemRef{static_cast<uint32_t>(i), 0};
+  tl::WorkerScratch scratch, plain_scratch;
+  const struct {
+    const tl::TextSource* batched;
+    const tl::TextSource* plain;
+  } pairs[] = {{&batched, &plain}, {&limited, &limited_plain}};
+  for (const auto& pair : pairs) {
+    std::vector<float> got(n * 10, -1.0f), want(n * 10, -2.0f);
+    std::vector<uint8_t*> dsts(n);
+    for (size_t i = 0; i < n; ++i) dsts[i] = reinterpret_cast<uint8_t*>(got.data() + i * 10);
+    std::vector<tl::ItemStatus> statuses(n);
+    pair.batched->fill_many(refs.data(), dsts.data(), statuses.data(), n, scratch);
+    for (size_t i = 0; i < n; ++i) {
+      const tl::ItemStatus s = pair.plain->fill(refs[i], reinterpret_cast<uint8_t*>(want.data() + i * 10), plain_scratch);
+      CHECK_MSG(same_status(statuses[i], s), (i < paths.size() ? paths[i] : "out of range") + ": " +
+                                                 describe_status(statuses[i]) + " vs " + describe_status(s));
+      if (s.ok()) CHECK(std::memcmp(got.data() + i * 10, want.data() + i * 10, 10 * sizeof(float)) == 0);
+    }
+    if (pair.batched == &batched) {
+      // What the plain path gives, spelled out.
+      const tl::Code want_codes[] = {tl::Code::kOk,       tl::Code::kEmpty,    tl::Code::kOk,       tl::Code::kCount,
+                                     tl::Code::kCount,    tl::Code::kParse,    tl::Code::kOk,       tl::Code::kOk,
+                                     tl::Code::kOk,       tl::Code::kOk,       tl::Code::kNotFound, tl::Code::kIsDirectory,
+                                     tl::Code::kNotRegular, tl::Code::kNotFound, tl::Code::kNotRegular, tl::Code::kNotFound};
+      static_assert(sizeof want_codes / sizeof want_codes[0] == 16, "one per item");
+      CHECK_EQ(n, size_t{16});
+      for (size_t i = 0; i < n && i < 16; ++i) CHECK_MSG(statuses[i].code == want_codes[i], std::to_string(i) + ": " + describe_status(statuses[i]));
+      CHECK(statuses[1].message == "file is empty");
+      CHECK(statuses[10].message.rfind("cannot open", 0) == 0);
+      CHECK_EQ(statuses[5].offset, int64_t{13});  // "zz"
+      // Each file error is read_whole_file's own status.
+      std::vector<char> buffer;
+      for (size_t i : {size_t{1}, size_t{10}, size_t{11}, size_t{12}, size_t{13}, size_t{14}}) {
+        tl::FileBytes bytes;
+        const tl::ItemStatus direct = tl::read_whole_file(paths[i].c_str(), buffer, tl::ReadOptions{}, bytes);
+        CHECK_MSG(same_status(statuses[i], direct), paths[i] + ": " + describe_status(statuses[i]) + " vs " + describe_status(direct));
+      }
+      // Larger than its batch buffer (big, exact) or just under it (almost): read whole.
+      for (size_t i : {size_t{6}, size_t{7}, size_t{8}}) {
+        std::vector<float> v(10);
+        CHECK_EQ(tl::parse_floats(files[i].second.data(), files[i].second.size(), v.data(), 10).code, tl::Code::kOk);
+        CHECK(std::memcmp(got.data() + i * 10, v.data(), 10 * sizeof(float)) == 0);
+      }
+    } else {
+      for (size_t i : {size_t{0}, size_t{2}, size_t{9}}) CHECK_EQ(statuses[i].code, tl::Code::kTooLarge);
+    }
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(text_source_fill_many_no_leak) {
+  // 1000 batched reads, a fifth of them failing: no descriptor, mapping or ring is left, and
+  // the ring itself never shows in /proc/self/fd, not even while it exists.
+  const CounterSnapshot before = CounterSnapshot::take();
+  const int64_t rings_before = tl::counters().io_rings.load();
+  TempDir dir;
+  CHECK(dir.ok());
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < 20; ++i) {
+    paths.push_back(dir.file("item" + std::to_string(i)));
+    CHECK(write_file(paths.back(), i % 5 == 4 ? std::string() : numpy_text(i)));
+  }
+  std::string big = numpy_text(99);
+  big.insert(big.size() - 2, 70000, ' ');
+  CHECK(write_file(dir.file("big"), big));
+  paths.push_back(dir.file("big"));
+  paths.push_back(dir.file("missing"));
+  paths.push_back(dir.path());
+  tl::TextSource source(paths, 10);
+  const int fds_before = count_open_fds();
+  CHECK(fds_before > 0);
+  size_t ok = 0, failed = 0;
+  {
+    tl::WorkerScratch scratch;
+    std::vector<float> out(tl::kMaxClaim * 10);
+    tl::ItemRef refs[tl::kMaxClaim];
+    uint8_t* dsts[tl::kMaxClaim];
+    tl::ItemStatus statuses[tl::kMaxClaim];
+    for (size_t i = 0; i < tl::kMaxClaim; ++i) dsts[i] = reinterpret_cast<uint8_t*>(out.data() + i * 10);
+    size_t next = 0;
+    for (size_t done = 0; done < 1000;) {
+      const size_t n = std::min<size_t>(1 + done % tl::kMaxClaim, 1000 - done);
+      for (size_t i = 0; i < n; ++i) refs[i] = tl::ItemRef{static_cast<uint32_t>(next++ % paths.size()), 0};
+      source.fill_many(refs, dsts, statuses, n, scratch);
+      for (size_t i = 0; i < n; ++i) (statuses[i].ok() ? ok : failed) += 1;
+      done += n;
+      CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+    }
+    CHECK_EQ(count_open_fds(), fds_before);
+    CHECK_EQ(tl::counters().io_rings.load(), rings_before + (uring_available() ? 1 : 0));
+  }
+  CHECK_EQ(ok + failed, size_t{1000});
+  size_t want_failed = 0;  // the empty files (every fifth of the first 20), missing, the directory
+  for (size_t k = 0; k < 1000; ++k) {
+    const size_t index = k % paths.size();
+    want_failed += (index < 20 && index % 5 == 4) || index >= 21 ? 1 : 0;
+  }
+  CHECK_EQ(failed, want_failed);
+  CHECK_EQ(tl::counters().io_rings.load(), rings_before);
+  CHECK_EQ(count_open_fds(), fds_before);
+  CHECK_COUNTERS_EQ(before);
+}
+
+// Records how the pool claims items: every fill_many call, with the items it got.
+class RecordingSource final : public tl::ItemSource {
+ public:
+  explicit RecordingSource(size_t claim) : claim_(claim) {}
+  size_t length() const override { return 100000; }
+  size_t item_bytes() const override { return sizeof(uint32_t); }
+  size_t claim_size() const override { return claim_; }
+  tl::ItemStatus fill(const tl::ItemRef& item, uint8_t* dst, tl::WorkerScratch&) const override {
+    const uint32_t v = item.index;
+    std::memcpy(dst, &v, sizeof v);
+    if (item.index % 7 == 3) return tl::ItemStatus::error(tl::Code::kParse, "seven", item.index);
+    return {};
+  }
+  void fill_many(const tl::ItemRef* items, uint8_t* const* dsts, tl::ItemStatus* statuses, size_t n,
+                 tl::WorkerScratch& scratch) const override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      calls.emplace_back(items[0].index, n);
+      for (size_t i = 1; i < n; ++i) {
+        if (items[i].index != items[0].index + i || dsts[i] != dsts[0] + i * sizeof(uint32_t)) non_consecutive = true;
+      }
+    }
+    tl::ItemSource::fill_many(items, dsts, statuses, n, scratch);
+  }
+  std::string describe(size_t index) const override { return "rec#" + std::to_string(index); }
+
+  mutable std::mutex mu;
+  mutable std::vector<std::pair<uint32_t, size_t>> calls;  // (first index, count)
+  mutable bool non_consecutive = false;
+
+ private:
+  size_t claim_;
+};
+
+TEST_CASE(thread_pool_claims_runs_of_items) {
+  // A source that asks for runs gets consecutive items, at most kMaxClaim and at most one
+  // thread's share of the job at once; statuses and completion are as with single items.
+  const CounterSnapshot before = CounterSnapshot::take();
+  for (size_t claim : {size_t{1}, size_t{5}, size_t{16}, size_t{100}}) {
+    RecordingSource source(claim);
+    Completions done;
+    const size_t threads = 3;
+    std::vector<std::unique_ptr<tl::BatchJob>> jobs;
+    std::vector<std::vector<uint32_t>> outputs;
+    tl::ThreadPool pool(threads);
+    for (size_t k = 0; k < 40; ++k) {
+      auto job = std::make_unique<tl::BatchJob>();
+      const size_t n = 1 + k * 2;
+      outputs.emplace_back(n, 0xffffffffu);
+      job->source = &source;
+      job->item_bytes = sizeof(uint32_t);
+      job->dst = reinterpret_cast<uint8_t*>(outputs.back().data());
+      job->slot = static_cast<int>(k);
+      job->indices.resize(n);
+      job->statuses.resize(n);
+      for (size_t i = 0; i < n; ++i) job->indices[i] = static_cast<uint32_t>(k * 1000 + i);
+      job->on_complete = done.notify();
+      job->reset(n);
+      jobs.push_back(std::move(job));
+    }
+    for (auto& job : jobs) CHECK(pool.submit(job.get()));
+    CHECK(done.wait_for(jobs.size()));
+    pool.stop();
+    CHECK_EQ(done.calls.load(), static_cast<int>(jobs.size()));
+    for (size_t k = 0; k < jobs.size(); ++k) {
+      const tl::BatchJob& job = *jobs[k];
+      CHECK_EQ(job.done.load(), job.count);
+      size_t failed = 0;
+      for (size_t i = 0; i < job.count; ++i) {
+        const uint32_t index = static_cast<uint32_t>(k * 1000 + i);
+        CHECK_EQ(outputs[k][i], index);
+        const bool bad = index % 7 == 3;
+        failed += bad ? 1 : 0;
+        CHECK_EQ(job.statuses[i].code, bad ? tl::Code::kParse : tl::Code::kOk);
+        if (bad) CHECK_EQ(job.statuses[i].offset, static_cast<int64_t>(index));
+      }
+      CHECK_EQ(job.failed.load(), failed);
+    }
+    std::lock_guard<std::mutex> lock(source.mu);
+    CHECK(!source.non_consecutive);
+    size_t items = 0, largest = 0;
+    for (const auto& call : source.calls) {
+      const size_t k = call.first / 1000;
+      const size_t count = jobs[k]->count;
+      const size_t share = (count + threads - 1) / threads;
+      CHECK_MSG(call.second >= 1 && call.second <= std::min({claim, tl::kMaxClaim, share}),
+                "job of " + std::to_string(count) + " claimed " + std::to_string(call.second));
+      items += call.second;
+      largest = std::max(largest, call.second);
+    }
+    CHECK_EQ(items, size_t{40 * 40});  // sum of 1 + 2k for k < 40
+    CHECK_EQ(largest, std::min({claim, tl::kMaxClaim, size_t{27}}));  // the 79-item job: 27 a thread
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(engine_rings_die_with_the_pool) {
+  // One ring per pool thread at most, invisible in /proc/self/fd while the loader lives, and
+  // gone when its thread ends.
+  const CounterSnapshot before = CounterSnapshot::take();
+  const int64_t rings_before = tl::counters().io_rings.load();
+  {
+    Dataset ds;
+    auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
+    Completions done;
+    tl::EngineOptions opts;
+    opts.batch_size = 32;
+    opts.slots = 2;
+    opts.threads = 2;
+    const int fds_before = count_open_fds();
+    {
+      tl::BatchEngine engine(source, opts, done.notify());
+      std::vector<uint32_t> idx(32);
+      for (size_t round = 0; round < 20; ++round) {
+        for (size_t i = 0; i < 32; ++i) idx[i] = static_cast<uint32_t>((round * 32 + i) % kFileCount);
+        std::string error;
+        tl::BatchJob* job = engine.submit(idx.data(), idx.size(), 0, &error);
+        CHECK_MSG(job != nullptr, error);
+        if (job == nullptr) break;
+        CHECK(done.wait_for(round + 1));
+        CHECK_EQ(job->failed.load(), size_t{0});
+        check_batch_values(job, job->count, kItemLength);
+        CHECK(engine.release(job->slot));
+      }
+      CHECK_EQ(count_open_fds(), fds_before);
+      CHECK(tl::counters().io_rings.load() <= rings_before + 2);
+      if (uring_available()) CHECK(tl::counters().io_rings.load() >= rings_before + 1);
+    }
+    CHECK_EQ(tl::counters().io_rings.load(), rings_before);
+    CHECK_EQ(count_open_fds(), fds_before);
   }
   CHECK_COUNTERS_EQ(before);
 }
