@@ -24,4 +24,18 @@ Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
   return env.Undefined();
 }
 
+bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& out) {
+  out.clear();
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value v = array.Get(i);
+    if (!v.IsString()) {
+      throw_type_error(env, "paths[" + std::to_string(i) + "] is not a string");
+      return false;
+    }
+    out.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  return true;
+}
+
 }  // namespace tl::js

@@ -1,10 +1,12 @@
-// Turns core ItemStatus values into plain JS objects; the TypeScript layer makes typed errors
-// of them. The binding reports misuse by throwing JS errors, never C++ exceptions.
+// Turns core ItemStatus values into plain JS objects (the TypeScript layer makes typed errors
+// of them) and reads the argument shapes every source shares. The binding reports misuse by
+// throwing JS errors, never C++ exceptions.
 #pragma once
 
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -15,5 +17,7 @@ Napi::Object failure_object(Napi::Env env, const ItemStatus& status, size_t inde
 // Throws a JS error carrying `code` as its .code; returns undefined for convenient `return`.
 Napi::Value throw_error(Napi::Env env, const char* code, const std::string& message);
 Napi::Value throw_type_error(Napi::Env env, const std::string& message);
+// The strings of a JS array of paths; false (with a TypeError pending) if one is not a string.
+bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& out);
 
 }  // namespace tl::js

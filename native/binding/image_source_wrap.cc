@@ -115,17 +115,8 @@ ImageSourceWrap::ImageSourceWrap(const Napi::CallbackInfo& info) : Napi::ObjectW
     throw_type_error(env, "NativeImageSource(paths: string[], options: object)");
     return;
   }
-  Napi::Array arr = info[0].As<Napi::Array>();
   std::vector<std::string> paths;
-  paths.reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsString()) {
-      throw_type_error(env, "paths[" + std::to_string(i) + "] is not a string");
-      return;
-    }
-    paths.push_back(v.As<Napi::String>().Utf8Value());
-  }
+  if (!paths_from_js(env, info[0].As<Napi::Array>(), paths)) return;
   OptionReader reader{env, info[1].As<Napi::Object>(), {}};
   ImageOptions options;
   if (!parse_options(reader, options)) {

@@ -23,17 +23,8 @@ TextSourceWrap::TextSourceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
     throw_type_error(env, "NativeTextSource(paths: string[], itemLength: number)");
     return;
   }
-  Napi::Array arr = info[0].As<Napi::Array>();
   std::vector<std::string> paths;
-  paths.reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsString()) {
-      throw_type_error(env, "paths[" + std::to_string(i) + "] is not a string");
-      return;
-    }
-    paths.push_back(v.As<Napi::String>().Utf8Value());
-  }
+  if (!paths_from_js(env, info[0].As<Napi::Array>(), paths)) return;
   double item_length = info[1].As<Napi::Number>().DoubleValue();
   if (!(item_length >= 1) || item_length > (1 << 28) || item_length != static_cast<double>(static_cast<int64_t>(item_length))) {
     throw_type_error(env, "itemLength must be an integer from 1 to 2^28");
