@@ -9,6 +9,7 @@
 
 #include "core/counters.h"
 #include "core/item_rng.h"
+#include "core/png_decoder.h"
 #include "core/resample.h"
 #include "core/vips_ref.h"
 
@@ -18,7 +19,9 @@ namespace {
 // Per pool thread, reused for every image: converted pixels and resampler buffers. A
 // thread_local keeps WorkerScratch (shared by all sources) free of image-only state.
 struct ImageScratch {
-  std::vector<uint8_t> pixels;
+  std::vector<uint8_t> decoded;  // direct PNG decoder output
+  std::vector<uint8_t> raw;      // its inflated, still filtered rows
+  std::vector<uint8_t> pixels;   // after channel conversion
   std::vector<uint8_t> row;
   ResampleScratch resample;
 };
@@ -105,24 +108,14 @@ void convert_channels(const uint8_t* src, size_t stride, int w, int h, int bands
   }
 }
 
-}  // namespace
-
-ImageSource::ImageSource(std::vector<std::string> paths, const ImageOptions& options)
-    : paths_(std::move(paths)), options_(options), writer_(options) {
-  // An encoded image larger than this is not a training image; refusing it before reading
-  // bounds what one item can make a pool thread allocate.
-  read_options_.max_bytes = 1ULL << 30;
-}
-
-std::string ImageSource::describe(size_t index) const { return index < paths_.size() ? paths_[index] : std::string(); }
-
-ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {
-  const ImageOptions& o = options_;
-  if (item.index >= paths_.size()) return ItemStatus::error(Code::kNotFound, "index out of range");
-  FileBytes bytes;
-  ItemStatus s = read_whole_file(paths_[item.index].c_str(), scratch.file_buffer, read_options_, bytes);
-  if (!s.ok()) return s;
-
+// libvips reads everything the direct PNG decoder does not: JPEG (with shrink-on-load),
+// WebP, GIF, TIFF, AVIF/HEIF, palette and 16-bit PNGs, CMYK and other colour spaces. The
+// header is read first (the pixel limit is checked there, before any decoding), then the
+// pixels are pulled through a region on this thread. `draw` picks the crop and flip from the
+// oriented size, which the JPEG shrink factor depends on.
+template <typename Draw>
+ItemStatus decode_with_vips(const FileBytes& bytes, const ImageOptions& o, Draw&& draw, const CropBox& box, ImageRef& img,
+                            RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
   const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
   if (loader == nullptr) {
     take_vips_error();
@@ -130,12 +123,8 @@ ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& s
   }
   const bool is_jpeg = std::strcmp(loader, "VipsForeignLoadJpegBuffer") == 0;
   const bool is_png = std::strcmp(loader, "VipsForeignLoadPngBuffer") == 0;
-
-  // The header only: nothing is decoded until pixels are pulled, so the pixel limit is checked
-  // before any large allocation (decompression bombs stop here). Sequential access streams
-  // the decoder into our region request instead of through a libvips worker thread. The two
-  // common formats go straight to their loader (~10% faster than new_from_buffer's dispatch).
-  ImageRef img;
+  // Sequential access streams the decoder into our region request instead of through a
+  // libvips worker thread; the two common formats go straight to their loader.
   void* buf = const_cast<char*>(bytes.data());
   if (is_png) {
     vips_pngload_buffer(buf, bytes.size(), img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
@@ -155,37 +144,35 @@ ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& s
   }
   const int orientation = o.autorotate ? vips_image_get_orientation(img.get()) : 1;
   const bool swap = o.autorotate && vips_image_get_orientation_swap(img.get());
-  const int64_t ow = swap ? sh : sw;  // oriented size
-  const int64_t oh = swap ? sw : sh;
+  ow = swap ? sh : sw;
+  oh = swap ? sw : sh;
+  draw(ow, oh);
 
-  ItemRng rng(o.seed, item.epoch, item.index);
-  CropBox box{0, 0, ow, oh};
-  if (o.random_resized_crop) box = random_resized_crop(rng, ow, oh, o.rrc_scale, o.rrc_ratio);
-  const bool flip = o.hflip > 0 && rng.uniform() < o.hflip;
-
-  const double fit_x = dbl(o.width) / dbl(ow);
-  const double fit_y = dbl(o.height) / dbl(oh);
-  const double fit_scale = o.fit == Fit::kCover ? std::max(fit_x, fit_y) / o.crop_fraction : std::min(fit_x, fit_y);
   if (is_jpeg && o.shrink_on_load) {
     double need_x = dbl(box.width) / o.width;
     double need_y = dbl(box.height) / o.height;
-    if (!o.random_resized_crop && o.fit != Fit::kFill) need_x = need_y = 1.0 / fit_scale;
+    if (!o.random_resized_crop && o.fit != Fit::kFill) {
+      const double fx = dbl(o.width) / dbl(ow);
+      const double fy = dbl(o.height) / dbl(oh);
+      need_x = need_y = 1.0 / (o.fit == Fit::kCover ? std::max(fx, fy) / o.crop_fraction : std::min(fx, fy));
+    }
     const int k = jpeg_shrink(need_x, need_y);
     if (k > 1) {
       img.reset();
-      if (vips_jpegload_buffer(buf, bytes.size(), img.out(), "shrink", k, "access",
-                               VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr) != 0) {
+      if (vips_jpegload_buffer(buf, bytes.size(), img.out(), "shrink", k, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                               VIPS_FAIL_ON_ERROR, nullptr) != 0) {
         return vips_fail("cannot read the JPEG");
       }
     }
   }
+  ItemStatus s;
   if (orientation > 1) {
     s = apply(img, "autorotate", [](VipsImage* in, VipsImage** out) { return vips_autorot(in, out, nullptr); });
     if (!s.ok()) return s;
   }
   // Uncommon encodings (CMYK, Lab, 16-bit, float, more than 4 bands) go through libvips'
   // colour machinery to 8-bit sRGB; the common ones (8-bit grey/RGB with or without alpha,
-  // palettes are already expanded) are converted below, in one pass.
+  // palettes are already expanded) are converted by convert_channels, in one pass.
   VipsImage* in = img.get();
   const bool plain = in->BandFmt == VIPS_FORMAT_UCHAR && in->Bands <= 4 &&
                      (in->Type == VIPS_INTERPRETATION_sRGB || in->Type == VIPS_INTERPRETATION_B_W ||
@@ -208,16 +195,66 @@ ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& s
     in = img.get();
     if (in->Bands > 4) return ItemStatus::error(Code::kDecode, "image has " + std::to_string(in->Bands) + " bands");
   }
-
-  // Decode: pull every pixel on this thread.
-  const int64_t cw = in->Xsize;
-  const int64_t ch = in->Ysize;
-  RegionRef region(vips_region_new(in));
-  VipsRect rect{0, 0, static_cast<int>(cw), static_cast<int>(ch)};
+  region = RegionRef(vips_region_new(in));
+  VipsRect rect{0, 0, in->Xsize, in->Ysize};
   if (!region || vips_region_prepare(region.get(), &rect) != 0) return vips_fail("decoding");
+  plane = Plane{reinterpret_cast<const uint8_t*>(VIPS_REGION_ADDR(region.get(), 0, 0)),
+                static_cast<size_t>(VIPS_REGION_LSKIP(region.get())), in->Xsize, in->Ysize, in->Bands};
+  return {};
+}
+
+}  // namespace
+
+ImageSource::ImageSource(std::vector<std::string> paths, const ImageOptions& options)
+    : paths_(std::move(paths)), options_(options), writer_(options) {
+  // An encoded image larger than this is not a training image; refusing it before reading
+  // bounds what one item can make a pool thread allocate.
+  read_options_.max_bytes = 1ULL << 30;
+}
+
+std::string ImageSource::describe(size_t index) const { return index < paths_.size() ? paths_[index] : std::string(); }
+
+ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {
+  const ImageOptions& o = options_;
+  if (item.index >= paths_.size()) return ItemStatus::error(Code::kNotFound, "index out of range");
+  FileBytes bytes;
+  ItemStatus s = read_whole_file(paths_[item.index].c_str(), scratch.file_buffer, read_options_, bytes);
+  if (!s.ok()) return s;
   ImageScratch& ts = t_scratch;
-  Plane plane{reinterpret_cast<const uint8_t*>(VIPS_REGION_ADDR(region.get(), 0, 0)),
-              static_cast<size_t>(VIPS_REGION_LSKIP(region.get())), static_cast<int>(cw), static_cast<int>(ch), in->Bands};
+
+  // The crop and flip of an item depend only on (seed, epoch, index) and the oriented size,
+  // whichever decoder runs.
+  ItemRng rng(o.seed, item.epoch, item.index);
+  CropBox box{};
+  bool flip = false;
+  auto draw = [&](int64_t ow, int64_t oh) {
+    box = CropBox{0, 0, ow, oh};
+    if (o.random_resized_crop) box = random_resized_crop(rng, ow, oh, o.rrc_scale, o.rrc_ratio);
+    flip = o.hflip > 0 && rng.uniform() < o.hflip;
+  };
+
+  Plane plane{};
+  int64_t ow = 0;  // oriented size, the frame of `box`
+  int64_t oh = 0;
+  ImageRef img;
+  RegionRef region;
+  PngImage png;
+  bool handled = false;
+  s = decode_png(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), o.max_pixels, ts.decoded, ts.raw, png,
+                 &handled);
+  if (handled) {
+    if (!s.ok()) return s;
+    ow = png.width;
+    oh = png.height;
+    draw(ow, oh);
+    plane = Plane{ts.decoded.data(), static_cast<size_t>(png.width) * static_cast<size_t>(png.channels),
+                  static_cast<int>(png.width), static_cast<int>(png.height), png.channels};
+  } else {
+    s = decode_with_vips(bytes, o, draw, box, img, region, plane, ow, oh);
+    if (!s.ok()) return s;
+  }
+  const int64_t cw = plane.width;
+  const int64_t ch = plane.height;
   if (plane.channels != o.channels) {
     const uint8_t bg[3] = {static_cast<uint8_t>(o.background[0]), static_cast<uint8_t>(o.background[1]),
                            static_cast<uint8_t>(o.background[2])};

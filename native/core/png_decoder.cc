@@ -1,0 +1,167 @@
+#include "core/png_decoder.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <string>
+
+namespace tl {
+namespace {
+
+constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+inline uint32_t be32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+
+ItemStatus corrupt(const std::string& why, size_t offset) {
+  return ItemStatus::error(Code::kDecode, "corrupt PNG: " + why, static_cast<int64_t>(offset));
+}
+
+inline uint8_t paeth(int a, int b, int c) {
+  const int p = a + b - c;
+  const int pa = p > a ? p - a : a - p;
+  const int pb = p > b ? p - b : b - p;
+  const int pc = p > c ? p - c : c - p;
+  if (pa <= pb && pa <= pc) return static_cast<uint8_t>(a);
+  return static_cast<uint8_t>(pb <= pc ? b : c);
+}
+
+// Undoes the per-row filters of `raw` (rows of 1 + stride bytes) into `out`.
+bool unfilter(const uint8_t* raw, uint8_t* out, size_t stride, uint32_t rows, size_t bpp) {
+  const uint8_t* prev = nullptr;
+  for (uint32_t y = 0; y < rows; ++y) {
+    const uint8_t filter = raw[0];
+    const uint8_t* in = raw + 1;
+    uint8_t* row = out + static_cast<size_t>(y) * stride;
+    switch (filter) {
+      case 0:
+        std::memcpy(row, in, stride);
+        break;
+      case 1:
+        for (size_t i = 0; i < stride; ++i) row[i] = static_cast<uint8_t>(in[i] + (i >= bpp ? row[i - bpp] : 0));
+        break;
+      case 2:
+        for (size_t i = 0; i < stride; ++i) row[i] = static_cast<uint8_t>(in[i] + (prev ? prev[i] : 0));
+        break;
+      case 3:
+        for (size_t i = 0; i < stride; ++i) {
+          const int left = i >= bpp ? row[i - bpp] : 0;
+          const int up = prev ? prev[i] : 0;
+          row[i] = static_cast<uint8_t>(in[i] + ((left + up) >> 1));
+        }
+        break;
+      case 4:
+        for (size_t i = 0; i < stride; ++i) {
+          const int left = i >= bpp ? row[i - bpp] : 0;
+          const int up = prev ? prev[i] : 0;
+          const int ul = (prev && i >= bpp) ? prev[i - bpp] : 0;
+          row[i] = static_cast<uint8_t>(in[i] + paeth(left, up, ul));
+        }
+        break;
+      default:
+        return false;
+    }
+    prev = row;
+    raw += stride + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+ItemStatus decode_png(const uint8_t* data, size_t size, uint64_t max_pixels, std::vector<uint8_t>& pixels,
+                      std::vector<uint8_t>& raw, PngImage& image, bool* handled) {
+  *handled = false;
+  if (size < 8 + 25 || std::memcmp(data, kSignature, 8) != 0) return {};
+  // IHDR must come first.
+  const uint8_t* ihdr = data + 8;
+  if (be32(ihdr) != 13 || std::memcmp(ihdr + 4, "IHDR", 4) != 0) return {};
+  const uint8_t* h = ihdr + 8;
+  const uint32_t width = be32(h);
+  const uint32_t height = be32(h + 4);
+  const uint8_t depth = h[8];
+  const uint8_t colour = h[9];
+  if (width == 0 || height == 0 || width > (1u << 24) || height > (1u << 24)) return {};
+  if (depth != 8 || h[10] != 0 || h[11] != 0 || h[12] != 0) return {};  // 8-bit, deflate, no interlace
+  int channels = 0;
+  switch (colour) {
+    case 0: channels = 1; break;
+    case 2: channels = 3; break;
+    case 4: channels = 2; break;
+    case 6: channels = 4; break;
+    default: return {};  // palette: libvips expands it
+  }
+  if (crc32(0, ihdr + 4, 17) != be32(ihdr + 21)) return {};  // let libvips word the error
+
+  // Walk the chunks once: anything that changes pixels (transparency key, EXIF orientation)
+  // sends the file to libvips; IDAT data is inflated as it comes.
+  const size_t stride = static_cast<size_t>(width) * static_cast<size_t>(channels);
+  const size_t raw_size = (stride + 1) * height;
+  size_t pos = 8 + 25;
+  bool seen_idat = false;
+  bool finished = false;
+  z_stream z{};
+  for (;;) {
+    if (pos + 12 > size) break;  // no IEND: judged below by what was inflated
+    const uint32_t len = be32(data + pos);
+    const uint8_t* type = data + pos + 4;
+    if (len > size - pos - 12) {
+      if (seen_idat) inflateEnd(&z);
+      return corrupt("chunk runs past the end of the file (truncated?)", pos);
+    }
+    if (std::memcmp(type, "tRNS", 4) == 0 || std::memcmp(type, "eXIf", 4) == 0) {
+      if (seen_idat) inflateEnd(&z);
+      return {};
+    }
+    if (std::memcmp(type, "IEND", 4) == 0) break;
+    if (std::memcmp(type, "IDAT", 4) == 0) {
+      if (crc32(0, type, len + 4) != be32(data + pos + 8 + len)) {
+        if (seen_idat) inflateEnd(&z);
+        return corrupt("IDAT checksum mismatch", pos);
+      }
+      if (!seen_idat) {
+        // The pixel limit is a header check: it must stop a bomb before the allocation.
+        if (static_cast<uint64_t>(width) * height > max_pixels) {
+          *handled = true;
+          return ItemStatus::error(Code::kTooLarge, "image is " + std::to_string(width) + "x" + std::to_string(height) +
+                                                        " = " + std::to_string(static_cast<uint64_t>(width) * height) +
+                                                        " pixels, over maxPixels " + std::to_string(max_pixels));
+        }
+        if (inflateInit(&z) != Z_OK) return {};
+        raw.resize(raw_size);
+        z.next_out = raw.data();
+        z.avail_out = static_cast<uInt>(raw_size);
+        seen_idat = true;
+      }
+      if (!finished && len > 0) {
+        z.next_in = const_cast<uint8_t*>(data + pos + 8);
+        z.avail_in = len;
+        const int r = inflate(&z, Z_NO_FLUSH);
+        if (r == Z_STREAM_END) {
+          finished = true;
+        } else if (r != Z_OK && !(r == Z_BUF_ERROR && z.avail_out == 0)) {
+          inflateEnd(&z);
+          *handled = true;
+          return corrupt(std::string("bad compressed data (") + (z.msg ? z.msg : "zlib error") + ")", pos);
+        }
+      }
+    }
+    pos += static_cast<size_t>(len) + 12;
+  }
+  if (!seen_idat) return {};
+  const size_t produced = raw_size - z.avail_out;
+  inflateEnd(&z);
+  *handled = true;
+  if (produced < raw_size) return corrupt("image data ends early (truncated?)", pos);
+  pixels.resize(stride * height);
+  if (!unfilter(raw.data(), pixels.data(), stride, height, static_cast<size_t>(channels))) {
+    return corrupt("unknown row filter", pos);
+  }
+  image.width = width;
+  image.height = height;
+  image.channels = channels;
+  return {};
+}
+
+}  // namespace tl
