@@ -27,7 +27,7 @@ export async function microBenchmarks(dir: string, imageDir: string, quick: bool
   const decodeOnly = new ImageFilesDataset(png, { size: [100, 100], dtype: 'uint8', layout: 'HWC' });
   await b.suite(
     'one 100x100 PNG of the seed Example 2, on the calling thread',
-    b.add('decode only (libvips, 100x100 uint8 HWC, no resize)', () => {
+    b.add('decode + copy at full size (100x100 uint8 HWC)', () => {
       decodeOnly.get(0);
     }, opts),
     b.add('decode + resize 64x64 bicubic + float CHW /255', () => {

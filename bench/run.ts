@@ -124,14 +124,26 @@ async function main(): Promise<void> {
   const bars: Array<{ label: string; value: number; group?: string; note?: string }> = [];
   for (const c of comparisons) {
     console.log(`\n${c.name}`);
-    console.log(`${'implementation'.padEnd(38)} ${'items/s'.padStart(10)} ${'peak RSS'.padStart(11)}  vs best other`);
+    console.log(`${'implementation'.padEnd(38)} ${'items/s'.padStart(10)} ${'peak RSS'.padStart(11)}  ratio`);
     const ours = c.results.find((r) => r.label === 'tensorloader');
-    const others = c.results.filter((r) => r.label !== 'tensorloader');
-    const bestOther = others.reduce((m, r) => Math.max(m, r.itemsPerSec), 0);
+    const best = (rows: Measurement[]) => rows.reduce((m, r) => Math.max(m, r.itemsPerSec), 0);
+    const bestOther = best(c.results.filter((r) => r.label !== 'tensorloader'));
+    const bestTorch = best(c.results.filter((r) => r.impl === 'pytorch'));
     for (const r of c.results) {
-      const ratio = r.label === 'tensorloader' && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x` : ours ? `${(r.itemsPerSec / ours.itemsPerSec).toFixed(2)}x of ours` : '';
+      let ratio = '';
+      if (r === ours) {
+        ratio = bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x best other` : '';
+        if (bestTorch > 0) ratio += `, ${(r.itemsPerSec / bestTorch).toFixed(1)}x best PyTorch`;
+      } else if (ours) {
+        ratio = `tensorloader is ${(ours.itemsPerSec / r.itemsPerSec).toFixed(1)}x this`;
+      }
       console.log(`${r.label.padEnd(38)} ${formatValue(r.itemsPerSec, '').padStart(10)} ${formatValue(r.peakRssBytes, 'bytes').padStart(11)}  ${ratio}`);
-      bars.push({ label: `${c.name.split(':')[0]}: ${r.label}`, value: r.itemsPerSec, group: c.name.split(':')[0], note: r.label === 'tensorloader' && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x best other` : undefined });
+      bars.push({
+        label: `${c.name.split(':')[0]}: ${r.label}`,
+        value: r.itemsPerSec,
+        group: c.name.split(':')[0],
+        note: r === ours && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x best other` : undefined,
+      });
     }
     for (const s of c.skipped) console.log(`  (skipped ${s})`);
   }
