@@ -92,16 +92,16 @@ async function main(): Promise<void> {
     compare(`Example 1: ${ex1Files} text files of 10 floats, batch 32`, [
       ['tensorloader', node('tensorloader')],
       ['plain Node', node('plain')],
-      ['PyTorch DataLoader, num_workers=0', py('example1.py', ex1Dir, ex1Files, 0, ex1Epochs)],
-      ['PyTorch DataLoader, num_workers=2', py('example1.py', ex1Dir, ex1Files, 2, ex1Epochs)],
+      ['PyTorch, num_workers=0', py('example1.py', ex1Dir, ex1Files, 0, ex1Epochs)],
+      ['PyTorch, num_workers=2', py('example1.py', ex1Dir, ex1Files, 2, ex1Epochs)],
     ]),
   );
   comparisons.push(
     compare(`Example 2: ${ex2Files} PNGs 100x100 -> 64x64 float CHW, batch 32`, [
       ['tensorloader', images('tensorloader', 'example2', ex2Dir, ex2Epochs)],
       ['sharp per image + JS loop', images('sharp', 'example2', ex2Dir, ex2Epochs)],
-      ['PyTorch DataLoader, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs)],
-      ['PyTorch DataLoader, num_workers=2', py('example2.py', ex2Dir, ex2Files, 2, ex2Epochs)],
+      ['PyTorch, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs)],
+      ['PyTorch, num_workers=2', py('example2.py', ex2Dir, ex2Files, 2, ex2Epochs)],
     ]),
   );
   const jpeg = (label: string, run: () => Measurement | { skipped: string }): [string, () => Measurement | { skipped: string }] => [
@@ -111,8 +111,8 @@ async function main(): Promise<void> {
   comparisons.push(
     compare(`ImageNet-like: ${jpegFiles} JPEGs ~500x375 -> Resize(256)+CenterCrop(224), normalised, batch 32`, [
       jpeg('tensorloader', images('tensorloader', 'imagenet', jpegDir, jpegEpochs)),
-      jpeg('PyTorch DataLoader, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs)),
-      jpeg('PyTorch DataLoader, num_workers=2', py('imagenet.py', jpegDir, jpegFiles, 2, jpegEpochs)),
+      jpeg('PyTorch, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs)),
+      jpeg('PyTorch, num_workers=2', py('imagenet.py', jpegDir, jpegFiles, 2, jpegEpochs)),
     ]),
   );
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
 
   // One table: items/s, peak RSS, ratio to the best competitor.
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${formatValue(totalmem(), 'bytes')} RAM, Node ${process.versions.node}`);
-  const bars: Array<{ label: string; value: number; group?: string; note?: string }> = [];
+  const charts: Array<{ slug: string; title: string; bars: Array<{ label: string; value: number; group?: string; note?: string }> }> = [];
   for (const c of comparisons) {
     console.log(`\n${c.name}`);
     console.log(`${'implementation'.padEnd(38)} ${'items/s'.padStart(10)} ${'peak RSS'.padStart(11)}  ratio`);
@@ -129,6 +129,8 @@ async function main(): Promise<void> {
     const best = (rows: Measurement[]) => rows.reduce((m, r) => Math.max(m, r.itemsPerSec), 0);
     const bestOther = best(c.results.filter((r) => r.label !== 'tensorloader'));
     const bestTorch = best(c.results.filter((r) => r.impl === 'pytorch'));
+    const bars: Array<{ label: string; value: number; group?: string; note?: string }> = [];
+    charts.push({ slug: c.name.split(':')[0]!.toLowerCase().replace(/[^a-z0-9]+/g, '-'), title: c.name, bars });
     for (const r of c.results) {
       let ratio = '';
       if (r === ours) {
@@ -139,9 +141,9 @@ async function main(): Promise<void> {
       }
       console.log(`${r.label.padEnd(38)} ${formatValue(r.itemsPerSec, '').padStart(10)} ${formatValue(r.peakRssBytes, 'bytes').padStart(11)}  ${ratio}`);
       bars.push({
-        label: `${c.name.split(':')[0]}: ${r.label}`,
+        label: r.label,
         value: r.itemsPerSec,
-        group: c.name.split(':')[0],
+        group: r.impl === 'pytorch' ? 'PyTorch' : r === ours ? 'tensorloader' : 'other Node',
         note: r === ours && bestOther > 0 ? `${(r.itemsPerSec / bestOther).toFixed(1)}x best other` : undefined,
       });
     }
@@ -160,11 +162,11 @@ async function main(): Promise<void> {
   mkdirSync(join(here, 'results'), { recursive: true });
   const name = quick ? 'quick' : 'latest';
   writeFileSync(join(here, 'results', `${name}.json`), JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(
-    join(here, 'results', `${name}.svg`),
-    barChartSvg({ title: 'tensorloader benchmarks (items/s, higher is better)', subtitle: `${cpus().length} cores, Node ${process.versions.node}; ${new Date().toISOString().slice(0, 10)}`, unit: 'items/s', bars }),
-  );
-  log(`wrote bench/results/${name}.json and bench/results/${name}.svg`);
+  const subtitle = `${cpus().length} cores, Node ${process.versions.node}; ${new Date().toISOString().slice(0, 10)}`;
+  for (const chart of charts) {
+    writeFileSync(join(here, 'results', `${name}-${chart.slug}.svg`), barChartSvg({ title: chart.title, subtitle, unit: 'items/s', bars: chart.bars, width: 900 }));
+  }
+  log(`wrote bench/results/${name}.json and bench/results/${name}-*.svg`);
 }
 
 await main();
