@@ -1,11 +1,24 @@
 // The public API of tensorloader.
-export { DataLoader, type DataLoaderOptions, type LoaderStats } from './loader.js';
+export { DataLoader, type DataLoaderOptions, type LoaderStats, type LoaderState } from './loader.js';
 export { Batch } from './batch.js';
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
 export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFilesOptions, type ImageFolderOptions } from './datasets/image-dataset.js';
 export type { ImagePipelineOptions } from './datasets/image-options.js';
 export { isNativeDataset, type NativeDataset, type DType, type BatchArray } from './dataset.js';
-export { SequentialSampler, RandomSampler, type Sampler } from './sampler.js';
+export {
+  SequentialSampler,
+  RandomSampler,
+  SubsetSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+  DistributedSampler,
+  IterableSampler,
+  BatchSampler,
+  type Sampler,
+  type IndexSource,
+  type RandomSamplerOptions,
+  type DistributedSamplerOptions,
+} from './sampler.js';
 export { Xoshiro128, shuffleInPlace } from './prng.js';
 export { TensorLoaderError, ItemError, BackpressureError } from './errors.js';
 export { naturalCompare, listFiles } from './files.js';

@@ -7,7 +7,7 @@ import { Batch, type SlotOwner } from './batch.js';
 import { arrayOf, isNativeDataset, nativeSource, type BatchArray, type NativeDataset } from './dataset.js';
 import { BackpressureError, ItemError, TensorLoaderError } from './errors.js';
 import { binding } from './native.js';
-import { RandomSampler, SequentialSampler, type Sampler } from './sampler.js';
+import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
 
 export interface DataLoaderOptions {
   /** Items per batch. Default 1. */
@@ -38,17 +38,49 @@ export interface DataLoaderOptions {
   onError?: 'throw' | 'skip';
   /** How many skipped-item errors `loader.errors` keeps (the most recent). Default 1000. */
   maxErrors?: number;
+  /** The order of items (exclusive with `shuffle`): a Sampler, an iterable of indices, or a function of the epoch. */
+  sampler?: Sampler | IndexSource;
+  /** Whole batches (exclusive with batchSize, shuffle, sampler and dropLast). */
+  batchSampler?: BatchSampler;
+  /** Stops the epoch: the loop rejects with the signal's reason and every slot is freed. */
+  signal?: AbortSignal;
+  /** Continue from `loader.state()` of an earlier run: exactly the batches that would have come next. */
+  resume?: LoaderState;
+}
+
+/** A JSON-able position in the stream of batches. */
+export interface LoaderState {
+  /** The epoch in progress (or the next one, at an epoch boundary). */
+  epoch: number;
+  /** Batches of that epoch already handed out. */
+  batches: number;
+  /** The loader's seed, so a resumed loader can check it shuffles the same way. */
+  seed: number;
 }
 
 export type LoaderStats = NativeLoaderStats;
 
 const SLOT_POLL_MS = 5;
 
-/** The epoch's order, consumed from the front by batches and from the back by refills. */
-interface Cursor {
-  order: Uint32Array;
-  head: number;
-  tail: number;
+/**
+ * The epoch's batches: submitted from the front; with onError 'skip', replacements for failed
+ * items are taken from the back (items of batches not yet submitted).
+ */
+interface Plan {
+  batches: Uint32Array[];
+  next: number;
+}
+
+function takeFromBack(plan: Plan, want: number): Uint32Array {
+  const taken: number[] = [];
+  while (taken.length < want && plan.batches.length > plan.next) {
+    const last = plan.batches[plan.batches.length - 1]!;
+    const k = Math.min(want - taken.length, last.length);
+    taken.push(...last.subarray(last.length - k));
+    if (k === last.length) plan.batches.pop();
+    else plan.batches[plan.batches.length - 1] = last.slice(0, last.length - k);
+  }
+  return Uint32Array.from(taken);
 }
 
 export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIterable<Batch<T>>, AsyncDisposable, SlotOwner {
@@ -62,7 +94,10 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   readonly onError: 'throw' | 'skip';
   readonly slotTimeoutMs: number;
   readonly sampler: Sampler;
+  readonly batchSampler: BatchSampler;
+  readonly signal: AbortSignal | undefined;
   #native: NativeLoader;
+  #position: { epoch: number; batches: number };
   #epoch: number;
   #iterating = false;
   #closed = false;
@@ -77,28 +112,53 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
       throw new TensorLoaderError('ERR_INVALID_ARG', 'DataLoader: the dataset must be a tensorloader dataset (e.g. TextTensorDataset)');
     }
     this.dataset = dataset;
-    this.batchSize = positiveInt('batchSize', options.batchSize ?? 1);
+    if (options.batchSampler && (options.batchSize !== undefined || options.shuffle || options.sampler || options.dropLast)) {
+      throw new RangeError('batchSampler is exclusive with batchSize, shuffle, sampler and dropLast');
+    }
+    if (options.sampler && options.shuffle) throw new RangeError('sampler is exclusive with shuffle');
+    this.batchSize = options.batchSampler ? options.batchSampler.batchSize : positiveInt('batchSize', options.batchSize ?? 1);
     this.shuffle = options.shuffle ?? false;
     this.seed = (options.seed ?? Math.floor(Math.random() * 0x100000000)) >>> 0;
-    this.dropLast = options.dropLast ?? false;
+    this.dropLast = options.batchSampler ? options.batchSampler.dropLast : (options.dropLast ?? false);
     this.prefetch = positiveInt('prefetch', options.prefetch ?? 2);
     this.copy = options.copy ?? false;
     this.onError = options.onError ?? 'throw';
     if (this.onError !== 'throw' && this.onError !== 'skip') throw new RangeError(`onError must be 'throw' or 'skip', got ${String(this.onError)}`);
     this.#maxErrors = positiveInt('maxErrors', options.maxErrors ?? 1000);
     this.slotTimeoutMs = options.slotTimeoutMs ?? 30_000;
+    this.signal = options.signal;
     this.#epoch = options.epoch ?? 0;
+    this.#position = { epoch: this.#epoch, batches: 0 };
+    if (options.resume) {
+      const r = options.resume;
+      if (!Number.isInteger(r.epoch) || r.epoch < 0 || !Number.isInteger(r.batches) || r.batches < 0) throw new RangeError('resume: epoch and batches must be non-negative integers');
+      if (options.seed !== undefined && (r.seed >>> 0) !== this.seed) throw new RangeError(`resume: the state was made with seed ${r.seed}, this loader has ${this.seed}`);
+      this.seed = r.seed >>> 0;
+      this.#epoch = r.epoch;
+      this.#position = { epoch: r.epoch, batches: r.batches };
+    }
     const slots = positiveInt('slots', options.slots ?? this.prefetch + 2);
     const threads = options.threads ?? availableParallelism();
-    this.sampler = this.shuffle ? new RandomSampler(dataset.length, this.seed) : new SequentialSampler(dataset.length);
+    this.sampler = options.batchSampler
+      ? options.batchSampler.sampler
+      : options.sampler
+        ? toSampler(options.sampler)
+        : this.shuffle
+          ? new RandomSampler(dataset.length, { seed: this.seed })
+          : new SequentialSampler(dataset.length);
+    this.batchSampler = options.batchSampler ?? new BatchSampler(this.sampler, this.batchSize, this.dropLast);
     this.#itemSize = dataset.itemShape.reduce((a, b) => a * b, 1);
     this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads });
   }
 
   /** Batches per epoch (with onError 'skip', fewer when items fail). */
   get length(): number {
-    const n = this.sampler.length;
-    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    return this.batchSampler.length;
+  }
+
+  /** Where the stream of batches stands; pass it as `resume` to continue exactly there. */
+  state(): LoaderState {
+    return { epoch: this.#position.epoch, batches: this.#position.batches, seed: this.seed };
   }
 
   /** The epoch the next iteration will run. */
@@ -110,6 +170,7 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   setEpoch(epoch: number): void {
     if (!Number.isInteger(epoch) || epoch < 0) throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
     this.#epoch = epoch;
+    this.#position = { epoch, batches: 0 };
   }
 
   get closed(): boolean {
@@ -130,63 +191,64 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
     return this.#native.stats();
   }
 
-  /** One epoch of batches, in sampler order. */
+  /** One epoch of batches, in sampler order (resuming mid-epoch after `resume` or a `break`). */
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T>, void, undefined> {
     if (this.#closed) throw new TensorLoaderError('ECLOSED', 'the loader is closed');
     if (this.#iterating) {
       throw new TensorLoaderError('EBUSY', 'this loader is already iterating; finish or break that loop first (or create a second loader)');
     }
+    this.signal?.throwIfAborted();
     this.#iterating = true;
     const epoch = this.#epoch++;
-    const cursor: Cursor = { order: this.sampler.indices(epoch), head: 0, tail: 0 };
-    cursor.tail = cursor.order.length;
+    // A resumed position (from `resume`) skips the batches already handed out.
+    const start = this.#position.epoch === epoch ? this.#position.batches : 0;
+    this.#position = { epoch, batches: start };
+    const plan: Plan = { batches: this.batchSampler.batches(epoch), next: start };
     const inflight: Array<{ result: Promise<NativeJobResult>; indices: Uint32Array }> = [];
-    let number = 0;
     let current: Batch<T> | undefined;
     let held: NativeJobResult | undefined; // a finished slot not yet handed out
+    const { aborted, detach } = abortPromise(this.signal);
     try {
       for (;;) {
-        while (cursor.head < cursor.tail && inflight.length < this.prefetch && this.#freeSlots() > 0) {
-          const n = Math.min(this.batchSize, cursor.tail - cursor.head);
-          if (n < this.batchSize && this.dropLast) {
-            cursor.head = cursor.tail;
-            break;
-          }
-          const indices = cursor.order.slice(cursor.head, cursor.head + n);
-          cursor.head += n;
+        while (plan.next < plan.batches.length && inflight.length < this.prefetch && this.#freeSlots() > 0) {
+          const indices = plan.batches[plan.next++]!;
           const result = this.#native.submit(indices, epoch);
           result.catch(() => {}); // observed below; this keeps a close() mid-flight from being "unhandled"
           inflight.push({ result, indices });
         }
         if (inflight.length === 0) {
-          if (cursor.head >= cursor.tail) return;
+          if (plan.next >= plan.batches.length) break;
           await this.#waitForSlot();
           continue;
         }
         const job = inflight.shift()!;
-        held = await job.result;
+        held = await (aborted ? Promise.race([job.result, aborted]) : job.result);
         let rows = held.count;
         let indices = job.indices;
         if (held.failures) {
           if (this.onError === 'throw') throw itemErrorOf(held.failures);
-          ({ rows, indices } = await this.#skipFailures(held, indices, cursor, epoch));
+          ({ rows, indices } = await this.#skipFailures(held, indices, plan, epoch));
           if (rows === 0 || (this.dropLast && rows < this.batchSize)) {
             this.#native.release(held.slot, held.generation);
             held = undefined;
             continue;
           }
         }
-        current = this.#toBatch(held, rows, indices, epoch, number++);
+        current = this.#toBatch(held, rows, indices, epoch, this.#position.batches);
         held = undefined;
+        this.#position.batches++;
         yield current;
         if (!current.retained) current.release();
         current = undefined;
+        this.signal?.throwIfAborted();
       }
+      this.#position = { epoch: epoch + 1, batches: 0 };
     } finally {
+      detach();
       if (current && !current.retained) current.release();
       if (held) this.#native.release(held.slot, held.generation);
       // Batches already decoded ahead are not wanted any more: give their slots back now, so
-      // an early break or an error leaves no slot leased.
+      // an early break, an abort or an error leaves no slot leased.
       for (const job of inflight) {
         try {
           const r = await job.result;
@@ -234,9 +296,9 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   }
 
   // Drops the failed rows of a finished job and tops the batch up with items taken from the
-  // end of the epoch's order (never from batches already submitted), until it is full or the
+  // back of the epoch's plan (never from batches already submitted), until it is full or the
   // epoch has no items left.
-  async #skipFailures(job: NativeJobResult, indices: Uint32Array, cursor: Cursor, epoch: number): Promise<{ rows: number; indices: Uint32Array }> {
+  async #skipFailures(job: NativeJobResult, indices: Uint32Array, plan: Plan, epoch: number): Promise<{ rows: number; indices: Uint32Array }> {
     const kept: number[] = [];
     let failures = job.failures ?? [];
     let positions: ArrayLike<number> = indices;
@@ -254,10 +316,8 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
       }
       this.#native.compact(job.slot, job.generation, Uint32Array.from(keepRows));
       rows = keepRows.length;
-      const want = Math.min(this.batchSize - rows, cursor.tail - cursor.head);
-      if (want <= 0) break;
-      const extra = cursor.order.slice(cursor.tail - want, cursor.tail);
-      cursor.tail -= want;
+      const extra = takeFromBack(plan, this.batchSize - rows);
+      if (extra.length === 0) break;
       const refill = await this.#native.refill(job.slot, job.generation, rows, extra, epoch);
       failures = refill.failures ?? [];
       positions = extra;
@@ -291,6 +351,7 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
     const deadline = Date.now() + this.slotTimeoutMs;
     while (this.#freeSlots() === 0) {
       if (this.#closed) throw new TensorLoaderError('ECLOSED', 'the loader was closed');
+      this.signal?.throwIfAborted();
       const left = deadline - Date.now();
       if (left <= 0) {
         const s = this.#native.stats();
@@ -311,6 +372,20 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
       });
     }
   }
+}
+
+// A promise that rejects when `signal` aborts, and a way to stop listening (a long-lived signal
+// must not collect one listener per epoch).
+function abortPromise(signal: AbortSignal | undefined): { aborted: Promise<never> | undefined; detach: () => void } {
+  if (!signal) return { aborted: undefined, detach: () => {} };
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  return { aborted, detach: () => signal.removeEventListener('abort', onAbort) };
 }
 
 function positiveInt(name: string, value: number): number {

@@ -60,7 +60,7 @@ describe('DataLoader', () => {
     expect(a0).toEqual(b0);
     expect(a0).not.toEqual(a1);
     expect(a0).not.toEqual(c0);
-    expect(a0).toEqual(Array.from(new RandomSampler(103, 42).indices(0)));
+    expect(a0).toEqual(Array.from(new RandomSampler(103, { seed: 42 }).indices(0)));
     // setEpoch replays an epoch exactly.
     a.setEpoch(1);
     expect(a.epoch).toBe(1);
