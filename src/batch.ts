@@ -1,14 +1,13 @@
 // A batch is a view over one arena slot. Its memory is the loader's, lent until release():
 // then the views are detached (they read as empty) and the slot goes back to the arena. A
 // batch nobody releases is returned by the ArrayBuffer's finalizer when it is collected.
-import type { BatchArray } from './dataset.js';
 
 /** Gives a slot back; implemented by the loader. */
 export interface SlotOwner {
   releaseSlot(slot: number, generation: number): void;
 }
 
-export interface BatchInit<T extends BatchArray> {
+export interface BatchInit<T> {
   data: T;
   shape: readonly number[];
   indices: Uint32Array;
@@ -20,8 +19,11 @@ export interface BatchInit<T extends BatchArray> {
   lease?: { owner: SlotOwner; slot: number; generation: number };
 }
 
-export class Batch<T extends BatchArray = Float32Array> implements Disposable {
-  /** The items, row-major: shape[0] rows of shape[1..] values (float16: raw half bits). */
+export class Batch<T = Float32Array> implements Disposable {
+  /**
+   * Native datasets: the items, row-major, shape[0] rows of shape[1..] values (float16: raw
+   * half bits). JS datasets: what `collate` made of the items (see defaultCollate).
+   */
   readonly data: T;
   /** [items in this batch, ...item shape]; the last batch of an epoch may be smaller. */
   readonly shape: readonly number[];

@@ -22,15 +22,22 @@ export class ItemError extends TensorLoaderError {
   /** The native reason without the index/path prefix. */
   readonly reason: string;
 
-  constructor(failure: NativeFailure) {
+  constructor(failure: NativeFailure, options?: ErrorOptions) {
     const at = failure.offset >= 0 ? ` (at byte ${failure.offset})` : '';
-    super(failure.code, `item ${failure.index} (${failure.path}): ${failure.message}${at}`);
+    const where = failure.path ? ` (${failure.path})` : '';
+    super(failure.code, `item ${failure.index}${where}: ${failure.message}${at}`, options);
     this.name = 'ItemError';
     this.index = failure.index;
     this.path = failure.path;
     this.offset = failure.offset >= 0 ? failure.offset : undefined;
     this.reason = failure.message;
   }
+}
+
+/** A JS dataset's get(i) threw or rejected: code EGET, the original error as `cause`. */
+export function getError(index: number, error: unknown): ItemError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ItemError({ code: 'EGET', message: `get(${index}) failed: ${message}`, index, path: '', offset: -1 }, { cause: error });
 }
 
 /** The loader waited too long for a free batch slot: the caller holds them all. */

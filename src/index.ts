@@ -1,6 +1,8 @@
 // The public API of tensorloader.
 export { DataLoader, type DataLoaderOptions, type LoaderStats, type LoaderState } from './loader.js';
 export { Batch } from './batch.js';
+export { defaultCollate, type Tensor, type TypedArray } from './collate.js';
+export { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
 export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFilesOptions, type ImageFolderOptions } from './datasets/image-dataset.js';
 export type { ImagePipelineOptions } from './datasets/image-options.js';

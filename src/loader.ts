@@ -5,7 +5,10 @@ import { availableParallelism } from 'node:os';
 import type { NativeFailure, NativeJobResult, NativeLoader, NativeLoaderStats } from '../binding.js';
 import { Batch, type SlotOwner } from './batch.js';
 import { arrayOf, isNativeDataset, nativeSource, type BatchArray, type NativeDataset } from './dataset.js';
-import { BackpressureError, ItemError, TensorLoaderError } from './errors.js';
+import { BackpressureError, getError, ItemError, TensorLoaderError } from './errors.js';
+import { defaultCollate } from './collate.js';
+import { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
+import { Xoshiro128 } from './prng.js';
 import { binding } from './native.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
 
@@ -46,6 +49,10 @@ export interface DataLoaderOptions {
   signal?: AbortSignal;
   /** Continue from `loader.state()` of an earlier run: exactly the batches that would have come next. */
   resume?: LoaderState;
+  /** JS datasets: turns the items of a batch into `batch.data`. Default: defaultCollate. */
+  collate?: (items: any[]) => unknown;
+  /** IterableDataset with shuffle: the size of the seeded shuffle buffer. Default 1000. */
+  shuffleBuffer?: number;
 }
 
 /** A JSON-able position in the stream of batches. */
@@ -83,8 +90,25 @@ function takeFromBack(plan: Plan, want: number): Uint32Array {
   return Uint32Array.from(taken);
 }
 
-export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIterable<Batch<T>>, AsyncDisposable, SlotOwner {
-  readonly dataset: NativeDataset<T>;
+const JS_STATS: NativeLoaderStats = Object.freeze({
+  slots: 0,
+  slotsLeased: 0,
+  slotBytes: 0,
+  arenaBytes: 0,
+  pending: 0,
+  threads: 0,
+  batchSize: 0,
+  closed: false,
+  externalBytes: 0,
+});
+
+/**
+ * Batches from a dataset. Native datasets (text, images) are filled by native threads into a
+ * fixed arena; JS datasets (`length` + `get(i)`, or an IterableDataset) are fetched with up to
+ * `prefetch` batches of `get` calls in flight and stacked by `collate`.
+ */
+export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, AsyncDisposable, SlotOwner {
+  readonly dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly seed: number;
@@ -96,7 +120,9 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   readonly sampler: Sampler;
   readonly batchSampler: BatchSampler;
   readonly signal: AbortSignal | undefined;
-  #native: NativeLoader;
+  #native: NativeLoader | undefined;
+  #collate: (items: any[]) => unknown;
+  #shuffleBuffer: number;
   #position: { epoch: number; batches: number };
   #epoch: number;
   #iterating = false;
@@ -107,11 +133,18 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   #maxErrors: number;
   #slotWaiters: Array<() => void> = [];
 
-  constructor(dataset: NativeDataset<T>, options: DataLoaderOptions = {}) {
-    if (!isNativeDataset(dataset)) {
-      throw new TensorLoaderError('ERR_INVALID_ARG', 'DataLoader: the dataset must be a tensorloader dataset (e.g. TextTensorDataset)');
+  constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions = {}) {
+    const stream = dataset instanceof IterableDataset;
+    if (!isNativeDataset(dataset) && !isMapDataset(dataset) && !stream) {
+      throw new TensorLoaderError(
+        'ERR_INVALID_ARG',
+        'DataLoader: the dataset must be a tensorloader dataset, an object with length and get(i), or an IterableDataset',
+      );
     }
+    if (stream && (options.sampler || options.batchSampler)) throw new RangeError('an IterableDataset has no indices: sampler and batchSampler do not apply');
     this.dataset = dataset;
+    this.#collate = options.collate ?? ((items) => defaultCollate(items));
+    this.#shuffleBuffer = positiveInt('shuffleBuffer', options.shuffleBuffer ?? 1000);
     if (options.batchSampler && (options.batchSize !== undefined || options.shuffle || options.sampler || options.dropLast)) {
       throw new RangeError('batchSampler is exclusive with batchSize, shuffle, sampler and dropLast');
     }
@@ -139,20 +172,26 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
     }
     const slots = positiveInt('slots', options.slots ?? this.prefetch + 2);
     const threads = options.threads ?? availableParallelism();
+    const size = stream ? 0 : dataset.length;
     this.sampler = options.batchSampler
       ? options.batchSampler.sampler
       : options.sampler
         ? toSampler(options.sampler)
         : this.shuffle
-          ? new RandomSampler(dataset.length, { seed: this.seed })
-          : new SequentialSampler(dataset.length);
+          ? new RandomSampler(size, { seed: this.seed })
+          : new SequentialSampler(size);
     this.batchSampler = options.batchSampler ?? new BatchSampler(this.sampler, this.batchSize, this.dropLast);
-    this.#itemSize = dataset.itemShape.reduce((a, b) => a * b, 1);
-    this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads });
+    if (isNativeDataset(dataset)) {
+      this.#itemSize = dataset.itemShape.reduce((a, b) => a * b, 1);
+      this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads });
+    } else {
+      this.#itemSize = 0;
+    }
   }
 
   /** Batches per epoch (with onError 'skip', fewer when items fail). */
   get length(): number {
+    if (this.dataset instanceof IterableDataset) throw new TypeError('a loader over an IterableDataset has no length');
     return this.batchSampler.length;
   }
 
@@ -187,8 +226,9 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
     return this.#errorCount;
   }
 
+  /** Native arena and pool figures (zeros for JS datasets, which have neither). */
   stats(): LoaderStats {
-    return this.#native.stats();
+    return this.#native ? this.#native.stats() : { ...JS_STATS, closed: this.#closed };
   }
 
   /** One epoch of batches, in sampler order (resuming mid-epoch after `resume` or a `break`). */
@@ -203,6 +243,26 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
     // A resumed position (from `resume`) skips the batches already handed out.
     const start = this.#position.epoch === epoch ? this.#position.batches : 0;
     this.#position = { epoch, batches: start };
+    if (!this.#native) {
+      const { aborted, detach } = abortPromise(this.signal);
+      try {
+        const source =
+          this.dataset instanceof IterableDataset
+            ? this.#iterateStream(this.dataset, epoch, start, aborted)
+            : this.#iterateMap(this.dataset as MapDataset, epoch, start, aborted);
+        for await (const batch of source) {
+          this.#position.batches++;
+          yield batch;
+          this.signal?.throwIfAborted();
+        }
+        this.#position = { epoch: epoch + 1, batches: 0 };
+      } finally {
+        detach();
+        this.#iterating = false;
+      }
+      return;
+    }
+    const native = this.#native;
     const plan: Plan = { batches: this.batchSampler.batches(epoch), next: start };
     const inflight: Array<{ result: Promise<NativeJobResult>; indices: Uint32Array }> = [];
     let current: Batch<T> | undefined;
@@ -212,7 +272,7 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
       for (;;) {
         while (plan.next < plan.batches.length && inflight.length < this.prefetch && this.#freeSlots() > 0) {
           const indices = plan.batches[plan.next++]!;
-          const result = this.#native.submit(indices, epoch);
+          const result = native.submit(indices, epoch);
           result.catch(() => {}); // observed below; this keeps a close() mid-flight from being "unhandled"
           inflight.push({ result, indices });
         }
@@ -229,7 +289,7 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
           if (this.onError === 'throw') throw itemErrorOf(held.failures);
           ({ rows, indices } = await this.#skipFailures(held, indices, plan, epoch));
           if (rows === 0 || (this.dropLast && rows < this.batchSize)) {
-            this.#native.release(held.slot, held.generation);
+            native.release(held.slot, held.generation);
             held = undefined;
             continue;
           }
@@ -246,13 +306,13 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
     } finally {
       detach();
       if (current && !current.retained) current.release();
-      if (held) this.#native.release(held.slot, held.generation);
+      if (held) native.release(held.slot, held.generation);
       // Batches already decoded ahead are not wanted any more: give their slots back now, so
       // an early break, an abort or an error leaves no slot leased.
       for (const job of inflight) {
         try {
           const r = await job.result;
-          this.#native.release(r.slot, r.generation);
+          native.release(r.slot, r.generation);
         } catch {
           // closed mid-flight: nothing to give back
         }
@@ -262,7 +322,7 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   }
 
   releaseSlot(slot: number, generation: number): void {
-    this.#native.release(slot, generation);
+    this.#native?.release(slot, generation);
     const waiters = this.#slotWaiters;
     this.#slotWaiters = [];
     for (const wake of waiters) wake();
@@ -272,7 +332,7 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#native.close();
+    this.#native?.close();
     const waiters = this.#slotWaiters;
     this.#slotWaiters = [];
     for (const wake of waiters) wake();
@@ -282,17 +342,131 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
     this.close();
   }
 
+  // A JS map dataset: up to `prefetch` batches of get() calls in flight, handed out in order.
+  async *#iterateMap(ds: MapDataset, epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>> {
+    type Got = { ok: true; value: unknown } | { ok: false; error: unknown };
+    const fetch = (indices: Uint32Array): Promise<Got[]> =>
+      Promise.all(
+        Array.from(indices, (i) =>
+          Promise.resolve()
+            .then(() => ds.get(i))
+            .then(
+              (value): Got => ({ ok: true, value }),
+              (error): Got => ({ ok: false, error }),
+            ),
+        ),
+      );
+    const plan: Plan = { batches: this.batchSampler.batches(epoch), next: start };
+    const inflight: Array<{ indices: Uint32Array; items: Promise<Got[]> }> = [];
+    let number = start;
+    for (;;) {
+      while (plan.next < plan.batches.length && inflight.length < this.prefetch) {
+        const indices = plan.batches[plan.next++]!;
+        inflight.push({ indices, items: fetch(indices) });
+      }
+      const job = inflight.shift();
+      if (!job) return;
+      let got = await (aborted ? Promise.race([job.items, aborted]) : job.items);
+      let indices = Array.from(job.indices);
+      for (;;) {
+        const bad = got.flatMap((g, p) => (g.ok ? [] : [getError(indices[p]!, (g as { error: unknown }).error)]));
+        if (bad.length === 0) break;
+        if (this.onError === 'throw') {
+          const first = bad[0]!;
+          if (bad.length > 1) {
+            Object.defineProperty(first, 'failures', { value: bad, enumerable: true });
+            first.message += ` (and ${bad.length - 1} more failed item${bad.length > 2 ? 's' : ''} in this batch)`;
+          }
+          throw first;
+        }
+        for (const e of bad) this.#keep(e);
+        const good = got.map((g, p) => [g, indices[p]!] as const).filter(([g]) => g.ok);
+        const extra = takeFromBack(plan, this.batchSize - good.length);
+        const more = extra.length ? await fetch(extra) : [];
+        got = [...good.map(([g]) => g), ...more];
+        indices = [...good.map(([, i]) => i), ...extra];
+      }
+      if (got.length === 0 || (this.dropLast && got.length < this.batchSize)) continue;
+      const values = got.map((g) => (g as { value: unknown }).value);
+      yield new Batch<T>({ data: this.#collated(values, epoch, number), shape: [values.length], indices: Uint32Array.from(indices), epoch, number });
+      number++;
+    }
+  }
+
+  // An IterableDataset: batches in stream order, or through a seeded shuffle buffer.
+  async *#iterateStream(ds: IterableDataset, epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>> {
+    const rng = new Xoshiro128(this.seed, epoch);
+    const size = this.shuffle ? this.#shuffleBuffer : 0;
+    const buffer: Array<[number, unknown]> = [];
+    let batch: Array<[number, unknown]> = [];
+    let number = 0;
+    let seq = 0;
+    const self = this;
+    function* push(entry: [number, unknown]): Generator<Batch<T>> {
+      batch.push(entry);
+      if (batch.length === self.batchSize) yield* flush();
+    }
+    function* flush(): Generator<Batch<T>> {
+      const items = batch;
+      batch = [];
+      if (items.length === 0 || (self.dropLast && items.length < self.batchSize)) return;
+      if (number++ < start) return; // resumed: these were handed out before
+      const values = items.map((e) => e[1]);
+      yield new Batch<T>({ data: self.#collated(values, epoch, number - 1), shape: [values.length], indices: Uint32Array.from(items, (e) => e[0]), epoch, number: number - 1 });
+    }
+    const iterator = (async function* () {
+      yield* ds.source(epoch);
+    })();
+    try {
+      for (;;) {
+        const next = await (aborted ? Promise.race([iterator.next(), aborted]) : iterator.next());
+        if (next.done) break;
+        const entry: [number, unknown] = [seq++, next.value];
+        if (size <= 1) {
+          yield* push(entry);
+        } else if (buffer.length < size) {
+          buffer.push(entry);
+        } else {
+          const j = rng.below(size);
+          const out = buffer[j]!;
+          buffer[j] = entry;
+          yield* push(out);
+        }
+      }
+      while (buffer.length > 0) {
+        const j = rng.below(buffer.length);
+        const out = buffer[j]!;
+        buffer[j] = buffer[buffer.length - 1]!;
+        buffer.pop();
+        yield* push(out);
+      }
+      yield* flush();
+    } finally {
+      await iterator.return?.(undefined);
+    }
+  }
+
+  #collated(values: unknown[], epoch: number, number: number): T {
+    try {
+      return this.#collate(values) as T;
+    } catch (e) {
+      throw new TensorLoaderError('ECOLLATE', `collate failed for batch ${number} of epoch ${epoch}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  #keep(error: ItemError): void {
+    this.#errorCount++;
+    this.#errors.push(error);
+    if (this.#errors.length > this.#maxErrors) this.#errors.shift();
+  }
+
   #freeSlots(): number {
-    const s = this.#native.stats();
+    const s = this.stats();
     return s.slots - s.slotsLeased;
   }
 
   #record(failures: NativeFailure[]): void {
-    for (const f of failures) {
-      this.#errorCount++;
-      this.#errors.push(new ItemError(f));
-      if (this.#errors.length > this.#maxErrors) this.#errors.shift();
-    }
+    for (const f of failures) this.#keep(new ItemError(f));
   }
 
   // Drops the failed rows of a finished job and tops the batch up with items taken from the
@@ -314,11 +488,11 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
           kept.push(positions[p]!);
         }
       }
-      this.#native.compact(job.slot, job.generation, Uint32Array.from(keepRows));
+      this.#native!.compact(job.slot, job.generation, Uint32Array.from(keepRows));
       rows = keepRows.length;
       const extra = takeFromBack(plan, this.batchSize - rows);
       if (extra.length === 0) break;
-      const refill = await this.#native.refill(job.slot, job.generation, rows, extra, epoch);
+      const refill = await this.#native!.refill(job.slot, job.generation, rows, extra, epoch);
       failures = refill.failures ?? [];
       positions = extra;
       base = rows;
@@ -332,14 +506,16 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
   }
 
   #toBatch(job: NativeJobResult, rows: number, indices: Uint32Array, epoch: number, number: number): Batch<T> {
-    const shape = [rows, ...this.dataset.itemShape];
-    const buffer = this.#native.handOut(job.slot, job.generation, rows);
-    const view = arrayOf(this.dataset.dtype, buffer, rows * this.#itemSize) as T;
-    const all = this.dataset.labels;
+    const shape = [rows, ...(this.dataset as NativeDataset).itemShape];
+    const native = this.#native!;
+    const buffer = native.handOut(job.slot, job.generation, rows);
+    const dataset = this.dataset as NativeDataset;
+    const view = arrayOf(dataset.dtype, buffer, rows * this.#itemSize) as unknown as T;
+    const all = dataset.labels;
     const labels = all ? Int32Array.from(indices, (i) => all[i]!) : undefined;
     if (this.copy) {
-      const data = view.slice() as T;
-      this.#native.release(job.slot, job.generation);
+      const data = (view as unknown as BatchArray).slice() as unknown as T;
+      native.release(job.slot, job.generation);
       return new Batch<T>({ data, shape, indices, labels, epoch, number });
     }
     return new Batch<T>({ data: view, shape, indices, labels, epoch, number, lease: { owner: this, slot: job.slot, generation: job.generation } });
@@ -354,7 +530,7 @@ export class DataLoader<T extends BatchArray = Float32Array> implements AsyncIte
       this.signal?.throwIfAborted();
       const left = deadline - Date.now();
       if (left <= 0) {
-        const s = this.#native.stats();
+        const s = this.stats();
         throw new BackpressureError(
           `waited ${this.slotTimeoutMs} ms for a free batch slot: all ${s.slots} slots are held by batches ` +
             `that were not released (retain() keeps a batch past its loop iteration). Call batch.release() ` +
