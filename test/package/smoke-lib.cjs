@@ -1,0 +1,136 @@
+// The checks of the package smoke test (scripts/package-smoke.sh), run once through
+// `import 'tensorloader'` (smoke.mjs) and once through `require('tensorloader')` (smoke.cjs) in a
+// fresh project that installed the packed tarball with --ignore-scripts. Plain CommonJS with
+// Node built-ins only: nothing of this repository is available there.
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(crc32(body), 8 + data.length);
+  return out;
+}
+/** An 8-bit RGB PNG of one colour. */
+function solidPng(width, height, [r, g, b]) {
+  const stride = width * 3 + 1;
+  const raw = Buffer.alloc(stride * height); // filter byte 0 (none) on every row
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) raw.set([r, g, b], y * stride + 1 + x * 3);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour, deflate, no filter method, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Files mapped into this process whose base name matches `re`. */
+function mapped(re) {
+  const files = fs
+    .readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .map((line) => (line.includes('/') ? line.slice(line.indexOf('/')) : ''))
+    .filter((file) => file !== '' && re.test(path.basename(file)));
+  return [...new Set(files)];
+}
+
+async function run(tl, how, projectDir) {
+  const { DataLoader, ImageFolderDataset, ImageFilesDataset, TextTensorDataset } = tl;
+  for (const [name, value] of Object.entries({ DataLoader, ImageFolderDataset, ImageFilesDataset, TextTensorDataset })) {
+    assert.equal(typeof value, 'function', `${how}: tensorloader.${name}`);
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `tl-smoke-${how}-`));
+  try {
+    // Images: two classes of solid-colour PNGs, resized 12x10 -> 4x5 (a solid colour stays
+    // exact through Pillow-style resampling), as float CHW and as uint8.
+    const colours = { amber: [200, 100, 50], teal: [0, 255, 17] };
+    for (const [cls, rgb] of Object.entries(colours)) {
+      fs.mkdirSync(path.join(work, 'images', cls), { recursive: true });
+      for (const n of [1, 2]) fs.writeFileSync(path.join(work, 'images', cls, `${n}.png`), solidPng(12, 10, rgb));
+    }
+    const images = new ImageFolderDataset(path.join(work, 'images'), { size: [4, 5] });
+    assert.deepEqual(images.classes, ['amber', 'teal']);
+    assert.equal(images.length, 4);
+    const loader = new DataLoader(images, { batchSize: 4, threads: 2 });
+    let batches = 0;
+    const scale = Math.fround(1 / 255);
+    for await (const batch of loader) {
+      batches++;
+      assert.deepEqual(batch.shape, [4, 3, 4, 5]);
+      assert.ok(batch.data instanceof Float32Array);
+      assert.deepEqual(Array.from(batch.indices), [0, 1, 2, 3]);
+      assert.deepEqual(Array.from(batch.labels), [0, 0, 1, 1]);
+      for (let row = 0; row < 4; row++) {
+        const rgb = row < 2 ? colours.amber : colours.teal;
+        for (let c = 0; c < 3; c++) {
+          // the addon computes float(pixel) * float(1/255) in float32
+          const want = Math.fround(rgb[c] * scale);
+          const plane = batch.data.subarray((row * 3 + c) * 20, (row * 3 + c + 1) * 20);
+          for (const v of plane) assert.equal(v, want, `${how}: image row ${row} channel ${c}: ${v} != ${want}`);
+        }
+      }
+    }
+    assert.equal(batches, 1);
+    loader.close();
+
+    const raw = new ImageFilesDataset([path.join(work, 'images', 'teal', '1.png')], { size: [2, 2], dtype: 'uint8', layout: 'HWC' });
+    const rawLoader = new DataLoader(raw, { batchSize: 1 });
+    for await (const batch of rawLoader) {
+      assert.ok(batch.data instanceof Uint8Array);
+      assert.deepEqual(Array.from(batch.data), [0, 255, 17, 0, 255, 17, 0, 255, 17, 0, 255, 17]);
+    }
+    rawLoader.close();
+
+    // Text: numbers as numpy prints them, parsed to float32.
+    fs.mkdirSync(path.join(work, 'text'));
+    fs.writeFileSync(path.join(work, 'text', 'a_1.txt'), '[0.5  1.25 -3.  ]');
+    fs.writeFileSync(path.join(work, 'text', 'a_2.txt'), '[1e-3 7 0.1]');
+    const text = new TextTensorDataset(path.join(work, 'text'), { length: 3 });
+    const textLoader = new DataLoader(text, { batchSize: 2 });
+    for await (const batch of textLoader) {
+      assert.deepEqual(batch.shape, [2, 3]);
+      assert.deepEqual(Array.from(batch.data), [0.5, 1.25, -3, Math.fround(1e-3), 7, Math.fround(0.1)]);
+    }
+    textLoader.close();
+
+    // The addon came from the package's prebuild, and libvips from the installed
+    // @img/sharp-libvips-linux-x64 (through the addon's RUNPATH; LD_LIBRARY_PATH is unset).
+    const pkgDir = path.join(projectDir, 'node_modules', 'tensorloader');
+    const addons = mapped(/\.node$/);
+    assert.deepEqual(addons, [path.join(pkgDir, 'prebuilds', `${process.platform}-${process.arch}`, 'tensorloader.napi9.node')]);
+    assert.equal(tl.native.napiVersion, 9, `${how}: the addon was compiled for N-API ${tl.native.napiVersion}`);
+    const vips = mapped(/^libvips-cpp\.so/);
+    assert.equal(vips.length, 1, `${how}: libvips-cpp mapped: ${vips.join(', ')}`);
+    assert.ok(
+      vips[0].startsWith(path.join(projectDir, 'node_modules', '@img', 'sharp-libvips-linux-x64', 'lib') + path.sep),
+      `${how}: libvips-cpp came from ${vips[0]}`,
+    );
+    console.log(`smoke (${how}): ok: images, uint8, text through DataLoader; addon ${addons[0]}; libvips ${vips[0]}`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+module.exports = { run, solidPng };
