@@ -1,4 +1,5 @@
-// Micro benchmarks of single operations with benny: parsing one Example 1 file, decoding one PNG.
+// Micro benchmarks of single operations with benny: parsing one Example 1 file; reading,
+// decoding, resizing and normalising one PNG.
 import b from 'benny';
 import { readFileSync } from 'node:fs';
 import { ImageFilesDataset, TextTensorDataset } from '../src/index.js';
@@ -22,16 +23,22 @@ export async function microBenchmarks(dir: string, imageDir: string, quick: bool
       for (const r of summary.results) results.push({ name: r.name, opsPerSec: r.ops });
     }),
   );
+  // One PNG through three pipelines. Output size matters as much as the stages: the full-size
+  // copy writes 100x100 values against 64x64 for the others.
   const png = listFiles(imageDir).slice(0, 1);
-  const seed = new ImageFilesDataset(png, { size: [64, 64] });
-  const decodeOnly = new ImageFilesDataset(png, { size: [100, 100], dtype: 'uint8', layout: 'HWC' });
+  const decode = new ImageFilesDataset(png, { size: [100, 100], dtype: 'uint8', layout: 'HWC', kernel: 'nearest' });
+  const resize = new ImageFilesDataset(png, { size: [64, 64], dtype: 'uint8', layout: 'HWC' });
+  const normalise = new ImageFilesDataset(png, { size: [64, 64], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
   await b.suite(
-    'one 100x100 PNG of the seed Example 2, on the calling thread',
-    b.add('decode + copy at full size (100x100 uint8 HWC)', () => {
-      decodeOnly.get(0);
+    'one 100x100 PNG of the seed Example 2, three pipelines, on the calling thread',
+    b.add('read + decode, full-size uint8 copy (100x100)', () => {
+      decode.get(0);
     }, opts),
-    b.add('decode + resize 64x64 bicubic + float CHW /255', () => {
-      seed.get(0);
+    b.add('read + decode + bicubic resize to 64x64 uint8', () => {
+      resize.get(0);
+    }, opts),
+    b.add('read + decode + resize + float CHW mean/std', () => {
+      normalise.get(0);
     }, opts),
     b.cycle(),
     b.complete((summary) => {

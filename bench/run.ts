@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     compare(`Example 2: ${ex2Files} PNGs 100x100 -> 64x64 float CHW, batch 32`, [
       ['tensorloader', images('tensorloader', 'example2', ex2Dir, ex2Epochs)],
       ['sharp per image + JS loop', images('sharp', 'example2', ex2Dir, ex2Epochs)],
+      ['jimp per image + JS loop', images('jimp', 'example2', ex2Dir, 1)],
       ['PyTorch, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs)],
       ['PyTorch, num_workers=2', py('example2.py', ex2Dir, ex2Files, 2, ex2Epochs)],
     ]),

@@ -1,6 +1,6 @@
 // One competitor of the image benchmarks, in its own process: one warm-up epoch, then the timed
 // epochs; prints one JSON line.
-//   node --import tsx bench/competitors/images.ts tensorloader|sharp example2|imagenet DIR EPOCHS
+//   node --import tsx bench/competitors/images.ts tensorloader|sharp|jimp example2|imagenet DIR EPOCHS
 import { readFileSync } from 'node:fs';
 import { DataLoader, ImageFilesDataset } from '../../src/index.js';
 import { listFiles } from '../../src/files.js';
@@ -39,6 +39,30 @@ if (impl === 'tensorloader') {
         const v = raw[p * 3 + c]! / 255;
         out[c * size * size + p] = task === 'example2' ? v : (v - MEAN[c]!) / STD[c]!;
       }
+    }
+    return out;
+  };
+  runEpoch = async () => {
+    let n = 0;
+    for (let start = 0; start < files.length; start += 32) {
+      const rows = await Promise.all(files.slice(start, start + 32).map(item));
+      const batch = new Float32Array(rows.length * rows[0]!.length);
+      rows.forEach((r, i) => batch.set(r, i * r.length));
+      n += rows.length;
+    }
+    return n;
+  };
+} else if (impl === 'jimp') {
+  // Pure JS decode and resize (jimp), then the same JS loop to a float CHW tensor.
+  const { Jimp, ResizeStrategy } = await import('jimp');
+  const size = 64;
+  const item = async (path: string): Promise<Float32Array> => {
+    const img = await Jimp.read(readFileSync(path));
+    img.resize({ w: size, h: size, mode: ResizeStrategy.BICUBIC });
+    const rgba = img.bitmap.data;
+    const out = new Float32Array(3 * size * size);
+    for (let p = 0; p < size * size; p++) {
+      for (let c = 0; c < 3; c++) out[c * size * size + p] = rgba[p * 4 + c]! / 255;
     }
     return out;
   };
