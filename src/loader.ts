@@ -534,7 +534,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
         throw new BackpressureError(
           `waited ${this.slotTimeoutMs} ms for a free batch slot: all ${s.slots} slots are held by batches ` +
             `that were not released (retain() keeps a batch past its loop iteration). Call batch.release() ` +
-            `(or \`using batch = ...\`) when done with a batch, raise the loader's \`slots\` option, or pass ` +
+            `(or \`using batch = ...\`) when done with a batch, raise the loader's \`slots\` (or \`prefetch\`, which sets its default), or pass ` +
             `\`copy: true\` to get batches that own their memory.`,
         );
       }
