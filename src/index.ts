@@ -26,3 +26,6 @@ export { TensorLoaderError, ItemError, BackpressureError } from './errors.js';
 export { naturalCompare, listFiles } from './files.js';
 export { memorySnapshot, nativeCounters, openDescriptorCount, type MemorySnapshot } from './memory.js';
 export { binding as native } from './native.js';
+export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
+export { reportTable, reportSvg } from './audit/report.js';
+export { SERIES, fitGrowth, type SeriesName } from './audit/series.js';

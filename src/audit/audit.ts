@@ -1,0 +1,153 @@
+// The leak audit: runs a loader, a dataset or a function for a number of epochs and records,
+// per epoch (after a GC when --expose-gc allows) and every `sampleEvery` batches, the resources
+// a data pipeline can leak; then fits the growth of each series after warm-up.
+import { DataLoader } from '../loader.js';
+import { isNativeDataset, type NativeDataset } from '../dataset.js';
+import { isMapDataset, type MapDataset } from '../js-dataset.js';
+import { memorySnapshot } from '../memory.js';
+import { fitGrowth, grew, SERIES, type SeriesName } from './series.js';
+
+/** One epoch's work: returns how many items it read (for items/s), or nothing. */
+export type EpochFn = (epoch: number) => Promise<number | void> | number | void;
+export type AuditTarget = DataLoader<any> | NativeDataset<any> | MapDataset | EpochFn;
+
+export interface AuditOptions {
+  /** Epochs measured, warm-up included. Default 20. */
+  epochs?: number;
+  /** Epochs left out of the verdict (JIT, allocator and cache warm-up). Default 2. */
+  warmupEpochs?: number;
+  /** Also sample every N batches within an epoch (loaders and datasets). Default 0: per epoch only. */
+  sampleEvery?: number;
+  /** Growth per epoch above which a series counts as leaking (see SERIES for the defaults). */
+  thresholds?: Partial<Record<SeriesName, number>>;
+  /** Called after every epoch, for progress display. */
+  onEpoch?: (epoch: number, sample: Sample) => void;
+  /** Batch size used when the target is a dataset. Default 32. */
+  batchSize?: number;
+}
+
+export type Sample = Record<SeriesName, number> & { epoch: number; step: number };
+
+export interface SeriesVerdict {
+  name: SeriesName;
+  title: string;
+  unit: string;
+  /** Growth per epoch after warm-up (least squares). */
+  slopePerEpoch: number;
+  /** Last minus first epoch after warm-up. */
+  delta: number;
+  threshold: number;
+  judged: boolean;
+  grew: boolean;
+}
+
+export interface AuditReport {
+  epochs: number;
+  warmupEpochs: number;
+  /** 'forced' when gc() ran between epochs; 'unavailable' when node lacked --expose-gc. */
+  gc: 'forced' | 'unavailable';
+  /** One sample per epoch, taken at its end. */
+  perEpoch: Sample[];
+  /** Samples within epochs (sampleEvery), for finer charts. */
+  steps: Sample[];
+  series: SeriesVerdict[];
+  leaks: boolean;
+  /** Names of the series that grew. */
+  grew: SeriesName[];
+}
+
+function sample(epoch: number, step: number, itemsPerSec: number): Sample {
+  const m = memorySnapshot();
+  return {
+    epoch,
+    step,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    fds: m.fds ?? NaN,
+    arenaBytes: m.native.arenaBytes,
+    liveMappings: m.native.liveMappings,
+    slotsLeased: m.native.slotsLeased,
+    itemsPerSec,
+  };
+}
+
+async function settle(): Promise<boolean> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return false;
+  // Finalizers of collected ArrayBuffers run from an immediate after the collection.
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  return true;
+}
+
+export async function audit(target: AuditTarget, options: AuditOptions = {}): Promise<AuditReport> {
+  const epochs = options.epochs ?? 20;
+  const warmup = options.warmupEpochs ?? 2;
+  const every = options.sampleEvery ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 2) throw new RangeError('epochs must be an integer >= 2');
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup > epochs - 2) throw new RangeError('warmupEpochs must leave at least 2 measured epochs');
+
+  let owned: DataLoader<any> | undefined;
+  let run: EpochFn;
+  const steps: Sample[] = [];
+  let loader: DataLoader<any> | undefined;
+  if (target instanceof DataLoader) loader = target;
+  else if (typeof target !== 'function' && (isNativeDataset(target) || isMapDataset(target))) {
+    loader = owned = new DataLoader(target as NativeDataset<any>, { batchSize: options.batchSize ?? 32 });
+  }
+  if (loader) {
+    const l = loader;
+    run = async (epoch) => {
+      let items = 0;
+      let batches = 0;
+      const t0 = performance.now();
+      for await (const batch of l) {
+        items += batch.size;
+        if (every > 0 && ++batches % every === 0) steps.push(sample(epoch, batches, (items / (performance.now() - t0)) * 1000));
+      }
+      return items;
+    };
+  } else {
+    run = target as EpochFn;
+  }
+
+  const perEpoch: Sample[] = [];
+  let forced = true;
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const t0 = performance.now();
+      const items = (await run(epoch)) ?? 0;
+      const seconds = (performance.now() - t0) / 1000;
+      forced = (await settle()) && forced;
+      const s = sample(epoch, -1, items > 0 ? items / seconds : NaN);
+      perEpoch.push(s);
+      options.onEpoch?.(epoch, s);
+    }
+  } finally {
+    owned?.close();
+  }
+
+  const measured = perEpoch.slice(warmup);
+  const series: SeriesVerdict[] = (Object.keys(SERIES) as SeriesName[]).map((name) => {
+    const info = SERIES[name];
+    const points = measured.map((s) => [s.epoch, s[name]] as const).filter((p) => Number.isFinite(p[1]));
+    const fit = fitGrowth(points);
+    const threshold = options.thresholds?.[name] ?? info.threshold;
+    return {
+      name,
+      title: info.title,
+      unit: info.unit,
+      slopePerEpoch: fit.slope,
+      delta: fit.delta,
+      threshold,
+      judged: info.judged,
+      grew: info.judged && grew(fit, points.length, threshold),
+    };
+  });
+  const grown = series.filter((s) => s.grew).map((s) => s.name);
+  return { epochs, warmupEpochs: warmup, gc: forced ? 'forced' : 'unavailable', perEpoch, steps, series, leaks: grown.length > 0, grew: grown };
+}

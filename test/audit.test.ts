@@ -1,0 +1,95 @@
+// The audit must catch real leaks, name the series that grew, and not cry wolf.
+import { closeSync, openSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audit, DataLoader, fitGrowth, reportSvg, reportTable, TextTensorDataset } from '../src/index.js';
+import { makeTextFolder, type TextFolder } from './helpers/text-files.js';
+
+let folder: TextFolder;
+beforeAll(() => {
+  folder = makeTextFolder(200, 10, 5);
+});
+afterAll(() => folder.cleanup());
+
+const quick = { epochs: 8, warmupEpochs: 2 };
+
+describe('audit', () => {
+  it('fits growth by least squares', () => {
+    expect(fitGrowth([[0, 1], [1, 3], [2, 5]])).toEqual({ slope: 2, delta: 4 });
+    expect(fitGrowth([[0, 7]])).toEqual({ slope: 0, delta: 0 });
+  });
+
+  it('catches a dataset that leaks one descriptor per item', async () => {
+    const leaked: number[] = [];
+    const ds = {
+      length: 10,
+      get: (i: number) => {
+        leaked.push(openSync(folder.files[i]!, 'r')); // opened, never closed
+        return i;
+      },
+    };
+    try {
+      const r = await audit(ds, quick);
+      expect(r.leaks).toBe(true);
+      expect(r.grew).toContain('fds');
+      expect(r.series.find((s) => s.name === 'fds')!.slopePerEpoch).toBeCloseTo(10, 0);
+    } finally {
+      leaked.forEach((fd) => closeSync(fd));
+    }
+  });
+
+  it('catches 100 KB per item kept in native memory (Buffers in a growing array)', async () => {
+    const cache: Buffer[] = [];
+    const ds = {
+      length: 20,
+      get: (i: number) => {
+        cache.push(Buffer.alloc(100 * 1024, i));
+        return i;
+      },
+    };
+    const r = await audit(ds, quick);
+    expect(r.leaks).toBe(true);
+    expect(r.grew).toEqual(expect.arrayContaining(['arrayBuffers', 'external']));
+    expect(r.grew).not.toContain('fds');
+    expect(r.series.find((s) => s.name === 'arrayBuffers')!.slopePerEpoch).toBeGreaterThan(1.9e6);
+    cache.length = 0;
+  });
+
+  it('catches a leak in the JS heap', async () => {
+    const kept: unknown[] = [];
+    const r = await audit(
+      () => {
+        for (let i = 0; i < 200; i++) kept.push({ id: i, values: Array.from({ length: 200 }, (_, k) => k + i * 0.5) });
+        return 200;
+      },
+      quick,
+    );
+    expect(r.leaks).toBe(true);
+    expect(r.grew).toContain('heapUsed');
+    expect(r.grew).not.toContain('arrayBuffers');
+    kept.length = 0;
+  });
+
+  it("does not cry wolf on tensorloader's own loader over 20 epochs", async () => {
+    const ds = new TextTensorDataset(folder.dir, { length: 10 });
+    const loader = new DataLoader(ds, { batchSize: 16, shuffle: true, seed: 1 });
+    const r = await audit(loader, { epochs: 20, warmupEpochs: 3, sampleEvery: 5 });
+    loader.close();
+    expect(r.gc).toBe('forced');
+    expect(r.leaks, reportTable(r)).toBe(false);
+    expect(r.perEpoch.length).toBe(20);
+    expect(r.steps.length).toBe(20 * 2); // 13 batches an epoch, sampled at 5 and 10
+    expect(r.perEpoch.every((s) => s.itemsPerSec > 0)).toBe(true);
+  });
+
+  it('reports as a table and as SVG with one panel per series', async () => {
+    const r = await audit(() => 1, quick);
+    const table = reportTable(r, 'noop');
+    expect(table).toMatch(/^noop: no leak found/);
+    expect(table.split('\n').length).toBe(2 + r.series.length);
+    const svg = reportSvg(r);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<g class="panel"/g)!.length).toBe(r.series.length);
+    expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+});
