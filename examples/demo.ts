@@ -1,118 +1,82 @@
-// `npm run demo`: the seed's Example 1 end to end on generated files, tensorloader next to
-// plain Node, with throughput and memory/descriptor figures for every epoch and an SVG chart.
+// `npm run demo`: the seed's question — does a dataset leak memory during basic I/O? — answered
+// by measurement. Generates the seed's data, runs its three pipelines the tensorloader way and
+// three naive Node pipelines under the leak audit, prints a table per pipeline and a summary,
+// and writes one SVG chart per pipeline.
 //
-//   npm run demo -- [--files 2000] [--epochs 10] [--out demo-output]
+//   npm run demo -- [--files 2000] [--images 500] [--epochs 10] [--out demo-output]
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { memorySnapshot, native } from '../src/index.js';
-import { panelChartSvg, formatValue } from '../src/report/svg.js';
-import { writeTextData } from './data.js';
-import { example1Epoch, example1Loader } from './example1.js';
-import { PlainTextDataset, plainEpoch } from './example1-plain.js';
+import { audit, native, reportSvg, reportTable, type AuditReport } from '../src/index.js';
+import { writeImageData, writeTextData } from './data.js';
+import { example1, example2, example3, naiveDescriptorLeak, naiveGarbageOnly, naiveGrowingCache, type Pipeline } from './seed-examples.js';
 
 const { values } = parseArgs({
   options: {
     files: { type: 'string', default: '2000' },
+    images: { type: 'string', default: '500' },
     epochs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'demo-output' },
   },
 });
 const files = Number(values.files);
+const images = Number(values.images);
 const epochs = Number(values.epochs);
 const out = resolve(values.out!);
-const dataDir = join(out, 'example1-data');
-
-interface Row {
-  epoch: number;
-  itemsPerSec: number;
-  rss: number;
-  heapUsed: number;
-  external: number;
-  fds: number;
-  arena: number;
-}
+const textDir = join(out, 'example1-data');
+const imageDir = join(out, 'example2-data');
 
 function progress(text: string): void {
-  if (process.stdout.isTTY) process.stdout.write(`\r${text}`.padEnd(80));
+  if (process.stdout.isTTY) process.stdout.write(`\r${text}`.padEnd(90));
   else console.log(text);
 }
 
-async function measure(name: string, runEpoch: () => Promise<{ items: number }> | { items: number }, arena: () => number): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const t0 = performance.now();
-    const { items } = await runEpoch();
-    const seconds = (performance.now() - t0) / 1000;
-    globalThis.gc?.();
-    await new Promise((r) => setImmediate(r));
-    const m = memorySnapshot();
-    rows.push({ epoch, itemsPerSec: items / seconds, rss: m.rss, heapUsed: m.heapUsed, external: m.external, fds: m.fds ?? -1, arena: arena() });
-    progress(`${name}: epoch ${epoch}/${epochs}  ${formatValue(items / seconds, 'items/s')}`);
-  }
-  if (process.stdout.isTTY) process.stdout.write('\n');
-  return rows;
-}
-
-function table(name: string, rows: Row[]): void {
-  console.log(`\n${name}`);
-  console.log('epoch   items/s        RSS    heap used   external   fds   arena');
-  for (const r of rows) {
-    console.log(
-      `${String(r.epoch).padStart(5)}  ${formatValue(r.itemsPerSec, '').padStart(8)}  ${formatValue(r.rss, 'bytes').padStart(10)}  ` +
-        `${formatValue(r.heapUsed, 'bytes').padStart(10)}  ${formatValue(r.external, 'bytes').padStart(9)}  ${String(r.fds).padStart(4)}  ${formatValue(r.arena, 'bytes').padStart(9)}`,
-    );
-  }
-  const first = rows[1] ?? rows[0]!;
-  const last = rows[rows.length - 1]!;
-  console.log(
-    `  after warm-up (epoch ${first.epoch} → ${last.epoch}): RSS ${sign(last.rss - first.rss)}, descriptors ${last.fds - first.fds >= 0 ? '+' : ''}${last.fds - first.fds}, ` +
-      `arena ${sign(last.arena - first.arena)}`,
-  );
-}
-
-function sign(bytes: number): string {
-  return `${bytes >= 0 ? '+' : '-'}${formatValue(Math.abs(bytes), 'bytes')}`;
-}
-
 async function main(): Promise<void> {
-  console.log(`tensorloader demo — the seed's Example 1 (${files} text files of 10 numbers, batch 32, ${epochs} epochs)`);
+  console.log(`tensorloader demo — does a dataset leak memory during basic I/O? (${epochs} epochs per pipeline)`);
   console.log(`native addon: N-API ${native.napiVersion}, libvips ${native.vipsVersion}; gc between epochs: ${globalThis.gc ? 'yes' : 'no (run with --expose-gc)'}`);
   mkdirSync(out, { recursive: true });
-  if (!existsSync(dataDir) || readdirSync(dataDir).length !== files) {
-    progress(`writing ${files} files to ${dataDir} …`);
-    writeTextData(dataDir, files, 10, 0);
+  if (!existsSync(textDir) || readdirSync(textDir).length !== files) {
+    progress(`writing ${files} text files (the seed's str(np.random.rand(10))) …`);
+    writeTextData(textDir, files, 10, 0);
+  }
+  if (!existsSync(imageDir) || readdirSync(imageDir).length !== images) {
+    progress(`writing ${images} random 100x100 PNGs (the seed's Example 2) …`);
+    writeImageData(imageDir, images, 100, 0);
+  }
+  if (process.stdout.isTTY) process.stdout.write('\n');
+
+  const pipelines: Array<() => Pipeline | Promise<Pipeline>> = [
+    () => example1(textDir),
+    () => example2(imageDir),
+    () => example3(textDir),
+    () => naiveDescriptorLeak(textDir),
+    () => naiveGrowingCache(textDir),
+    () => naiveGarbageOnly(textDir),
+  ];
+  const results: Array<{ p: Pipeline; r: AuditReport; svg: string }> = [];
+  for (const make of pipelines) {
+    const p = await make();
+    const r = await audit(p.epoch, {
+      epochs,
+      warmupEpochs: 2,
+      onEpoch: (e, s) => progress(`${p.name}: epoch ${e + 1}/${epochs}, ${Math.round(s.itemsPerSec)} items/s`),
+    });
+    p.close?.();
     if (process.stdout.isTTY) process.stdout.write('\n');
+    const svg = join(out, `${p.name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase()}.svg`);
+    writeFileSync(svg, reportSvg(r, `${p.name}: ${p.about}`));
+    results.push({ p, r, svg });
+    console.log(`\n${reportTable(r, p.name)}`);
   }
 
-  const loader = example1Loader(dataDir);
-  const tl = await measure('tensorloader', () => example1Epoch(loader), () => loader.stats().arenaBytes);
-  loader.close();
-  const plain = new PlainTextDataset(dataDir);
-  const node = await measure('plain Node', () => plainEpoch(plain), () => 0);
-
-  table('tensorloader (native threads, fixed arena)', tl);
-  table('plain Node (readFileSync + split + Float32Array)', node);
-  const best = (rows: Row[]) => Math.max(...rows.map((r) => r.itemsPerSec));
-  console.log(`\nbest epoch: tensorloader ${formatValue(best(tl), 'items/s')}, plain Node ${formatValue(best(node), 'items/s')} → ${(best(tl) / best(node)).toFixed(1)}x`);
-
-  const series = (rows: Row[], key: keyof Row) => rows.map((r) => [r.epoch, r[key]] as const);
-  const svg = panelChartSvg({
-    title: "Seed Example 1: memory and descriptors over epochs",
-    subtitle: `${files} text files, batch 32; gc between epochs`,
-    xLabel: 'epoch',
-    panels: [
-      { title: 'Throughput', unit: 'items/s', series: [{ name: 'tensorloader', points: series(tl, 'itemsPerSec') }, { name: 'plain Node', points: series(node, 'itemsPerSec') }] },
-      { title: 'Resident set size', unit: 'bytes', series: [{ name: 'tensorloader', points: series(tl, 'rss') }, { name: 'plain Node', points: series(node, 'rss') }] },
-      { title: 'V8 heap used', unit: 'bytes', series: [{ name: 'tensorloader', points: series(tl, 'heapUsed') }, { name: 'plain Node', points: series(node, 'heapUsed') }] },
-      { title: 'Open file descriptors', unit: 'fds', series: [{ name: 'tensorloader', points: series(tl, 'fds') }, { name: 'plain Node', points: series(node, 'fds') }] },
-      { title: 'tensorloader arena', unit: 'bytes', series: [{ name: 'arena bytes', points: series(tl, 'arena') }] },
-    ],
-  });
-  const chart = join(out, 'example1.svg');
-  writeFileSync(chart, svg);
-  writeFileSync(join(out, 'example1.json'), JSON.stringify({ files, epochs, tensorloader: tl, plainNode: node }, null, 2));
-  console.log(`chart: ${chart}\nnumbers: ${join(out, 'example1.json')}`);
+  console.log('\nsummary');
+  for (const { p, r, svg } of results) {
+    const best = Math.max(...r.perEpoch.map((s) => s.itemsPerSec));
+    const verdict = r.leaks ? `LEAKS: ${r.grew.join(', ')}` : 'no leak';
+    console.log(`  ${p.name.padEnd(28)} ${verdict.padEnd(44)} ${Math.round(best).toLocaleString('en').padStart(9)} items/s   ${svg}`);
+  }
+  writeFileSync(join(out, 'audit.json'), JSON.stringify(results.map(({ p, r }) => ({ name: p.name, about: p.about, report: r })), null, 2));
+  console.log(`numbers: ${join(out, 'audit.json')}`);
 }
 
 await main();
