@@ -3,15 +3,21 @@ import { readdirSync } from 'node:fs';
 import { binding } from './native.js';
 import type { NativeCounters } from '../binding.js';
 
-/** Open file descriptors of this process (Linux: /proc/self/fd; elsewhere undefined). */
+/**
+ * Open file descriptors of this process: /proc/self/fd (Linux), else /dev/fd (macOS, BSDs);
+ * undefined where neither exists.
+ */
 export function openDescriptorCount(): number | undefined {
-  try {
-    // readdirSync opens the directory itself; that descriptor is closed again before it returns
-    // but is listed, so one is subtracted.
-    return readdirSync('/proc/self/fd').length - 1;
-  } catch {
-    return undefined;
+  for (const dir of ['/proc/self/fd', '/dev/fd']) {
+    try {
+      // readdirSync opens the directory itself; that descriptor is closed again before it
+      // returns but is listed, so one is subtracted.
+      return readdirSync(dir).length - 1;
+    } catch {
+      // try the next
+    }
   }
+  return undefined;
 }
 
 export interface MemorySnapshot {

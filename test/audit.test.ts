@@ -1,8 +1,12 @@
 // The audit must catch real leaks, name the series that grew, and not cry wolf.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeImageData } from '../examples/data.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audit, DataLoader, fitGrowth, reportSvg, reportTable, TextTensorDataset } from '../src/index.js';
+import { audit, DataLoader, fitGrowth, ImageFilesDataset, reportSvg, reportTable, TextTensorDataset } from '../src/index.js';
 import { makeTextFolder, type TextFolder } from './helpers/text-files.js';
+import { checkXml } from './helpers/xml.js';
 
 let folder: TextFolder;
 beforeAll(() => {
@@ -69,6 +73,17 @@ describe('audit', () => {
     kept.length = 0;
   });
 
+  it("does not cry wolf on tensorloader's image dataset over 20 epochs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-audit-img-'));
+    try {
+      const files = writeImageData(dir, 120, 40, 2);
+      const r = await audit(new ImageFilesDataset(files, { size: [24, 24], randomResizedCrop: true }), { epochs: 20, warmupEpochs: 3 });
+      expect(r.leaks, reportTable(r)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("does not cry wolf on tensorloader's own loader over 20 epochs", async () => {
     const ds = new TextTensorDataset(folder.dir, { length: 10 });
     const loader = new DataLoader(ds, { batchSize: 16, shuffle: true, seed: 1 });
@@ -87,8 +102,7 @@ describe('audit', () => {
     expect(table).toMatch(/^noop: no leak found/);
     expect(table.split('\n').length).toBe(2 + r.series.length);
     const svg = reportSvg(r);
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(checkXml(svg)).toBe('svg'); // well-formed, one root
     expect(svg.match(/<g class="panel"/g)!.length).toBe(r.series.length);
     expect(svg).not.toMatch(/NaN|Infinity/);
   });
