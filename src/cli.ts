@@ -7,16 +7,18 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { audit, type AuditTarget } from './audit/audit.js';
 import { reportSvg, reportTable } from './audit/report.js';
+import { SERIES, type SeriesName } from './audit/series.js';
 import { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS } from './datasets/image-dataset.js';
 import { TextTensorDataset } from './datasets/text-tensor-dataset.js';
 import { listFiles } from './files.js';
 
 const USAGE = `usage: tensorloader audit <folder | module.js> [--epochs 20] [--warmup 2] [--json out.json] [--svg out.svg]
-                           [--size 64] [--length N] [--batch-size 32]
+                           [--size 64] [--length N] [--batch-size 32] [--threshold series=value ...]
   folder     text files of numbers (item length from the first file, or --length),
              image files (--size HxW or N), or one sub-folder of images per class
   module.js  exports (default, or named dataset / loader) a dataset, a DataLoader or a function
              that runs one epoch
+  series     ${Object.keys(SERIES).filter((k) => SERIES[k as SeriesName].judged).join(', ')}: growth per epoch allowed
 exit code: 0 no leak, 1 leak found, 2 usage or input error`;
 
 function fail(message: string): never {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
         size: { type: 'string' },
         length: { type: 'string' },
         'batch-size': { type: 'string', default: '32' },
+        threshold: { type: 'string', multiple: true, default: [] },
       },
     });
   } catch (e) {
@@ -74,6 +77,13 @@ async function main(): Promise<void> {
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) fail('give exactly one target');
+  const thresholds: Partial<Record<SeriesName, number>> = {};
+  for (const t of values.threshold ?? []) {
+    const m = /^(\w+)=(.+)$/.exec(t);
+    const value = m ? Number(m[2]) : NaN;
+    if (!m || !(m[1]! in SERIES) || !SERIES[m[1] as SeriesName].judged || Number.isNaN(value)) fail(`--threshold must be series=number, got ${t}`);
+    thresholds[m[1] as SeriesName] = value;
+  }
   const target = await targetOf(positionals[0]!, values);
   const epochs = Number(values.epochs);
   const tty = process.stderr.isTTY;
@@ -81,6 +91,7 @@ async function main(): Promise<void> {
     epochs,
     warmupEpochs: Number(values.warmup),
     batchSize: Number(values['batch-size']),
+    thresholds,
     onEpoch: (e, s) => {
       const line = `audit: epoch ${e + 1}/${epochs}, ${Math.round(s.itemsPerSec)} items/s, RSS ${(s.rss / 2 ** 20).toFixed(1)} MiB, fds ${s.fds}`;
       if (tty) process.stderr.write(`\r${line.padEnd(78)}${e + 1 === epochs ? '\n' : ''}`);
