@@ -47,7 +47,17 @@ export declare class NativeImageSource {
   readInto(index: number, target: ArrayBufferView, epoch?: number): NativeFailure | null;
 }
 
-export type NativeSource = NativeTextSource | NativeImageSource;
+/** A numpy .npy array, memory-mapped; item i is row i. Throws (code EFORMAT, EDECODE, ENOENT, …) on a bad file. */
+export declare class NativeNpySource {
+  constructor(path: string);
+  readonly length: number;
+  readonly shape: number[];
+  readonly dtype: 'float32' | 'float64' | 'uint8' | 'int32' | 'int64';
+  readonly itemBytes: number;
+  readInto(index: number, target: ArrayBufferView): NativeFailure | null;
+}
+
+export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource;
 
 export interface NativeLoaderOptions {
   batchSize: number;

@@ -6,8 +6,8 @@ import type { NativeSource } from '../binding.js';
 export const nativeSource: unique symbol = Symbol.for('tensorloader.nativeSource');
 
 /** Element types of batch data. float16 data comes as raw IEEE half bits in a Uint16Array. */
-export type DType = 'float32' | 'uint8' | 'float16';
-export type BatchArray = Float32Array | Uint8Array | Uint16Array;
+export type DType = 'float32' | 'uint8' | 'float16' | 'float64' | 'int32' | 'int64';
+export type BatchArray = Float32Array | Uint8Array | Uint16Array | Float64Array | Int32Array | BigInt64Array;
 
 export interface NativeDataset<T extends BatchArray = BatchArray> {
   /** Number of items. */
@@ -35,5 +35,11 @@ export function arrayOf(dtype: DType, buffer: ArrayBuffer, elements: number): Ba
       return new Uint8Array(buffer, 0, elements);
     case 'float16':
       return new Uint16Array(buffer, 0, elements);
+    case 'float64':
+      return new Float64Array(buffer, 0, elements);
+    case 'int32':
+      return new Int32Array(buffer, 0, elements);
+    case 'int64':
+      return new BigInt64Array(buffer, 0, elements);
   }
 }

@@ -6,6 +6,7 @@ export { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js'
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
 export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFilesOptions, type ImageFolderOptions } from './datasets/image-dataset.js';
 export type { ImagePipelineOptions } from './datasets/image-options.js';
+export { NpyDataset } from './datasets/npy-dataset.js';
 export { isNativeDataset, type NativeDataset, type DType, type BatchArray } from './dataset.js';
 export {
   SequentialSampler,

@@ -6,6 +6,7 @@
 #include "binding/errors_js.h"
 #include "binding/image_source_wrap.h"
 #include "binding/loader_wrap.h"
+#include "binding/npy_source_wrap.h"
 #include "binding/text_source_wrap.h"
 #include "core/allocator_tuning.h"
 #include "core/counters.h"
@@ -39,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const bool tuned = tune_allocator();
   exports.Set("NativeTextSource", TextSourceWrap::Define(env));
   exports.Set("NativeImageSource", ImageSourceWrap::Define(env));
+  exports.Set("NativeNpySource", NpySourceWrap::Define(env));
   exports.Set("NativeLoader", LoaderWrap::Define(env));
   exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));
   exports.Set("vipsVersion", Napi::String::New(env, vips_runtime_version()));

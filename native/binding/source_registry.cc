@@ -2,6 +2,7 @@
 
 #include "binding/errors_js.h"
 #include "binding/image_source_wrap.h"
+#include "binding/npy_source_wrap.h"
 #include "binding/text_source_wrap.h"
 
 namespace tl::js {
@@ -14,8 +15,11 @@ std::shared_ptr<const ItemSource> source_from_js(Napi::Env env, Napi::Value valu
     bool is_image = false;
     napi_check_object_type_tag(env, value, &ImageSourceWrap::kTypeTag, &is_image);
     if (is_image) return ImageSourceWrap::Unwrap(value.As<Napi::Object>())->source();
+    bool is_npy = false;
+    napi_check_object_type_tag(env, value, &NpySourceWrap::kTypeTag, &is_npy);
+    if (is_npy) return NpySourceWrap::Unwrap(value.As<Napi::Object>())->source();
   }
-  throw_type_error(env, "expected a native dataset source (NativeTextSource or NativeImageSource)");
+  throw_type_error(env, "expected a native dataset source (NativeTextSource, NativeImageSource or NativeNpySource)");
   return nullptr;
 }
 

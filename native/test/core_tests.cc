@@ -39,6 +39,7 @@
 #include "core/counters.h"
 #include "core/file_reader.h"
 #include "core/item_source.h"
+#include "core/npy_header.h"
 #include "core/status.h"
 #include "core/text_parser.h"
 #include "core/text_source.h"
@@ -206,6 +207,59 @@ TEST_CASE(text_parser_double_rounding_matches_numpy) {
   tl::ItemStatus s = parse(text, v, 7);
   CHECK_EQ(s.code, tl::Code::kOk);
   for (size_t i = 0; i < 7; ++i) CHECK_MSG(same_bits(v[i], f32(tokens[i])), tokens[i]);
+}
+
+// A .npy file in memory: magic, version, little-endian header length, header text, data.
+std::string npy(const std::string& dict, size_t data_bytes, int major = 1) {
+  std::string header = dict;
+  const size_t prefix = major == 1 ? 10 : 12;
+  while ((prefix + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += static_cast<char>(major);
+  out += '\0';
+  const size_t n = header.size();
+  out += static_cast<char>(n & 0xff);
+  out += static_cast<char>((n >> 8) & 0xff);
+  if (major != 1) {
+    out += static_cast<char>((n >> 16) & 0xff);
+    out += static_cast<char>((n >> 24) & 0xff);
+  }
+  return out + header + std::string(data_bytes, '\0');
+}
+
+TEST_CASE(npy_header_parses_and_validates) {
+  tl::NpyHeader h;
+  std::string f = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", 48);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kOk);
+  CHECK_EQ(h.shape.size(), size_t{2});
+  CHECK_EQ(h.data_bytes, uint64_t{48});
+  CHECK_EQ(h.data_offset, f.size() - 48);
+  CHECK_EQ(h.data_offset % 64, size_t{0});
+  f = npy("{'descr': '|u1', 'fortran_order': False, 'shape': (5,), }", 5, 3);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kOk);
+  CHECK(h.type == tl::NpyType::kUint8);
+  // Hostile or broken headers: errors, never reads past the buffer.
+  f = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", 47);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kDecode);  // data cut short
+  f = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999, 99999999999), }", 0);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kFormat);  // overflow
+  f = npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", 8);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kFormat);
+  f = npy("{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }", 16);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kFormat);
+  f = npy("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", 16);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kFormat);
+  f = npy("{'fortran_order': False, 'shape': (2,), }", 16);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kFormat);
+  f = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,x), }", 16);
+  CHECK_EQ(tl::parse_npy_header(f.data(), f.size(), h).code, tl::Code::kFormat);
+  std::string cut = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 8).substr(0, 30);
+  CHECK_EQ(tl::parse_npy_header(cut.data(), cut.size(), h).code, tl::Code::kDecode);  // header past the end
+  std::string v9 = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 8);
+  v9[6] = 9;
+  CHECK_EQ(tl::parse_npy_header(v9.data(), v9.size(), h).code, tl::Code::kFormat);
+  CHECK_EQ(tl::parse_npy_header("\x93NUMP", 7, h).code, tl::Code::kFormat);
 }
 
 TEST_CASE(text_parser_comma_separated) {
