@@ -12,6 +12,21 @@ const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
 let runEpoch: () => Promise<number>;
+
+// The per-image competitors: 32 images at a time, each turned into a float CHW array by
+// `item`, then stacked into one batch array, as a JS pipeline would.
+function perImageEpoch(item: (path: string) => Promise<Float32Array>): () => Promise<number> {
+  return async () => {
+    let n = 0;
+    for (let start = 0; start < files.length; start += 32) {
+      const rows = await Promise.all(files.slice(start, start + 32).map(item));
+      const batch = new Float32Array(rows.length * rows[0]!.length);
+      rows.forEach((r, i) => batch.set(r, i * r.length));
+      n += rows.length;
+    }
+    return n;
+  };
+}
 if (impl === 'tensorloader') {
   const ds =
     task === 'example2'
@@ -42,16 +57,7 @@ if (impl === 'tensorloader') {
     }
     return out;
   };
-  runEpoch = async () => {
-    let n = 0;
-    for (let start = 0; start < files.length; start += 32) {
-      const rows = await Promise.all(files.slice(start, start + 32).map(item));
-      const batch = new Float32Array(rows.length * rows[0]!.length);
-      rows.forEach((r, i) => batch.set(r, i * r.length));
-      n += rows.length;
-    }
-    return n;
-  };
+  runEpoch = perImageEpoch(item);
 } else if (impl === 'jimp') {
   // Pure JS decode and resize (jimp), then the same JS loop to a float CHW tensor.
   const { Jimp, ResizeStrategy } = await import('jimp');
@@ -66,16 +72,7 @@ if (impl === 'tensorloader') {
     }
     return out;
   };
-  runEpoch = async () => {
-    let n = 0;
-    for (let start = 0; start < files.length; start += 32) {
-      const rows = await Promise.all(files.slice(start, start + 32).map(item));
-      const batch = new Float32Array(rows.length * rows[0]!.length);
-      rows.forEach((r, i) => batch.set(r, i * r.length));
-      n += rows.length;
-    }
-    return n;
-  };
+  runEpoch = perImageEpoch(item);
 } else {
   throw new Error(`unknown impl ${impl}`);
 }

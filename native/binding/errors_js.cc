@@ -24,6 +24,17 @@ Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
   return env.Undefined();
 }
 
+Napi::Value read_item(Napi::Env env, const ItemSource& source, int64_t index, uint32_t epoch, uint8_t* dst,
+                      WorkerScratch& scratch) {
+  if (index < 0 || static_cast<size_t>(index) >= source.length()) {
+    return throw_error(env, "ERR_OUT_OF_RANGE",
+                       "index " + std::to_string(index) + " is out of range (length " + std::to_string(source.length()) + ")");
+  }
+  ItemStatus s = source.fill(ItemRef{static_cast<uint32_t>(index), epoch}, dst, scratch);
+  if (s.ok()) return env.Null();
+  return failure_object(env, s, static_cast<size_t>(index), source.describe(static_cast<size_t>(index)));
+}
+
 bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& out) {
   out.clear();
   out.reserve(array.Length());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/item_source.h"
 #include "core/status.h"
 
 namespace tl::js {
@@ -17,6 +18,10 @@ Napi::Object failure_object(Napi::Env env, const ItemStatus& status, size_t inde
 // Throws a JS error carrying `code` as its .code; returns undefined for convenient `return`.
 Napi::Value throw_error(Napi::Env env, const char* code, const std::string& message);
 Napi::Value throw_type_error(Napi::Env env, const std::string& message);
+// readInto's shared part: checks the index, fills `dst` on the calling thread, returns null or
+// a failure object (or undefined with a RangeError pending for a bad index).
+Napi::Value read_item(Napi::Env env, const ItemSource& source, int64_t index, uint32_t epoch, uint8_t* dst,
+                      WorkerScratch& scratch);
 // The strings of a JS array of paths; false (with a TypeError pending) if one is not a string.
 bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& out);
 

@@ -57,20 +57,12 @@ Napi::Value TextSourceWrap::ReadInto(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray()) {
     return throw_type_error(env, "readInto(index: number, target: Float32Array)");
   }
-  int64_t index = info[0].As<Napi::Number>().Int64Value();
-  if (index < 0 || static_cast<size_t>(index) >= source_->length()) {
-    return throw_error(env, "ERR_OUT_OF_RANGE",
-                       "index " + std::to_string(index) + " is out of range (length " +
-                           std::to_string(source_->length()) + ")");
-  }
   Napi::TypedArray target = info[1].As<Napi::TypedArray>();
   if (target.TypedArrayType() != napi_float32_array || target.ElementLength() != source_->item_length()) {
     return throw_type_error(env, "target must be a Float32Array of length " + std::to_string(source_->item_length()));
   }
   auto* dst = static_cast<uint8_t*>(target.ArrayBuffer().Data()) + target.ByteOffset();
-  ItemStatus s = source_->fill(ItemRef{static_cast<uint32_t>(index), 0}, dst, scratch_);
-  if (s.ok()) return env.Null();
-  return failure_object(env, s, static_cast<size_t>(index), source_->describe(static_cast<size_t>(index)));
+  return read_item(env, *source_, info[0].As<Napi::Number>().Int64Value(), 0, dst, scratch_);
 }
 
 }  // namespace tl::js
