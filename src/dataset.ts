@@ -1,6 +1,7 @@
 // What the loader needs from a dataset backed by the native core: its item count and shape,
 // its element type, and the native source the pool threads read from.
-import type { NativeSource } from '../binding.js';
+import type { NativeFailure, NativeSource } from '../binding.js';
+import { ItemError } from './errors.js';
 
 /** Key under which native datasets expose their source to the loader. */
 export const nativeSource: unique symbol = Symbol.for('tensorloader.nativeSource');
@@ -42,4 +43,22 @@ export function arrayOf(dtype: DType, buffer: ArrayBuffer, elements: number): Ba
     case 'int64':
       return new BigInt64Array(buffer, 0, elements);
   }
+}
+
+const BYTES: Record<DType, number> = { float32: 4, uint8: 1, float16: 2, float64: 8, int32: 4, int64: 8 };
+
+/**
+ * Item `index` of a native dataset, read now on the calling thread into a new typed array
+ * (`epoch` selects seeded augmentation where there is any): every dataset's get(i).
+ */
+export function readItem<T extends BatchArray>(dataset: NativeDataset<T>, index: number, epoch = 0): T {
+  if (!Number.isInteger(index) || index < 0 || index >= dataset.length) {
+    throw new RangeError(`index ${index} is out of range (length ${dataset.length})`);
+  }
+  const elements = dataset.itemShape.reduce((a, b) => a * b, 1);
+  const out = arrayOf(dataset.dtype, new ArrayBuffer(elements * BYTES[dataset.dtype]), elements) as T;
+  const source = dataset[nativeSource] as { readInto(index: number, target: ArrayBufferView, epoch?: number): NativeFailure | null };
+  const failure = source.readInto(index, out, epoch);
+  if (failure) throw new ItemError(failure);
+  return out;
 }

@@ -2,8 +2,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { NativeImageSource } from '../../binding.js';
-import { arrayOf, nativeSource, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
-import { ItemError, TensorLoaderError } from '../errors.js';
+import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
+import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 
@@ -37,15 +37,9 @@ abstract class ImageDatasetBase<T extends BatchArray> implements NativeDataset<T
 
   /** Decodes item `index` now, on the calling thread (`epoch` selects the augmentation). */
   get(index: number, epoch = 0): T {
-    if (!Number.isInteger(index) || index < 0 || index >= this.files.length) {
-      throw new RangeError(`index ${index} is out of range (length ${this.files.length})`);
-    }
-    const source = this[nativeSource];
-    const out = arrayOf(this.dtype, new ArrayBuffer(source.itemBytes), this.itemShape.reduce((a, b) => a * b, 1)) as T;
-    const failure = source.readInto(index, out, epoch);
-    if (failure) throw new ItemError(failure);
-    return out;
+    return readItem(this, index, epoch);
   }
+
 }
 
 export interface ImageFilesOptions extends ImagePipelineOptions {

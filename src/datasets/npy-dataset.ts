@@ -1,8 +1,8 @@
 // numpy .npy arrays as datasets: memory-mapped once, item i is row i, copied straight from the
 // mapping into its batch slot.
 import type { NativeNpySource } from '../../binding.js';
-import { arrayOf, nativeSource, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
-import { ItemError, TensorLoaderError } from '../errors.js';
+import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
+import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 
 /**
@@ -38,14 +38,7 @@ export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDa
 
   /** Row `index` as a new typed array of the file's type. */
   get(index: number): T {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new RangeError(`index ${index} is out of range (length ${this.length})`);
-    }
-    const source = this[nativeSource];
-    const size = this.itemShape.reduce((a, b) => a * b, 1);
-    const out = arrayOf(this.dtype, new ArrayBuffer(source.itemBytes), size) as T;
-    const failure = source.readInto(index, out);
-    if (failure) throw new ItemError(failure);
-    return out;
+    return readItem(this, index);
   }
+
 }

@@ -1,7 +1,7 @@
 // The seed's Example 1: one small text file of numbers per item, parsed natively to float32.
 import type { NativeTextSource } from '../../binding.js';
-import { nativeSource, type NativeDataset } from '../dataset.js';
-import { ItemError, TensorLoaderError } from '../errors.js';
+import { nativeSource, readItem, type NativeDataset } from '../dataset.js';
+import { TensorLoaderError } from '../errors.js';
 import { resolveFiles } from '../files.js';
 import { binding } from '../native.js';
 
@@ -40,12 +40,7 @@ export class TextTensorDataset implements NativeDataset<Float32Array> {
 
   /** Reads item `index` now, on the calling thread, into a new Float32Array. */
   get(index: number): Float32Array {
-    if (!Number.isInteger(index) || index < 0 || index >= this.files.length) {
-      throw new RangeError(`index ${index} is out of range (length ${this.files.length})`);
-    }
-    const out = new Float32Array(this.itemShape[0]!);
-    const failure = this[nativeSource].readInto(index, out);
-    if (failure) throw new ItemError(failure);
-    return out;
+    return readItem(this, index);
   }
+
 }
