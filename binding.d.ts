@@ -57,7 +57,70 @@ export declare class NativeNpySource {
   readInto(index: number, target: ArrayBufferView): NativeFailure | null;
 }
 
-export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource;
+/** A field of a packed file as stored. */
+export interface NativePackedField {
+  name: string;
+  dtype: 'float32' | 'float64' | 'uint8' | 'int32' | 'int64' | 'float16';
+  /** raw: the record is the value; image: encoded image bytes, decoded when read. */
+  encoding: 'raw' | 'image';
+  /** Shape of one value; [] for a scalar or an image field. */
+  shape: number[];
+  /** Bytes of one raw value; 0 for an image field. */
+  rowBytes: number;
+}
+
+/** What one output field of a packed dataset is made of. */
+export interface NativePackedOutput {
+  /** Index into `fields`. */
+  field: number;
+  /** Convert a raw uint8 [H, W, C] field with the image options (dtype, layout, scale, mean, std). */
+  convert?: boolean;
+  /** Image pipeline options (src/datasets/image-options.ts) for convert or an image field. */
+  image?: object;
+}
+
+/** One or more shards made by pack(): mapped once, validated on open. Throws (.code, .path, .offset) on a bad set. */
+export declare class NativePackedSource {
+  constructor(paths: string[]);
+  readonly length: number;
+  readonly fields: NativePackedField[];
+  /** The JSON written by pack() (pipeline options, classes, source). */
+  readonly meta: string;
+  readonly shards: Array<{ path: string; firstRecord: number; records: number; bytes: number }>;
+  /** Bytes of each output field of one item (after configure). */
+  readonly fieldBytes: number[];
+  /** Once, before any read: the fields items contain and when record checksums are checked. */
+  configure(outputs: NativePackedOutput[], verify: 'never' | 'first-read' | 'always'): void;
+  readInto(index: number, targets: ArrayBufferView | ArrayBufferView[], epoch?: number): NativeFailure | null;
+  /** Checks the CRC of records first..first+count-1; null, or the first failure. */
+  verify(first: number, count: number): NativeFailure | null;
+  advise(pattern: 'sequential' | 'random'): void;
+}
+
+/** Several single-field native sources of equal length, read as one source of several fields. */
+export declare class NativeFieldsSource {
+  constructor(sources: NativeSource[]);
+  readonly length: number;
+  readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null;
+}
+
+/** Writes one shard (see native/core/pack_writer.h); everything throws an error with .code on failure. */
+export declare class NativePackWriter {
+  constructor(directory: string, fields: Array<{ name: string; dtype: string; encoding: 'raw' | 'image'; shape: number[] }>, meta: string);
+  /** columns[f]: n raw values back to back, or n file paths for an image field. */
+  writeGroup(n: number, columns: Array<ArrayBufferView | string[]>): void;
+  commit(setId: bigint, firstRecord: number, totalRecords: number, shardNumber: number, shardCount: number): void;
+  /** Renames the committed file to `path` (replacing it) and fsyncs the directory. */
+  publish(path: string): void;
+  /** Drops the unpublished file; nothing is left on disk. */
+  discard(): void;
+  readonly records: number;
+  readonly bytes: number;
+  /** CRC-32C over the records' CRCs: a digest of the content. */
+  readonly contentCrc: number;
+}
+
+export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativePackedSource | NativeFieldsSource;
 
 export interface NativeLoaderOptions {
   batchSize: number;
@@ -78,6 +141,8 @@ export interface NativeLoaderStats {
   closed: boolean;
   /** Bytes reported to V8 with napi_adjust_external_memory (the arena), 0 once closed. */
   externalBytes: number;
+  /** Byte offset of each field's rows in a slot (one entry, 0, for single-field sources). */
+  fieldOffsets: number[];
 }
 
 export declare class NativeLoader {

@@ -7,8 +7,15 @@ export interface SlotOwner {
   releaseSlot(slot: number, generation: number): void;
 }
 
+/** One field of a batch: its rows as one typed array, and their shape [rows, ...]. */
+export interface BatchField<A = unknown> {
+  readonly data: A;
+  readonly shape: readonly number[];
+}
+
 export interface BatchInit<T> {
   data: T;
+  fields?: Readonly<Record<string, BatchField>>;
   shape: readonly number[];
   indices: Uint32Array;
   labels?: Int32Array;
@@ -27,6 +34,12 @@ export class Batch<T = Float32Array> implements Disposable {
   readonly data: T;
   /** [items in this batch, ...item shape]; the last batch of an epoch may be smaller. */
   readonly shape: readonly number[];
+  /**
+   * Datasets with several fields per item (packed files, paired .npy arrays): every field by
+   * name, each one typed array over this batch's rows. `data` is the first field's. Empty for
+   * single-field datasets.
+   */
+  readonly fields: Readonly<Record<string, BatchField>>;
   /** Dataset index of each row. */
   readonly indices: Uint32Array;
   /** Class label of each row, for datasets with labels. */
@@ -39,6 +52,7 @@ export class Batch<T = Float32Array> implements Disposable {
 
   constructor(init: BatchInit<T>) {
     this.data = init.data;
+    this.fields = Object.freeze({ ...(init.fields ?? {}) });
     this.shape = Object.freeze([...init.shape]);
     this.indices = init.indices;
     this.labels = init.labels;

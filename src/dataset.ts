@@ -10,6 +10,14 @@ export const nativeSource: unique symbol = Symbol.for('tensorloader.nativeSource
 export type DType = 'float32' | 'uint8' | 'float16' | 'float64' | 'int32' | 'int64';
 export type BatchArray = Float32Array | Uint8Array | Uint16Array | Float64Array | Int32Array | BigInt64Array;
 
+/** One field of a dataset whose items have several (an image and its label, x and y). */
+export interface FieldSpec {
+  readonly name: string;
+  readonly dtype: DType;
+  /** Shape of one item's value of this field; [] for a scalar. */
+  readonly shape: readonly number[];
+}
+
 export interface NativeDataset<T extends BatchArray = BatchArray> {
   /** Number of items. */
   readonly length: number;
@@ -18,6 +26,11 @@ export interface NativeDataset<T extends BatchArray = BatchArray> {
   readonly dtype: DType;
   /** Class label of every item, when the dataset has labels. */
   readonly labels?: Int32Array;
+  /**
+   * Datasets with several fields per item: each field, in the order the native source writes
+   * them (the first one is also `dtype`/`itemShape`). Batches then carry `fields`.
+   */
+  readonly fields?: readonly FieldSpec[];
   readonly [nativeSource]: NativeSource;
   /** Phantom marker of the batch array type; never set. */
   readonly __array?: T;
@@ -27,25 +40,32 @@ export function isNativeDataset(value: unknown): value is NativeDataset {
   return typeof value === 'object' && value !== null && nativeSource in value;
 }
 
-/** A typed-array view of the right element type over `count` rows of `itemSize` elements. */
+/** A typed-array view of the right element type over `elements` values at the buffer's start. */
 export function arrayOf(dtype: DType, buffer: ArrayBuffer, elements: number): BatchArray {
+  return arrayAt(dtype, buffer, 0, elements);
+}
+
+/** The same at a byte offset (a field's plane in a slot). */
+export function arrayAt(dtype: DType, buffer: ArrayBuffer, byteOffset: number, elements: number): BatchArray {
   switch (dtype) {
     case 'float32':
-      return new Float32Array(buffer, 0, elements);
+      return new Float32Array(buffer, byteOffset, elements);
     case 'uint8':
-      return new Uint8Array(buffer, 0, elements);
+      return new Uint8Array(buffer, byteOffset, elements);
     case 'float16':
-      return new Uint16Array(buffer, 0, elements);
+      return new Uint16Array(buffer, byteOffset, elements);
     case 'float64':
-      return new Float64Array(buffer, 0, elements);
+      return new Float64Array(buffer, byteOffset, elements);
     case 'int32':
-      return new Int32Array(buffer, 0, elements);
+      return new Int32Array(buffer, byteOffset, elements);
     case 'int64':
-      return new BigInt64Array(buffer, 0, elements);
+      return new BigInt64Array(buffer, byteOffset, elements);
   }
 }
 
-const BYTES: Record<DType, number> = { float32: 4, uint8: 1, float16: 2, float64: 8, int32: 4, int64: 8 };
+export const BYTES: Record<DType, number> = { float32: 4, uint8: 1, float16: 2, float64: 8, int32: 4, int64: 8 };
+
+export const elementsOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /**
  * Item `index` of a native dataset, read now on the calling thread into a new typed array
@@ -61,4 +81,20 @@ export function readItem<T extends BatchArray>(dataset: NativeDataset<T>, index:
   const failure = source.readInto(index, out, epoch);
   if (failure) throw new ItemError(failure);
   return out;
+}
+
+/** Item `index` of a dataset with several fields: one new typed array per field, by name. */
+export function readFields(dataset: NativeDataset, index: number, epoch = 0): Record<string, BatchArray> {
+  if (!Number.isInteger(index) || index < 0 || index >= dataset.length) {
+    throw new RangeError(`index ${index} is out of range (length ${dataset.length})`);
+  }
+  const fields = dataset.fields!;
+  const arrays = fields.map((f) => {
+    const n = elementsOf(f.shape);
+    return arrayOf(f.dtype, new ArrayBuffer(n * BYTES[f.dtype]), n);
+  });
+  const source = dataset[nativeSource] as { readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null };
+  const failure = source.readInto(index, arrays, epoch);
+  if (failure) throw new ItemError(failure);
+  return Object.fromEntries(fields.map((f, i) => [f.name, arrays[i]!]));
 }

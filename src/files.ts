@@ -1,7 +1,8 @@
 // Listing a dataset folder: regular files only, in natural order (data_2 before data_10), so
 // an index means the same file on every machine.
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TensorLoaderError } from './errors.js';
 
 const chunk = /(\d+)|(\D+)/g;
 
@@ -52,4 +53,21 @@ export function resolveFiles(filesOrFolder: string | readonly string[], filter?:
     return listFiles(filesOrFolder, filter);
   }
   return filesOrFolder.map((p) => resolve(p));
+}
+
+/**
+ * Expands `*` and `?` in the last path component (shards: `data-*.tlpack`), naturally sorted;
+ * a path without them is returned as it is. No match is an error naming the pattern.
+ */
+export function expandGlob(pattern: string): string[] {
+  const full = resolve(pattern);
+  const base = basename(full);
+  if (!/[*?]/.test(base)) return [full];
+  if (/[*?]/.test(dirname(full))) throw new TensorLoaderError('ERR_INVALID_ARG', `only the file name may hold * or ?: ${pattern}`);
+  const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const dir = dirname(full);
+  const names = readdirSync(dir).filter((n) => re.test(n) && !n.startsWith('.'));
+  if (names.length === 0) throw new TensorLoaderError('ENOENT', `no file matches ${pattern}`);
+  names.sort(naturalCompare);
+  return names.map((n) => join(dir, n));
 }

@@ -1,13 +1,18 @@
 // The public API of tensorloader.
 export { DataLoader, type DataLoaderOptions, type LoaderStats, type LoaderState } from './loader.js';
-export { Batch } from './batch.js';
+export { Batch, type BatchField } from './batch.js';
 export { defaultCollate, type Tensor, type TypedArray } from './collate.js';
 export { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
 export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFilesOptions, type ImageFolderOptions } from './datasets/image-dataset.js';
 export type { ImagePipelineOptions } from './datasets/image-options.js';
 export { NpyDataset } from './datasets/npy-dataset.js';
-export { isNativeDataset, type NativeDataset, type DType, type BatchArray } from './dataset.js';
+export { FieldsDataset } from './datasets/fields-dataset.js';
+export { PackedDataset, type PackedDatasetOptions, type VerifyReport } from './datasets/packed-dataset.js';
+export { pack, shardPaths, type PackOptions, type PackResult } from './pack/pack.js';
+export type { PackMeta, PackFieldMeta } from './pack/meta.js';
+export type { ProgressState } from './pack/progress.js';
+export { isNativeDataset, type NativeDataset, type DType, type BatchArray, type FieldSpec } from './dataset.js';
 export {
   SequentialSampler,
   RandomSampler,

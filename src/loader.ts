@@ -3,8 +3,8 @@
 // batch slots in one arena, never more.
 import { availableParallelism } from 'node:os';
 import type { NativeFailure, NativeJobResult, NativeLoader, NativeLoaderStats } from '../binding.js';
-import { Batch, type SlotOwner } from './batch.js';
-import { arrayOf, isNativeDataset, nativeSource, type BatchArray, type NativeDataset } from './dataset.js';
+import { Batch, type BatchField, type SlotOwner } from './batch.js';
+import { arrayAt, arrayOf, elementsOf, isNativeDataset, nativeSource, type BatchArray, type NativeDataset } from './dataset.js';
 import { BackpressureError, getError, ItemError, TensorLoaderError } from './errors.js';
 import { defaultCollate } from './collate.js';
 import { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
@@ -100,6 +100,7 @@ const JS_STATS: NativeLoaderStats = Object.freeze({
   batchSize: 0,
   closed: false,
   externalBytes: 0,
+  fieldOffsets: [],
 });
 
 /**
@@ -128,6 +129,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   #iterating = false;
   #closed = false;
   #itemSize: number;
+  #fieldOffsets: number[] = [];
   #errors: ItemError[] = [];
   #errorCount = 0;
   #maxErrors: number;
@@ -184,6 +186,10 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     if (isNativeDataset(dataset)) {
       this.#itemSize = dataset.itemShape.reduce((a, b) => a * b, 1);
       this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads });
+      this.#fieldOffsets = this.#native.stats().fieldOffsets;
+      // Mapped datasets (packed files) tell the kernel how pages will be read.
+      const advise = (dataset as { advise?: (pattern: 'sequential' | 'random') => void }).advise;
+      advise?.call(dataset, this.sampler instanceof SequentialSampler ? 'sequential' : 'random');
     } else {
       this.#itemSize = 0;
     }
@@ -510,15 +516,33 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     const native = this.#native!;
     const buffer = native.handOut(job.slot, job.generation, rows);
     const dataset = this.dataset as NativeDataset;
-    const view = arrayOf(dataset.dtype, buffer, rows * this.#itemSize) as unknown as T;
-    const all = dataset.labels;
-    const labels = all ? Int32Array.from(indices, (i) => all[i]!) : undefined;
-    if (this.copy) {
-      const data = (view as unknown as BatchArray).slice() as unknown as T;
-      native.release(job.slot, job.generation);
-      return new Batch<T>({ data, shape, indices, labels, epoch, number });
+    let fields: Record<string, BatchField<BatchArray>> | undefined;
+    let view: BatchArray;
+    if (dataset.fields) {
+      fields = {};
+      for (const [f, spec] of dataset.fields.entries()) {
+        let data = arrayAt(spec.dtype, buffer, this.#fieldOffsets[f]!, rows * elementsOf(spec.shape));
+        if (this.copy) data = data.slice();
+        fields[spec.name] = { data, shape: [rows, ...spec.shape] };
+      }
+      view = fields[dataset.fields[0]!.name]!.data;
+    } else {
+      view = arrayOf(dataset.dtype, buffer, rows * this.#itemSize);
+      if (this.copy) view = view.slice();
     }
-    return new Batch<T>({ data: view, shape, indices, labels, epoch, number, lease: { owner: this, slot: job.slot, generation: job.generation } });
+    const all = dataset.labels;
+    const labelField = fields?.label;
+    const labels = all
+      ? Int32Array.from(indices, (i) => all[i]!)
+      : labelField?.data instanceof Int32Array && labelField.shape.length === 1
+        ? labelField.data
+        : undefined;
+    const data = view as unknown as T;
+    if (this.copy) {
+      native.release(job.slot, job.generation);
+      return new Batch<T>({ data, fields, shape, indices, labels, epoch, number });
+    }
+    return new Batch<T>({ data, fields, shape, indices, labels, epoch, number, lease: { owner: this, slot: job.slot, generation: job.generation } });
   }
 
   // Slots come back through release() (which wakes us) or through a finalizer after GC (which

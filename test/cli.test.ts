@@ -66,3 +66,52 @@ describe('tensorloader audit', () => {
     expect(run('frobnicate').status).toBe(2);
   });
 });
+
+describe('tensorloader pack / verify', () => {
+  const images = join(import.meta.dirname, 'fixtures', 'images', 'folder');
+
+  it('packs an image folder (progress lines when not a TTY), verifies it, audits it, and exits 1 when a record is corrupt', async () => {
+    const out = join(tmp, 'folder.tlpack');
+    const r = run('pack', images, out, '--size', '16x12');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^pack folder\.tlpack: 100\.0% 10\/10 .*items\/s/m);
+    expect(r.stdout).toMatch(/packed 10 records \(image: uint8\[16,12,3\], label: int32\[\]\) into 1 file/);
+    const { PackedDataset } = await import('../src/index.js');
+    expect(new PackedDataset(out).classes).toEqual(['B', 'a10', 'a9', 'cat']);
+    const v = run('verify', out);
+    expect(v.status, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/ok: 10 records in 1 shard/);
+    const a = run('audit', out, '--epochs', '4');
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/no leak found/);
+    const buf = readFileSync(out);
+    const { entryOf } = await import('./helpers/packed-bytes.js');
+    buf[entryOf(buf, 6, 0).offset + 5]! ^= 0xff;
+    writeFileSync(out, buf);
+    const bad = run('verify', out, '--quiet');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/item 6 \(.*folder\.tlpack#6\): record 6 field 'image' fails its checksum/);
+  });
+
+  it('packs text files into shards (--shard-size, --quiet prints nothing) and an image list with labels, encoded', async () => {
+    const out = join(tmp, 'text.tlpack');
+    const r = run('pack', folder.dir, out, '--shard-size', '40', '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toBe('');
+    const { PackedDataset } = await import('../src/index.js');
+    const ds = new PackedDataset(join(tmp, 'text-*.tlpack'));
+    expect(ds.shards.length).toBe(3);
+    expect(Array.from(ds.get(99).values! as ArrayLike<number>)).toEqual(Array.from(folder.values[99]!));
+    const list = join(tmp, 'list.txt');
+    writeFileSync(list, `${join(images, 'cat', '1.png')} 7\n${join(images, 'B', 'x.png')} 3\n`);
+    const enc = join(tmp, 'list.tlpack');
+    const e = run('pack', list, enc, '--size', '8', '--encoded', '--quiet');
+    expect(e.status, e.stderr).toBe(0);
+    const packed = new PackedDataset(enc);
+    expect(packed.storedFields.map((f) => f.encoding)).toEqual(['image', 'raw']);
+    expect(Array.from({ length: 2 }, (_, i) => packed.get(i).label![0])).toEqual([7, 3]);
+    expect(run('pack', images, join(tmp, 'x.tlpack')).stderr).toMatch(/need --size/);
+    expect(run('pack', images).status).toBe(2);
+    expect(run('verify', join(tmp, 'nope.tlpack')).status).toBe(2);
+  });
+});

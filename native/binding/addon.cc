@@ -7,6 +7,8 @@
 #include "binding/image_source_wrap.h"
 #include "binding/loader_wrap.h"
 #include "binding/npy_source_wrap.h"
+#include "binding/pack_writer_wrap.h"
+#include "binding/packed_source_wrap.h"
 #include "binding/text_source_wrap.h"
 #include "core/allocator_tuning.h"
 #include "core/counters.h"
@@ -41,6 +43,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTextSource", TextSourceWrap::Define(env));
   exports.Set("NativeImageSource", ImageSourceWrap::Define(env));
   exports.Set("NativeNpySource", NpySourceWrap::Define(env));
+  exports.Set("NativePackedSource", PackedSourceWrap::Define(env));
+  exports.Set("NativeFieldsSource", FieldsSourceWrap::Define(env));
+  exports.Set("NativePackWriter", PackWriterWrap::Define(env));
   exports.Set("NativeLoader", LoaderWrap::Define(env));
   exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));
   exports.Set("vipsVersion", Napi::String::New(env, vips_runtime_version()));

@@ -1,5 +1,7 @@
 #include "binding/errors_js.h"
 
+#include "core/counters.h"
+
 namespace tl::js {
 
 Napi::Object failure_object(Napi::Env env, const ItemStatus& status, size_t index, const std::string& path) {
@@ -19,6 +21,15 @@ Napi::Value throw_error(Napi::Env env, const char* code, const std::string& mess
   return env.Undefined();
 }
 
+Napi::Value throw_status(Napi::Env env, const ItemStatus& status, const std::string& path) {
+  Napi::Error err = Napi::Error::New(env, path.empty() ? status.message : path + ": " + status.message);
+  err.Set("code", code_name(status.code));
+  err.Set("path", path);
+  err.Set("offset", static_cast<double>(status.offset));
+  err.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
 Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
   return env.Undefined();
@@ -26,13 +37,49 @@ Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
 
 Napi::Value read_item(Napi::Env env, const ItemSource& source, int64_t index, uint32_t epoch, uint8_t* dst,
                       WorkerScratch& scratch) {
+  uint8_t* dsts[1] = {dst};
+  return read_fields(env, source, index, epoch, dsts, scratch);
+}
+
+Napi::Value read_fields(Napi::Env env, const ItemSource& source, int64_t index, uint32_t epoch, uint8_t* const* dsts,
+                        WorkerScratch& scratch) {
   if (index < 0 || static_cast<size_t>(index) >= source.length()) {
     return throw_error(env, "ERR_OUT_OF_RANGE",
                        "index " + std::to_string(index) + " is out of range (length " + std::to_string(source.length()) + ")");
   }
-  ItemStatus s = source.fill(ItemRef{static_cast<uint32_t>(index), epoch}, dst, scratch);
-  if (s.ok()) return env.Null();
+  const ItemRef item{static_cast<uint32_t>(index), epoch};
+  ItemStatus s = source.field_count() == 1 ? source.fill(item, dsts[0], scratch) : source.fill_fields(item, dsts, scratch);
+  if (s.ok()) {
+    counters().items_read.fetch_add(1, std::memory_order_relaxed);
+    return env.Null();
+  }
   return failure_object(env, s, static_cast<size_t>(index), source.describe(static_cast<size_t>(index)));
+}
+
+bool field_targets(Napi::Env env, const ItemSource& source, Napi::Value value, std::vector<uint8_t*>& out) {
+  const size_t fields = source.field_count();
+  out.assign(fields, nullptr);
+  auto take = [&](size_t f, Napi::Value v) {
+    if (!v.IsTypedArray()) return false;
+    Napi::TypedArray t = v.As<Napi::TypedArray>();
+    if (t.ByteLength() != source.field_bytes(f)) return false;
+    out[f] = static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+    return true;
+  };
+  bool ok = false;
+  if (fields == 1 && value.IsTypedArray()) {
+    ok = take(0, value);
+  } else if (value.IsArray() && value.As<Napi::Array>().Length() == fields) {
+    ok = true;
+    Napi::Array a = value.As<Napi::Array>();
+    for (uint32_t f = 0; f < fields && ok; ++f) ok = take(f, a.Get(f));
+  }
+  if (!ok) {
+    std::string sizes;
+    for (size_t f = 0; f < fields; ++f) sizes += (f > 0 ? ", " : "") + std::to_string(source.field_bytes(f));
+    throw_type_error(env, "readInto needs " + std::to_string(fields) + " typed array(s) of " + sizes + " bytes");
+  }
+  return ok;
 }
 
 bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& out) {

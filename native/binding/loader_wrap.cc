@@ -357,7 +357,9 @@ Napi::Value LoaderWrap::HandOut(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "handOut: count must be 1.." + std::to_string(st.engine->batch_size()));
   }
   const int slot = info[0].As<Napi::Number>().Int32Value();
-  const size_t bytes = static_cast<size_t>(count) * st.engine->source().item_bytes();
+  // Several fields: the whole slot, each field's plane at its offset (stats().fieldOffsets).
+  const std::vector<FieldPlane>& planes = st.engine->planes();
+  const size_t bytes = planes.size() == 1 ? static_cast<size_t>(count) * planes[0].row_bytes : st.engine->arena().slot_bytes();
   auto* token = new ViewToken{state_, slot, s->generation};
   napi_value ab = nullptr;
   if (napi_create_external_arraybuffer(env, st.engine->arena().slot_data(slot), bytes, finalize_view, token, &ab) != napi_ok) {
@@ -398,6 +400,10 @@ Napi::Value LoaderWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("batchSize", static_cast<double>(st.engine->batch_size()));
   o.Set("closed", st.closed);
   o.Set("externalBytes", static_cast<double>(st.external_bytes));
+  Napi::Array offsets = Napi::Array::New(env);
+  const std::vector<FieldPlane>& planes = st.engine->planes();
+  for (uint32_t f = 0; f < planes.size(); ++f) offsets.Set(f, static_cast<double>(planes[f].offset));
+  o.Set("fieldOffsets", offsets);
   return o;
 }
 

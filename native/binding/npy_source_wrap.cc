@@ -27,12 +27,7 @@ NpySourceWrap::NpySourceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   source_ = std::make_shared<NpySource>(path);
   if (!source_->status().ok()) {
     // A bad array is one error for the whole dataset, with the same fields as an item error.
-    Napi::Error err = Napi::Error::New(env, path + ": " + source_->status().message);
-    Napi::Object f = failure_object(env, source_->status(), 0, path);
-    err.Set("code", f.Get("code"));
-    err.Set("path", path);
-    err.Set("offset", f.Get("offset"));
-    err.ThrowAsJavaScriptException();
+    throw_status(env, source_->status(), path);
     return;
   }
   napi_type_tag_object(env, info.This(), &kTypeTag);

@@ -3,6 +3,7 @@
 #include "binding/errors_js.h"
 #include "binding/image_source_wrap.h"
 #include "binding/npy_source_wrap.h"
+#include "binding/packed_source_wrap.h"
 #include "binding/text_source_wrap.h"
 
 namespace tl::js {
@@ -18,8 +19,14 @@ std::shared_ptr<const ItemSource> source_from_js(Napi::Env env, Napi::Value valu
     bool is_npy = false;
     napi_check_object_type_tag(env, value, &NpySourceWrap::kTypeTag, &is_npy);
     if (is_npy) return NpySourceWrap::Unwrap(value.As<Napi::Object>())->source();
+    bool is_packed = false;
+    napi_check_object_type_tag(env, value, &PackedSourceWrap::kTypeTag, &is_packed);
+    if (is_packed) return PackedSourceWrap::Unwrap(value.As<Napi::Object>())->source();
+    bool is_fields = false;
+    napi_check_object_type_tag(env, value, &FieldsSourceWrap::kTypeTag, &is_fields);
+    if (is_fields) return FieldsSourceWrap::Unwrap(value.As<Napi::Object>())->source();
   }
-  throw_type_error(env, "expected a native dataset source (NativeTextSource, NativeImageSource or NativeNpySource)");
+  throw_type_error(env, "expected a native dataset source (NativeTextSource, NativeImageSource, NativeNpySource, NativePackedSource or NativeFieldsSource)");
   return nullptr;
 }
 

@@ -7,25 +7,39 @@
 
 namespace tl {
 
+std::vector<FieldPlane> plan_fields(const ItemSource& source, size_t batch_size, size_t* slot_bytes) {
+  std::vector<FieldPlane> planes(source.field_count());
+  size_t at = 0;
+  for (size_t f = 0; f < planes.size(); ++f) {
+    at = (at + Arena::kAlignment - 1) / Arena::kAlignment * Arena::kAlignment;
+    planes[f] = FieldPlane{at, source.field_bytes(f)};
+    at += batch_size * planes[f].row_bytes;
+  }
+  *slot_bytes = at;
+  return planes;
+}
+
 BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineOptions& options,
                          Notify notify)
     : source_(std::move(source)),
       batch_size_(options.batch_size),
-      arena_(options.batch_size * source_->item_bytes(), options.slots) {
+      planes_(plan_fields(*source_, options.batch_size, &slot_bytes_)),
+      arena_(slot_bytes_, options.slots) {
   if (batch_size_ == 0) {
     init_error_ = "batchSize must be at least 1";
     return;
   }
   if (!arena_.ok()) {
     init_error_ = "cannot allocate the batch arena (" + std::to_string(options.slots) + " slots of " +
-                  std::to_string(options.batch_size * source_->item_bytes()) + " bytes)";
+                  std::to_string(arena_.slot_bytes()) + " bytes)";
     return;
   }
   jobs_.reserve(options.slots);
   for (size_t i = 0; i < options.slots; ++i) {
     auto job = std::make_unique<BatchJob>();
     job->source = source_.get();
-    job->item_bytes = source_->item_bytes();
+    job->planes = planes_;
+    job->item_bytes = planes_[0].row_bytes;
     job->slot = static_cast<int>(i);
     job->indices.resize(batch_size_);
     job->statuses.resize(batch_size_);
@@ -64,7 +78,9 @@ BatchJob* BatchEngine::queue(int slot, size_t position, const uint32_t* indices,
   job.reset(n);
   job.id = next_id_++;
   job.epoch = epoch;
-  job.dst = arena_.slot_data(slot) + position * job.item_bytes;
+  job.base = arena_.slot_data(slot);
+  job.position = position;
+  job.dst = job.base + position * job.item_bytes;
   std::copy(indices, indices + n, job.indices.begin());
   if (!pool_->submit(&job)) {
     *error = "the loader is closed";
@@ -103,13 +119,15 @@ BatchJob* BatchEngine::refill(int slot, size_t position, const uint32_t* indices
 
 bool BatchEngine::compact(int slot, const uint32_t* keep, size_t n) {
   if (!arena_.is_leased(slot) || n > batch_size_) return false;
-  const size_t item = source_->item_bytes();
   uint8_t* base = arena_.slot_data(slot);
   for (size_t i = 0; i < n; ++i) {
     if (keep[i] >= batch_size_ || (i > 0 && keep[i] <= keep[i - 1])) return false;
   }
-  for (size_t i = 0; i < n; ++i) {
-    if (keep[i] != i) std::memmove(base + i * item, base + keep[i] * item, item);
+  for (const FieldPlane& p : jobs_[static_cast<size_t>(slot)]->planes) {
+    uint8_t* plane = base + p.offset;
+    for (size_t i = 0; i < n; ++i) {
+      if (keep[i] != i) std::memmove(plane + i * p.row_bytes, plane + keep[i] * p.row_bytes, p.row_bytes);
+    }
   }
   return true;
 }

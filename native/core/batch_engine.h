@@ -55,10 +55,14 @@ class BatchEngine {
   size_t batch_size() const { return batch_size_; }
   size_t threads() const { return pool_ != nullptr ? pool_->size() : 0; }
   BatchJob& job(int slot) { return *jobs_[static_cast<size_t>(slot)]; }
+  // Where each field's rows start in a slot (one entry for single-field sources).
+  const std::vector<FieldPlane>& planes() const { return planes_; }
 
  private:
   std::shared_ptr<const ItemSource> source_;
   size_t batch_size_;
+  size_t slot_bytes_ = 0;
+  std::vector<FieldPlane> planes_;
   Arena arena_;
   std::vector<std::unique_ptr<BatchJob>> jobs_;
   std::unique_ptr<ThreadPool> pool_;

@@ -13,10 +13,23 @@
 
 namespace tl {
 
+// Where one field's rows live in a slot: row r of the field starts at offset + r * row_bytes.
+struct FieldPlane {
+  size_t offset = 0;
+  size_t row_bytes = 0;
+};
+
+// The planes of a source's fields for a batch size, each 64-byte aligned, back to back; the
+// first starts at 0, so a single-field slot is just rows.
+std::vector<FieldPlane> plan_fields(const ItemSource& source, size_t batch_size, size_t* slot_bytes);
+
 struct BatchJob {
   const ItemSource* source = nullptr;
-  uint8_t* dst = nullptr;
-  size_t item_bytes = 0;
+  uint8_t* dst = nullptr;  // row `position` of the first field
+  size_t item_bytes = 0;   // row bytes of the first field
+  uint8_t* base = nullptr;  // the slot
+  size_t position = 0;      // row of the job's first item
+  std::vector<FieldPlane> planes;
   size_t count = 0;
   int slot = -1;
   uint32_t epoch = 0;

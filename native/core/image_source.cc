@@ -114,9 +114,9 @@ void convert_channels(const uint8_t* src, size_t stride, int w, int h, int bands
 // pixels are pulled through a region on this thread. `draw` picks the crop and flip from the
 // oriented size, which the JPEG shrink factor depends on.
 template <typename Draw>
-ItemStatus decode_with_vips(const FileBytes& bytes, const ImageOptions& o, Draw&& draw, const CropBox& box, ImageRef& img,
+ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o, Draw&& draw, const CropBox& box, ImageRef& img,
                             RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
-  const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
+  const char* loader = vips_foreign_find_load_buffer(data, size);
   if (loader == nullptr) {
     take_vips_error();
     return ItemStatus::error(Code::kFormat, "not an image libvips can read (no loader recognises its first bytes)", 0);
@@ -125,13 +125,13 @@ ItemStatus decode_with_vips(const FileBytes& bytes, const ImageOptions& o, Draw&
   const bool is_png = std::strcmp(loader, "VipsForeignLoadPngBuffer") == 0;
   // Sequential access streams the decoder into our region request instead of through a
   // libvips worker thread; the two common formats go straight to their loader.
-  void* buf = const_cast<char*>(bytes.data());
+  void* buf = const_cast<char*>(data);
   if (is_png) {
-    vips_pngload_buffer(buf, bytes.size(), img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+    vips_pngload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
   } else if (is_jpeg) {
-    vips_jpegload_buffer(buf, bytes.size(), img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+    vips_jpegload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
   } else {
-    img = ImageRef(vips_image_new_from_buffer(bytes.data(), bytes.size(), "", "access", VIPS_ACCESS_SEQUENTIAL,
+    img = ImageRef(vips_image_new_from_buffer(data, size, "", "access", VIPS_ACCESS_SEQUENTIAL,
                                               "fail_on", VIPS_FAIL_ON_ERROR, nullptr));
   }
   if (!img) return ItemStatus::error(Code::kDecode, "cannot read the image header: " + take_vips_error());
@@ -159,7 +159,7 @@ ItemStatus decode_with_vips(const FileBytes& bytes, const ImageOptions& o, Draw&
     const int k = jpeg_shrink(need_x, need_y);
     if (k > 1) {
       img.reset();
-      if (vips_jpegload_buffer(buf, bytes.size(), img.out(), "shrink", k, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+      if (vips_jpegload_buffer(buf, size, img.out(), "shrink", k, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
                                VIPS_FAIL_ON_ERROR, nullptr) != 0) {
         return vips_fail("cannot read the JPEG");
       }
@@ -215,11 +215,15 @@ ImageSource::ImageSource(std::vector<std::string> paths, const ImageOptions& opt
 std::string ImageSource::describe(size_t index) const { return index < paths_.size() ? paths_[index] : std::string(); }
 
 ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {
-  const ImageOptions& o = options_;
   if (item.index >= paths_.size()) return ItemStatus::error(Code::kNotFound, "index out of range");
   FileBytes bytes;
   ItemStatus s = read_whole_file(paths_[item.index].c_str(), scratch.file_buffer, read_options_, bytes);
   if (!s.ok()) return s;
+  return decode(bytes.data(), bytes.size(), item, dst);
+}
+
+ItemStatus ImageSource::decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const {
+  const ImageOptions& o = options_;
   ImageScratch& ts = t_scratch;
 
   // The crop and flip of an item depend only on (seed, epoch, index) and the oriented size,
@@ -240,7 +244,7 @@ ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& s
   RegionRef region;
   PngImage png;
   bool handled = false;
-  s = decode_png(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), o.max_pixels, ts.decoded, ts.raw, png,
+  ItemStatus s = decode_png(reinterpret_cast<const uint8_t*>(data), size, o.max_pixels, ts.decoded, ts.raw, png,
                  &handled);
   if (handled) {
     if (!s.ok()) return s;
@@ -250,7 +254,7 @@ ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& s
     plane = Plane{ts.decoded.data(), static_cast<size_t>(png.width) * static_cast<size_t>(png.channels),
                   static_cast<int>(png.width), static_cast<int>(png.height), png.channels};
   } else {
-    s = decode_with_vips(bytes, o, draw, box, img, region, plane, ow, oh);
+    s = decode_with_vips(data, size, o, draw, box, img, region, plane, ow, oh);
     if (!s.ok()) return s;
   }
   const int64_t cw = plane.width;
@@ -313,7 +317,6 @@ ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& s
     pad_row();
     for (int y = top + rh; y < H; ++y) writer_.write_row(ts.row.data(), y, flip, dst);
   }
-  counters().items_read.fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 

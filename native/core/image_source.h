@@ -21,6 +21,9 @@ class ImageSource final : public ItemSource {
   size_t length() const override { return paths_.size(); }
   size_t item_bytes() const override { return writer_.item_bytes(); }
   ItemStatus fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const override;
+  // The pipeline on encoded bytes already in memory (a packed file's record): what fill does
+  // after reading the file. Safe from several threads at once.
+  ItemStatus decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const;
   std::string describe(size_t index) const override;
   const ImageOptions& options() const { return options_; }
 

@@ -47,6 +47,16 @@ class ItemSource {
   }
   // The path (or other locator) of an item, for error messages.
   virtual std::string describe(size_t index) const = 0;
+
+  // Sources with several fields per item (an image and its label, x and y) write each field
+  // into its own plane of the slot, so every field reaches JS as one contiguous typed array.
+  // Single-field sources keep the defaults: one field of item_bytes(), filled by fill().
+  virtual size_t field_count() const { return 1; }
+  virtual size_t field_bytes(size_t /*field*/) const { return item_bytes(); }
+  // dsts[f] is where field f of this item goes. Called only when field_count() > 1.
+  virtual ItemStatus fill_fields(const ItemRef& item, uint8_t* const* dsts, WorkerScratch& scratch) const {
+    return fill(item, dsts[0], scratch);
+  }
 };
 
 }  // namespace tl

@@ -30,16 +30,21 @@ ItemStatus MappedFile::map(int fd, size_t size, AccessPattern pattern, MappedFil
   if (addr == MAP_FAILED) {
     return ItemStatus::error(Code::kIo, std::string("mmap failed: ") + std::strerror(errno));
   }
-  // Advice is a hint; failure changes nothing but speed.
-  int advice = pattern == AccessPattern::kSequential ? MADV_SEQUENTIAL
-               : pattern == AccessPattern::kRandom   ? MADV_RANDOM
-                                                     : MADV_WILLNEED;
-  (void)::madvise(addr, size, advice);
   out.addr_ = addr;
   out.size_ = size;
+  out.advise(pattern);
   counters().live_mappings.fetch_add(1, std::memory_order_relaxed);
   counters().mapped_bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
   return {};
+}
+
+void MappedFile::advise(AccessPattern pattern) const {
+  if (addr_ == nullptr) return;
+  // Advice is a hint; failure changes nothing but speed.
+  const int advice = pattern == AccessPattern::kSequential ? MADV_SEQUENTIAL
+                     : pattern == AccessPattern::kRandom   ? MADV_RANDOM
+                                                           : MADV_WILLNEED;
+  (void)::madvise(addr_, size_, advice);
 }
 
 void MappedFile::reset() {

@@ -25,6 +25,8 @@ class MappedFile {
   const char* data() const { return static_cast<const char*>(addr_); }
   size_t size() const { return size_; }
   bool mapped() const { return addr_ != nullptr; }
+  // Changes the kernel's read-ahead hint for the whole mapping (a hint: failure is ignored).
+  void advise(AccessPattern pattern) const;
   void reset();
 
  private:

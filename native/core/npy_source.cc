@@ -44,7 +44,6 @@ ItemStatus NpySource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch&) co
   if (!status_.ok()) return status_;
   if (item.index >= length()) return ItemStatus::error(Code::kNotFound, "row out of range");
   std::memcpy(dst, map_.data() + header_.data_offset + static_cast<size_t>(item.index) * row_bytes_, row_bytes_);
-  counters().items_read.fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 

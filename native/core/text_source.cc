@@ -27,9 +27,7 @@ TextSource::TextSource(std::vector<std::string> paths, size_t item_length, ReadO
 
 ItemStatus TextSource::parse_item(const char* data, size_t size, uint8_t* dst) const {
   // Slots are 64-byte aligned and item_bytes is a multiple of 4, so dst is float-aligned.
-  ItemStatus s = parse_floats(data, size, reinterpret_cast<float*>(dst), item_length_);
-  if (s.ok()) counters().items_read.fetch_add(1, std::memory_order_relaxed);
-  return s;
+  return parse_floats(data, size, reinterpret_cast<float*>(dst), item_length_);
 }
 
 ItemStatus TextSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {

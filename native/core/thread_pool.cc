@@ -48,6 +48,7 @@ void ThreadPool::run() {
   ItemRef refs[kMaxClaim];
   uint8_t* dsts[kMaxClaim];
   ItemStatus statuses[kMaxClaim];
+  std::vector<uint8_t*> field_dsts;
   while (true) {
     BatchJob* job = nullptr;
     size_t first = 0;
@@ -75,7 +76,18 @@ void ThreadPool::run() {
       refs[i] = ItemRef{job->indices[first + i], job->epoch};
       dsts[i] = job->dst + (first + i) * job->item_bytes;
     }
-    job->source->fill_many(refs, dsts, statuses, n, scratch);
+    if (job->planes.size() <= 1) {
+      job->source->fill_many(refs, dsts, statuses, n, scratch);
+    } else {
+      field_dsts.resize(job->planes.size());
+      for (size_t i = 0; i < n; ++i) {
+        const size_t row = job->position + first + i;
+        for (size_t f = 0; f < job->planes.size(); ++f) {
+          field_dsts[f] = job->base + job->planes[f].offset + row * job->planes[f].row_bytes;
+        }
+        statuses[i] = job->source->fill_fields(refs[i], field_dsts.data(), scratch);
+      }
+    }
     size_t failed = 0;
     for (size_t i = 0; i < n; ++i) {
       if (!statuses[i].ok()) {
@@ -84,6 +96,8 @@ void ThreadPool::run() {
       }
     }
     if (failed > 0) job->failed.fetch_add(failed, std::memory_order_relaxed);
+    // Counted per claim, not per item: one shared cache line touched per claim.
+    if (n > failed) counters().items_read.fetch_add(static_cast<int64_t>(n - failed), std::memory_order_relaxed);
     // Touching the job after this is the last finisher's right only: its owner may reuse it.
     if (job->done.fetch_add(n, std::memory_order_acq_rel) + n == job->count) job->on_complete(job);
   }

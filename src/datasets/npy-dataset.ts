@@ -4,6 +4,7 @@ import type { NativeNpySource } from '../../binding.js';
 import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
+import { FieldsDataset } from './fields-dataset.js';
 
 /**
  * One .npy file (format 1, 2 or 3; little-endian float32, float64, uint8, int32 or int64; C
@@ -34,6 +35,14 @@ export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDa
 
   get length(): number {
     return this.shape[0]!;
+  }
+
+  /**
+   * Paired arrays as one dataset of fields: `NpyDataset.fields({ x: 'x.npy', y: 'y.npy' })`
+   * reads row i of every file as item i (`{ x, y }`); they must have the same number of rows.
+   */
+  static fields(paths: Record<string, string>): FieldsDataset {
+    return new FieldsDataset(Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, new NpyDataset(path)])));
   }
 
   /** Row `index` as a new typed array of the file's type. */

@@ -1,0 +1,229 @@
+#include "core/packed_source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "core/counters.h"
+#include "core/crc32c.h"
+#include "core/unique_fd.h"
+
+namespace tl {
+namespace {
+
+ItemStatus open_shard(const std::string& path, MappedFile& map, PackedHeader& header) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    return ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ItemStatus::error(Code::kIo, std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return ItemStatus::error(Code::kIsDirectory, "is a directory, not a packed file");
+  if (!S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
+  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
+  ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(st.st_size), AccessPattern::kRandom, map);
+  if (!s.ok()) return s;
+  return parse_packed(map.data(), map.size(), header);
+}
+
+bool same_fields(const PackedHeader& a, const PackedHeader& b) {
+  if (a.fields.size() != b.fields.size()) return false;
+  for (size_t f = 0; f < a.fields.size(); ++f) {
+    const PackedField& x = a.fields[f];
+    const PackedField& y = b.fields[f];
+    if (x.name != y.name || x.dtype != y.dtype || x.encoding != y.encoding || x.shape != y.shape) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+PackedSource::PackedSource(std::vector<std::string> paths) {
+  if (paths.empty()) {
+    status_ = ItemStatus::error(Code::kNotFound, "no packed files given");
+    return;
+  }
+  shards_.reserve(paths.size());
+  for (std::string& path : paths) {
+    Shard shard;
+    shard.path = std::move(path);
+    status_ = open_shard(shard.path, shard.map, shard.header);
+    if (!status_.ok()) {
+      failed_path_ = shard.path;
+      shards_.clear();
+      return;
+    }
+    shards_.push_back(std::move(shard));
+  }
+  std::sort(shards_.begin(), shards_.end(),
+            [](const Shard& a, const Shard& b) { return a.header.shard_number < b.header.shard_number; });
+  const PackedHeader& first = shards_.front().header;
+  uint64_t next = 0;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    const PackedHeader& h = shards_[i].header;
+    std::string problem;
+    if (h.set_id != first.set_id) {
+      problem = "belongs to another pack than " + shards_.front().path;
+    } else if (h.shard_count != shards_.size()) {
+      problem = "is shard " + std::to_string(h.shard_number + 1) + " of " + std::to_string(h.shard_count) + " but " +
+                std::to_string(shards_.size()) + " shards were given";
+    } else if (h.shard_number != i) {
+      problem = "repeats shard " + std::to_string(h.shard_number + 1) + "; shard " + std::to_string(i + 1) + " is missing";
+    } else if (h.first_record != next || h.total_records != first.total_records || !same_fields(h, first)) {
+      problem = "does not continue the set (record numbering or fields differ)";
+    }
+    if (!problem.empty()) {
+      status_ = ItemStatus::error(Code::kFormat, "shard " + problem);
+      failed_path_ = shards_[i].path;
+      shards_.clear();
+      return;
+    }
+    starts_.push_back(next);
+    next += h.record_count;
+  }
+  if (next != first.total_records) {
+    status_ = ItemStatus::error(Code::kFormat, "the shards hold " + std::to_string(next) + " records, the set has " +
+                                                   std::to_string(first.total_records));
+    failed_path_ = shards_.front().path;
+    shards_.clear();
+    return;
+  }
+  total_ = static_cast<size_t>(next);
+  verified_.reset(new std::atomic<uint8_t>[total_ == 0 ? 1 : total_]());
+  std::vector<PackedOutput> all;
+  for (size_t f = 0; f < first.fields.size(); ++f) {
+    PackedOutput o;
+    o.field = f;
+    all.push_back(o);
+  }
+  status_ = configure(std::move(all), VerifyMode::kFirstRead);
+}
+
+ItemStatus PackedSource::configure(std::vector<PackedOutput> outputs, VerifyMode verify) {
+  if (shards_.empty()) return status_;
+  if (outputs.empty()) return ItemStatus::error(Code::kFormat, "choose at least one field");
+  std::vector<size_t> bytes;
+  std::vector<std::unique_ptr<PixelWriter>> writers;
+  std::vector<std::unique_ptr<ImageSource>> decoders;
+  for (const PackedOutput& o : outputs) {
+    if (o.field >= header().fields.size()) return ItemStatus::error(Code::kFormat, "no such field");
+    const PackedField& fd = header().fields[o.field];
+    writers.emplace_back();
+    decoders.emplace_back();
+    if (fd.encoding == PackedEncoding::kImage) {
+      decoders.back() = std::make_unique<ImageSource>(std::vector<std::string>{}, o.image);
+      bytes.push_back(decoders.back()->item_bytes());
+    } else if (o.convert) {
+      const bool image_like = fd.dtype == PackedDType::kUint8 && fd.shape.size() == 3 && fd.shape[2] >= 1 && fd.shape[2] <= 4;
+      if (!image_like || o.image.height != static_cast<int>(fd.shape[0]) || o.image.width != static_cast<int>(fd.shape[1]) ||
+          o.image.channels != static_cast<int>(fd.shape[2])) {
+        return ItemStatus::error(Code::kFormat, "field '" + fd.name + "' is not uint8 [height, width, channels]; it cannot be converted");
+      }
+      writers.back() = std::make_unique<PixelWriter>(o.image);
+      bytes.push_back(writers.back()->item_bytes());
+    } else {
+      bytes.push_back(static_cast<size_t>(fd.row_bytes));
+    }
+  }
+  outputs_ = std::move(outputs);
+  output_bytes_ = std::move(bytes);
+  writers_ = std::move(writers);
+  decoders_ = std::move(decoders);
+  decoders_any_ = std::any_of(decoders_.begin(), decoders_.end(), [](const auto& d) { return d != nullptr; });
+  verify_ = verify;
+  return {};
+}
+
+void PackedSource::advise(AccessPattern pattern) const {
+  for (const Shard& s : shards_) s.map.advise(pattern);
+}
+
+std::vector<PackedSource::ShardInfo> PackedSource::shards() const {
+  std::vector<ShardInfo> out;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    out.push_back(ShardInfo{shards_[i].path, starts_[i], shards_[i].header.record_count, shards_[i].map.size()});
+  }
+  return out;
+}
+
+size_t PackedSource::item_bytes() const {
+  size_t sum = 0;
+  for (size_t b : output_bytes_) sum += b;
+  return sum;
+}
+
+PackedSource::Located PackedSource::locate(size_t index) const {
+  const size_t s = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), index) - starts_.begin()) - 1;
+  return Located{&shards_[s], index - starts_[s]};
+}
+
+std::string PackedSource::describe(size_t index) const {
+  if (index >= total_) return std::string();
+  const Located at = locate(index);
+  return at.shard->path + "#" + std::to_string(at.record);
+}
+
+ItemStatus PackedSource::check_record(size_t index, const Located& at, bool force) const {
+  if (!force) {
+    if (verify_ == VerifyMode::kNever) return {};
+    if (verify_ == VerifyMode::kFirstRead && verified_[index].load(std::memory_order_relaxed) != 0) return {};
+  }
+  const PackedHeader& h = at.shard->header;
+  for (size_t f = 0; f < h.fields.size(); ++f) {
+    const PackedEntry e = packed_entry(at.shard->map.data(), h, at.record, f);
+    if (crc32c(0, at.shard->map.data() + e.offset, e.length) != e.crc) {
+      return ItemStatus::error(Code::kDecode,
+                               "record " + std::to_string(at.record) + " field '" + h.fields[f].name +
+                                   "' fails its checksum (the file is corrupt; pack it again)",
+                               static_cast<int64_t>(e.offset));
+    }
+  }
+  verified_[index].store(1, std::memory_order_relaxed);
+  return {};
+}
+
+ItemStatus PackedSource::verify(size_t first, size_t n) const {
+  if (!status_.ok()) return status_;
+  for (size_t i = first; i < first + n && i < total_; ++i) {
+    ItemStatus s = check_record(i, locate(i), true);
+    if (!s.ok()) return s;
+  }
+  return {};
+}
+
+ItemStatus PackedSource::fill_output(size_t out, const Located& at, const ItemRef& item, uint8_t* dst) const {
+  const PackedOutput& o = outputs_[out];
+  const PackedEntry e = packed_entry(at.shard->map.data(), at.shard->header, at.record, o.field);
+  const char* src = at.shard->map.data() + e.offset;
+  if (decoders_[out] != nullptr) return decoders_[out]->decode(src, e.length, item, dst);
+  if (writers_[out] != nullptr) {
+    writers_[out]->write_image(reinterpret_cast<const uint8_t*>(src), dst);
+    return {};
+  }
+  std::memcpy(dst, src, e.length);
+  return {};
+}
+
+ItemStatus PackedSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {
+  uint8_t* dsts[1] = {dst};
+  return fill_fields(item, dsts, scratch);
+}
+
+ItemStatus PackedSource::fill_fields(const ItemRef& item, uint8_t* const* dsts, WorkerScratch&) const {
+  if (!status_.ok()) return status_;
+  if (item.index >= total_) return ItemStatus::error(Code::kNotFound, "record out of range");
+  const Located at = locate(item.index);
+  ItemStatus s = check_record(item.index, at, false);
+  if (!s.ok()) return s;
+  for (size_t out = 0; out < outputs_.size(); ++out) {
+    s = fill_output(out, at, item, dsts[out]);
+    if (!s.ok()) return s;
+  }
+  return {};
+}
+
+}  // namespace tl

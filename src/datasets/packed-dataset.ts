@@ -1,0 +1,168 @@
+// Packed files made by pack(): preprocessed once, memory-mapped for every later epoch. Items
+// have fields (image and label, values, x and y); batches carry each as one typed array.
+import type { NativePackedField, NativePackedOutput, NativePackedSource } from '../../binding.js';
+import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { ItemError, TensorLoaderError } from '../errors.js';
+import { expandGlob } from '../files.js';
+import { binding } from '../native.js';
+import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions } from './image-options.js';
+import { parseMeta, type PackMeta } from '../pack/meta.js';
+
+export interface PackedDatasetOptions {
+  /** Which fields items contain, in this order. Default: every stored field. */
+  fields?: readonly string[];
+  /**
+   * When record checksums (CRC-32C) are checked: 'first-read' (default: each record once, the
+   * first time it is read), 'always', or 'never'. The header and index are always checked on open.
+   */
+  verify?: 'first-read' | 'always' | 'never';
+  /**
+   * Image fields. Raw ones (pixels stored at pack time as uint8 [H, W, C]) take `dtype`,
+   * `layout`, `scale`, `mean` and `std`: converted on the way into the batch. Encoded ones
+   * (pack with `encoded`) take the whole image pipeline, starting from the one they were packed
+   * with. Without this option raw image fields come as stored.
+   */
+  image?: Partial<ImagePipelineOptions>;
+}
+
+/** What verify() found. */
+export interface VerifyReport {
+  records: number;
+  bytes: number;
+  /** Corrupt records (at most 1000), each naming shard and record. */
+  failures: ItemError[];
+  ok: boolean;
+}
+
+const RAW_IMAGE_KEYS = new Set(['dtype', 'layout', 'scale', 'mean', 'std']);
+
+/**
+ * One packed file, a list of shards, or a glob of shards (`data-*.tlpack`): the shards must be
+ * one complete set (made by one pack()). Opening maps each shard once (descriptor closed at
+ * once) and validates magic, version, sizes, index bounds and the header+index checksum.
+ */
+export class PackedDataset implements NativeDataset<BatchArray> {
+  readonly paths: readonly string[];
+  readonly fields: readonly FieldSpec[];
+  /** The stored fields, as on disk. */
+  readonly storedFields: readonly NativePackedField[];
+  readonly dtype: DType;
+  readonly itemShape: readonly number[];
+  /** Class names when the set was packed from an image folder. */
+  readonly classes: readonly string[] | undefined;
+  readonly meta: PackMeta;
+  readonly [nativeSource]: NativePackedSource;
+
+  constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions = {}) {
+    const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
+    this.paths = Object.freeze(paths);
+    let source: NativePackedSource;
+    try {
+      source = new binding.NativePackedSource(paths);
+    } catch (e) {
+      const err = e as Error & { code?: string; path?: string; offset?: number };
+      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
+    }
+    this[nativeSource] = source;
+    this.storedFields = Object.freeze(source.fields);
+    this.meta = parseMeta(source.meta);
+    this.classes = this.meta.classes ? Object.freeze([...this.meta.classes]) : undefined;
+
+    const names = options.fields ?? this.storedFields.map((f) => f.name);
+    if (names.length === 0) throw new TensorLoaderError('ERR_INVALID_ARG', 'fields: choose at least one');
+    const outputs: NativePackedOutput[] = [];
+    const specs: FieldSpec[] = [];
+    for (const name of names) {
+      const field = this.storedFields.findIndex((f) => f.name === name);
+      if (field < 0) {
+        throw new TensorLoaderError('ERR_INVALID_ARG', `no field '${name}' (the file has ${this.storedFields.map((f) => f.name).join(', ')})`);
+      }
+      const stored = this.storedFields[field]!;
+      const meta = this.meta.fields[name];
+      if (stored.encoding === 'image') {
+        const base: Partial<ImagePipelineOptions> = { ...(meta?.pipeline ?? { size: 224 }) };
+        // Asking for raw pixels drops the stored normalisation instead of conflicting with it.
+        if (options.image?.dtype === 'uint8') {
+          delete base.scale;
+          delete base.mean;
+          delete base.std;
+        }
+        const image = normaliseImageOptions({ ...base, ...options.image } as ImagePipelineOptions);
+        outputs.push({ field, image });
+        specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
+      } else if (meta?.kind === 'image' && options.image) {
+        const extra = Object.keys(options.image).filter((k) => !RAW_IMAGE_KEYS.has(k));
+        if (extra.length > 0) {
+          throw new TensorLoaderError(
+            'ERR_INVALID_ARG',
+            `field '${name}' holds pixels resized at pack time: only dtype, layout, scale, mean and std apply (not ${extra.join(', ')}); pack with encoded: true to run the whole pipeline when reading`,
+          );
+        }
+        const [height, width, channels] = stored.shape as [number, number, number];
+        const image = normaliseImageOptions({ layout: 'CHW', ...options.image, size: [height, width], channels: channels as 1 | 3 | 4 });
+        outputs.push({ field, convert: true, image });
+        specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
+      } else {
+        outputs.push({ field });
+        specs.push({ name, dtype: stored.dtype, shape: stored.shape });
+      }
+    }
+    const verify = options.verify ?? 'first-read';
+    if (!['first-read', 'always', 'never'].includes(verify)) throw new RangeError(`verify must be 'first-read', 'always' or 'never', got ${verify}`);
+    try {
+      source.configure(outputs, verify);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
+    }
+    this.fields = Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) })));
+    this.dtype = this.fields[0]!.dtype;
+    this.itemShape = this.fields[0]!.shape;
+  }
+
+  get length(): number {
+    return this[nativeSource].length;
+  }
+
+  /** The shards in order, with their record ranges and sizes. */
+  get shards(): ReadonlyArray<{ path: string; firstRecord: number; records: number; bytes: number }> {
+    return this[nativeSource].shards;
+  }
+
+  /** Item `index` now, on the calling thread: one new typed array per field, by name. */
+  get(index: number, epoch = 0): Record<string, BatchArray> {
+    return readFields(this, index, epoch);
+  }
+
+  /** Tells the kernel how the mapping will be read (the DataLoader does this from its sampler). */
+  advise(pattern: 'sequential' | 'random'): void {
+    this[nativeSource].advise(pattern);
+  }
+
+  /**
+   * Checks every record's checksum now (the header and index were checked on open), in chunks
+   * so the event loop keeps running; `onProgress(done, total)` after each chunk.
+   */
+  async verify(options: { onProgress?: (done: number, total: number) => void; chunk?: number } = {}): Promise<VerifyReport> {
+    const source = this[nativeSource];
+    const chunk = options.chunk ?? 4096;
+    const failures: ItemError[] = [];
+    let at = 0;
+    while (at < this.length) {
+      const end = Math.min(this.length, at + chunk);
+      while (at < end) {
+        const failure = source.verify(at, end - at);
+        if (!failure) {
+          at = end;
+          break;
+        }
+        if (failures.length < 1000) failures.push(new ItemError(failure));
+        at = failure.index + 1;
+      }
+      options.onProgress?.(at, this.length);
+      await new Promise((r) => setImmediate(r));
+    }
+    const bytes = this.shards.reduce((a, s) => a + s.bytes, 0);
+    return { records: this.length, bytes, failures, ok: failures.length === 0 };
+  }
+}

@@ -1,0 +1,325 @@
+// pack(): a dataset, preprocessed once, into one packed file or numbered shards (format:
+// native/core/packed_format.h). Native datasets are read by the native pool in row groups
+// while the JS thread writes the previous group; JS datasets are read through get(i). Every
+// shard is written to an unnamed temporary file and renamed into place only when all of them
+// are complete and fsynced, so an interrupted pack leaves the previous output or nothing.
+import { readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { NativeFailure, NativePackWriter } from '../../binding.js';
+import { arrayAt, arrayOf, BYTES, elementsOf, isNativeDataset, nativeSource, type NativeDataset } from '../dataset.js';
+import { ItemError, TensorLoaderError, getError } from '../errors.js';
+import { isMapDataset, type MapDataset } from '../js-dataset.js';
+import { binding } from '../native.js';
+import type { PackMeta } from './meta.js';
+import { Progress, progressMode, type ProgressState } from './progress.js';
+import { isImageDataset, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
+
+export interface PackOptions {
+  /** Image datasets: store each file's bytes as found (smallest; decoded when read) instead of the pipeline's output (fastest). */
+  encoded?: boolean;
+  /** Records per shard: more records are split into `<name>-00000-of-00003<ext>` files. Default: one file. */
+  shardSize?: number;
+  /** Records per row group (read and written together). Default: about 4 MiB of records, 16 to 1024. */
+  groupSize?: number;
+  /** A bad item: 'throw' (default) stops the pack with an ItemError and writes nothing; 'skip' leaves it out and records it. */
+  onError?: 'throw' | 'skip';
+  /** Progress on stderr: a bar on a terminal, a line every 2 s otherwise. Default false; a function gets every update instead. */
+  progress?: boolean | ((p: ProgressState) => void);
+  /** Pool threads for native datasets. Default: one per core. */
+  threads?: number;
+  /** Stops the pack (nothing is written) when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface PackResult {
+  /** The files written, in shard order. */
+  paths: string[];
+  records: number;
+  bytes: number;
+  fields: StoredField[];
+  /** Items left out with onError 'skip'. */
+  skipped: ItemError[];
+  seconds: number;
+}
+
+/** Shard file names for `out`: itself when there is one shard. */
+export function shardPaths(out: string, count: number): string[] {
+  if (count === 1) return [out];
+  const ext = extname(out);
+  const stem = out.slice(0, out.length - ext.length);
+  const pad = (n: number) => String(n).padStart(5, '0');
+  return Array.from({ length: count }, (_, i) => `${stem}-${pad(i)}-of-${pad(count)}${ext}`);
+}
+
+// 64-bit FNV-1a over a string: the set id, from what the shards hold.
+function fnv64(text: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h;
+}
+
+class ShardSet {
+  readonly writers: NativePackWriter[] = [];
+  readonly directory: string;
+  records = 0;
+
+  constructor(
+    readonly out: string,
+    readonly fields: StoredField[],
+    readonly meta: PackMeta,
+    readonly shardSize: number,
+  ) {
+    this.directory = dirname(out);
+  }
+
+  #writer(): NativePackWriter {
+    const last = this.writers[this.writers.length - 1];
+    if (last && last.records < this.shardSize) return last;
+    let w: NativePackWriter;
+    try {
+      w = new binding.NativePackWriter(this.directory, this.fields, JSON.stringify(this.meta));
+    } catch (e) {
+      throw asError(e, `cannot write in ${this.directory}`);
+    }
+    this.writers.push(w);
+    return w;
+  }
+
+  /** Appends n records; columns[f] is n raw values or n paths. */
+  write(n: number, columns: Array<ArrayBufferView | string[]>): void {
+    let at = 0;
+    while (at < n) {
+      const w = this.#writer();
+      const take = Math.min(n - at, this.shardSize - w.records);
+      const part = columns.map((c, f) => {
+        if (Array.isArray(c)) return c.slice(at, at + take);
+        const rb = rowBytes(this.fields[f]!);
+        return new Uint8Array(c.buffer, c.byteOffset + at * rb, take * rb);
+      });
+      try {
+        w.writeGroup(take, part);
+      } catch (e) {
+        throw asError(e, 'cannot write the packed file');
+      }
+      at += take;
+      this.records += take;
+    }
+  }
+
+  bytes(): number {
+    return this.writers.reduce((a, w) => a + w.bytes, 0);
+  }
+
+  /** Commits every shard, then renames them all into place; returns their paths. */
+  finish(): string[] {
+    if (this.writers.length === 0) this.#writer();  // an empty dataset still makes a valid file
+    const count = this.writers.length;
+    const paths = shardPaths(this.out, count);
+    const setId = fnv64(JSON.stringify([this.fields, this.meta, this.writers.map((w) => [w.records, w.contentCrc])]));
+    let first = 0;
+    this.writers.forEach((w, i) => {
+      w.commit(setId, first, this.records, i, count);
+      first += w.records;
+    });
+    this.writers.forEach((w, i) => w.publish(paths[i]!));
+    removeStaleShards(this.out, paths);
+    return paths;
+  }
+
+  discard(): void {
+    for (const w of this.writers) w.discard();
+  }
+}
+
+// Shards of an earlier pack to the same name (another shard count) would mix with the new set.
+function removeStaleShards(out: string, keep: string[]): void {
+  const ext = extname(out);
+  const stem = basename(out, ext);
+  const re = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5}-of-\\d{5}${ext.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const dir = dirname(out);
+  const kept = new Set(keep.map((p) => basename(p)));
+  for (const name of readdirSync(dir)) {
+    if (re.test(name) && !kept.has(name)) rmSync(join(dir, name), { force: true });
+  }
+  if (keep.length > 1) rmSync(out, { force: true });
+}
+
+function asError(e: unknown, context: string): TensorLoaderError {
+  if (e instanceof TensorLoaderError) return e;
+  const err = e as Error & { code?: string };
+  return new TensorLoaderError(err.code ?? 'EIO', `${context}: ${err.message}`, { cause: e });
+}
+
+function defaultGroup(bytesPerItem: number): number {
+  return Math.max(16, Math.min(1024, Math.ceil((4 << 20) / Math.max(1, bytesPerItem))));
+}
+
+/**
+ * Packs `source` into `out` (one file, or shards with `shardSize`). Sources: the image datasets
+ * (the pipeline's output, or with `encoded` the files as found, checked to decode), a
+ * TextTensorDataset, an NpyDataset (one array or paired fields), another PackedDataset, or any
+ * JS dataset with `length` and `get(i)` whose items are typed arrays, numbers, `{ data, shape }`
+ * tensors or objects of those. The same source and options give byte-identical output.
+ */
+export async function pack(source: NativeDataset | MapDataset, out: string, options: PackOptions = {}): Promise<PackResult> {
+  const start = performance.now();
+  const target = resolve(out);
+  const onError = options.onError ?? 'throw';
+  if (onError !== 'throw' && onError !== 'skip') throw new RangeError(`onError must be 'throw' or 'skip', got ${String(onError)}`);
+  const shardSize = options.shardSize ?? 0xffffffff;
+  if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, got ${shardSize}`);
+  if (options.groupSize !== undefined && (!Number.isInteger(options.groupSize) || options.groupSize < 1)) {
+    throw new RangeError(`groupSize must be a positive integer, got ${options.groupSize}`);
+  }
+  const skipped: ItemError[] = [];
+  const mode = options.progress === true ? progressMode(false) : 'none';
+  const onUpdate = typeof options.progress === 'function' ? options.progress : undefined;
+  const progress = new Progress(`pack ${basename(target)}`, source.length, { mode, onUpdate });
+  options.signal?.throwIfAborted();
+
+  let set: ShardSet | undefined;
+  try {
+    if (isNativeDataset(source)) {
+      set = await packNative(source, target, options, shardSize, onError, skipped, progress);
+    } else if (isMapDataset(source)) {
+      set = await packJs(source, target, options, shardSize, onError, skipped, progress);
+    } else {
+      throw new TensorLoaderError('ERR_INVALID_ARG', 'pack: the source must be a tensorloader dataset or an object with length and get(i)');
+    }
+    options.signal?.throwIfAborted();
+    const paths = set.finish();
+    const bytes = set.bytes();
+    progress.update(set.records, bytes, true);
+    return { paths, records: set.records, bytes, fields: set.fields, skipped, seconds: (performance.now() - start) / 1000 };
+  } catch (e) {
+    set?.discard();
+    throw e;
+  }
+}
+
+async function packNative(
+  dataset: NativeDataset,
+  out: string,
+  options: PackOptions,
+  shardSize: number,
+  onError: 'throw' | 'skip',
+  skipped: ItemError[],
+  progress: Progress,
+): Promise<ShardSet> {
+  const encoded = options.encoded ?? false;
+  const { fields, meta } = nativeSchema(dataset, encoded);
+  const set = new ShardSet(out, fields, meta, shardSize);
+  const specs = dataset.fields ?? [{ name: fields[0]!.name, dtype: dataset.dtype, shape: dataset.itemShape }];
+  const itemBytes = specs.reduce((a, f) => a + elementsOf(f.shape) * BYTES[f.dtype], 0);
+  const group = options.groupSize ?? defaultGroup(itemBytes);
+  const loader = new binding.NativeLoader(dataset[nativeSource], { batchSize: group, slots: 4, threads: options.threads ?? availableParallelism() });
+  const offsets = loader.stats().fieldOffsets;
+  const labels = dataset.labels;
+  const files = isImageDataset(dataset) ? dataset.files : undefined;
+  const length = dataset.length;
+  try {
+    const inFlight: Array<{ first: number; indices: Uint32Array; job: ReturnType<typeof loader.submit> }> = [];
+    let next = 0;
+    const submit = () => {
+      while (next < length && inFlight.length < 3) {
+        const indices = Uint32Array.from({ length: Math.min(group, length - next) }, (_, i) => next + i);
+        inFlight.push({ first: next, indices, job: loader.submit(indices, 0) });
+        next += indices.length;
+      }
+    };
+    submit();
+    while (inFlight.length > 0) {
+      const { indices } = inFlight[0]!;
+      const job = await inFlight.shift()!.job;
+      try {
+        options.signal?.throwIfAborted();
+        let kept = indices;
+        if (job.failures?.length) {
+          const errors = job.failures.map((f: NativeFailure) => new ItemError(f));
+          if (onError === 'throw') throw errors[0]!;
+          skipped.push(...errors);
+          const bad = new Set(job.failures.map((f) => f.position!));
+          const keep = Uint32Array.from(indices.keys()).filter((p) => !bad.has(p));
+          kept = indices.filter((_, p) => !bad.has(p));
+          if (kept.length > 0) loader.compact(job.slot, job.generation, keep);
+        }
+        if (kept.length > 0) {
+          const buffer = loader.handOut(job.slot, job.generation, kept.length);
+          const columns: Array<ArrayBufferView | string[]> = fields.map((f) => {
+            if (f.name === 'label' && labels && !dataset.fields?.some((s) => s.name === 'label')) return Int32Array.from(kept, (i) => labels[i]!);
+            if (f.encoding === 'image') return Array.from(kept, (i) => files![i]!);
+            const spec = specs.findIndex((s) => s.name === f.name);
+            const s = spec >= 0 ? spec : 0;
+            const n = kept.length * elementsOf(specs[s]!.shape);
+            return dataset.fields ? arrayAt(specs[s]!.dtype, buffer, offsets[s]!, n) : arrayOf(specs[s]!.dtype, buffer, n);
+          });
+          set.write(kept.length, columns);
+        }
+      } finally {
+        loader.release(job.slot, job.generation);
+      }
+      progress.update(Math.min(length, next - inFlight.reduce((a, j) => a + j.indices.length, 0)), set.bytes());
+      submit();
+    }
+    return set;
+  } catch (e) {
+    set.discard();
+    throw e;
+  } finally {
+    loader.close();
+  }
+}
+
+async function packJs(
+  dataset: MapDataset,
+  out: string,
+  options: PackOptions,
+  shardSize: number,
+  onError: 'throw' | 'skip',
+  skipped: ItemError[],
+  progress: Progress,
+): Promise<ShardSet> {
+  if (options.encoded) throw new TensorLoaderError('ERR_INVALID_ARG', 'encoded: only image datasets have encoded files to keep');
+  let set: ShardSet | undefined;
+  let columns: ArrayBufferView[] = [];
+  const group = options.groupSize ?? 256;
+  try {
+    for (let first = 0; first < dataset.length; first += group) {
+      options.signal?.throwIfAborted();
+      const n = Math.min(group, dataset.length - first);
+      const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => Promise.resolve().then(() => dataset.get(first + i))));
+      let rows = 0;
+      for (const [i, r] of settled.entries()) {
+        const index = first + i;
+        try {
+          if (r.status === 'rejected') throw getError(index, r.reason);
+          const values = itemValues(r.value, index);
+          if (!set) {
+            const { fields, meta } = jsSchema(dataset, values);
+            set = new ShardSet(out, fields, meta, shardSize);
+          }
+          if (columns.length === 0) columns = set.fields.map((f) => arrayOf(f.dtype, new ArrayBuffer(group * rowBytes(f)), group * elementsOf(f.shape)));
+          writeRow(values, set.fields, columns, rows, index);
+          rows++;
+        } catch (e) {
+          const err = e instanceof ItemError ? e : new ItemError({ code: 'EGET', message: (e as Error).message, index, path: '', offset: -1 }, { cause: e });
+          if (onError === 'throw') throw err;
+          skipped.push(err);
+        }
+      }
+      if (set && rows > 0) {
+        set.write(rows, columns.map((c, f) => new Uint8Array(c.buffer, 0, rows * rowBytes(set!.fields[f]!))));
+      }
+      progress.update(first + n, set?.bytes() ?? 0);
+    }
+    if (!set) throw new TensorLoaderError('ERR_INVALID_ARG', 'pack: the dataset has no readable item to learn its fields from');
+    return set;
+  } catch (e) {
+    set?.discard();
+    throw e;
+  }
+}

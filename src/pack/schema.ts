@@ -1,0 +1,130 @@
+// What pack() stores for a given source: the fields (name, dtype, shape, raw or encoded image)
+// and the meta JSON. Native datasets describe themselves; a JS dataset's items are inspected.
+import { BYTES, elementsOf, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { ImageFilesDataset, ImageFolderDataset } from '../datasets/image-dataset.js';
+import { TextTensorDataset } from '../datasets/text-tensor-dataset.js';
+import { TensorLoaderError } from '../errors.js';
+import { pipelineOf, type PackFieldMeta, type PackMeta } from './meta.js';
+
+export interface StoredField {
+  name: string;
+  dtype: DType;
+  encoding: 'raw' | 'image';
+  shape: number[];
+}
+
+export const isImageDataset = (d: unknown): d is ImageFilesDataset | ImageFolderDataset =>
+  d instanceof ImageFilesDataset || d instanceof ImageFolderDataset;
+
+function sourceName(d: object): string {
+  return d.constructor?.name && d.constructor.name !== 'Object' ? d.constructor.name : 'MapDataset';
+}
+
+/** The fields and meta for a native dataset; `encoded` keeps image files as they are. */
+export function nativeSchema(dataset: NativeDataset, encoded: boolean): { fields: StoredField[]; meta: PackMeta } {
+  const fields: StoredField[] = [];
+  const metaFields: Record<string, PackFieldMeta> = {};
+  const image = isImageDataset(dataset);
+  if (encoded && !image) {
+    throw new TensorLoaderError('ERR_INVALID_ARG', 'encoded: only image datasets have encoded files to keep; pack this one raw');
+  }
+  if (image) {
+    const pipeline = pipelineOf(dataset.options);
+    fields.push(encoded ? { name: 'image', dtype: 'uint8', encoding: 'image', shape: [] } : { name: 'image', dtype: dataset.dtype, encoding: 'raw', shape: [...dataset.itemShape] });
+    metaFields.image = { kind: 'image', pipeline };
+  } else if (dataset.fields) {
+    for (const f of dataset.fields) {
+      fields.push({ name: f.name, dtype: f.dtype, encoding: 'raw', shape: [...f.shape] });
+      metaFields[f.name] = { kind: 'values' };
+    }
+  } else {
+    const name = dataset instanceof TextTensorDataset ? 'values' : 'data';
+    fields.push({ name, dtype: dataset.dtype, encoding: 'raw', shape: [...dataset.itemShape] });
+    metaFields[name] = { kind: 'values' };
+  }
+  if (dataset.labels && !fields.some((f) => f.name === 'label')) {
+    fields.push({ name: 'label', dtype: 'int32', encoding: 'raw', shape: [] });
+    metaFields.label = { kind: 'label' };
+  }
+  const meta: PackMeta = { format: 'tensorloader.pack', version: 1, source: sourceName(dataset), fields: metaFields };
+  if (dataset instanceof ImageFolderDataset) meta.classes = [...dataset.classes];
+  return { fields, meta };
+}
+
+// ---- JS datasets: items are typed arrays, { data, shape } tensors, numbers, bigints, number
+// arrays, or objects of those (one field per key).
+
+const CTOR_DTYPE = new Map<unknown, DType>([
+  [Float32Array, 'float32'],
+  [Float64Array, 'float64'],
+  [Uint8Array, 'uint8'],
+  [Int32Array, 'int32'],
+  [BigInt64Array, 'int64'],
+]);
+
+interface Value {
+  dtype: DType;
+  shape: number[];
+  write(target: ArrayBufferView, row: number): void;
+}
+
+function valueOf(v: unknown, where: string): Value {
+  if (typeof v === 'number') return { dtype: 'float64', shape: [], write: (t, r) => ((t as Float64Array)[r] = v) };
+  if (typeof v === 'bigint') return { dtype: 'int64', shape: [], write: (t, r) => ((t as BigInt64Array)[r] = v) };
+  const tensor = typeof v === 'object' && v !== null && 'data' in v && 'shape' in v ? (v as { data: unknown; shape: number[] }) : undefined;
+  const data = tensor ? tensor.data : v;
+  if (Array.isArray(data) && data.every((x) => typeof x === 'number')) {
+    const arr = Float64Array.from(data as number[]);
+    return valueOf(tensor ? { data: arr, shape: tensor.shape } : arr, where);
+  }
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    const dtype = CTOR_DTYPE.get(data.constructor);
+    if (!dtype) throw new TensorLoaderError('ERR_INVALID_ARG', `${where}: ${data.constructor.name} is not packable (use Float32Array, Float64Array, Uint8Array, Int32Array or BigInt64Array)`);
+    const arr = data as unknown as { length: number } & ArrayBufferView;
+    const shape = tensor ? [...tensor.shape] : [arr.length];
+    if (elementsOf(shape) !== arr.length) throw new TensorLoaderError('ERR_INVALID_ARG', `${where}: shape [${shape}] does not hold ${arr.length} values`);
+    return {
+      dtype,
+      shape,
+      write: (t, r) => (t as unknown as { set(a: ArrayLike<number | bigint>, o: number): void }).set(arr as unknown as ArrayLike<number>, r * arr.length),
+    };
+  }
+  throw new TensorLoaderError('ERR_INVALID_ARG', `${where}: not a number, bigint, typed array, { data, shape } or number array`);
+}
+
+/** An item as named values (a bare value is the field 'data'). */
+export function itemValues(item: unknown, index: number): Map<string, Value> {
+  const where = `get(${index})`;
+  const out = new Map<string, Value>();
+  const plain = typeof item === 'object' && item !== null && !ArrayBuffer.isView(item) && !Array.isArray(item) && !('data' in item && 'shape' in item);
+  if (plain) {
+    for (const [k, v] of Object.entries(item as Record<string, unknown>)) out.set(k, valueOf(v, `${where}.${k}`));
+  } else {
+    out.set('data', valueOf(item, where));
+  }
+  return out;
+}
+
+export function jsSchema(dataset: object, first: Map<string, Value>): { fields: StoredField[]; meta: PackMeta } {
+  const fields: StoredField[] = [];
+  const metaFields: Record<string, PackFieldMeta> = {};
+  for (const [name, v] of first) {
+    fields.push({ name, dtype: v.dtype, encoding: 'raw', shape: v.shape });
+    metaFields[name] = { kind: name === 'label' && v.shape.length === 0 ? 'label' : 'values' };
+  }
+  return { fields, meta: { format: 'tensorloader.pack', version: 1, source: sourceName(dataset), fields: metaFields } };
+}
+
+/** Writes one item's values into row `row` of the group's columns; throws when it does not match the schema. */
+export function writeRow(values: Map<string, Value>, fields: StoredField[], columns: ArrayBufferView[], row: number, index: number): void {
+  if (values.size !== fields.length) throw new TensorLoaderError('ERR_INVALID_ARG', `get(${index}) has fields ${[...values.keys()].join(', ')}, item 0 had ${fields.map((f) => f.name).join(', ')}`);
+  fields.forEach((f, i) => {
+    const v = values.get(f.name);
+    if (!v || v.dtype !== f.dtype || v.shape.join() !== f.shape.join()) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', `get(${index}).${f.name} is ${v ? `${v.dtype}[${v.shape}]` : 'missing'}, item 0 had ${f.dtype}[${f.shape}]`);
+    }
+    v.write(columns[i]!, row);
+  });
+}
+
+export const rowBytes = (f: StoredField | FieldSpec): number => elementsOf(f.shape) * BYTES[f.dtype];
