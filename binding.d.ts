@@ -153,11 +153,13 @@ export declare class NativeLoader {
   refill(slot: number, generation: number, position: number, indices: Uint32Array, epoch?: number): Promise<NativeJobResult>;
   /** Moves rows keep[i] to row i (keep ascending): closes the gaps of failed items. */
   compact(slot: number, generation: number, keep: Uint32Array): void;
-  /** An external ArrayBuffer over the first `count` rows; its finalizer returns the slot. */
+  /** An external ArrayBuffer over the first `count` rows (several fields: the whole slot); its finalizer returns the slot. */
   handOut(slot: number, generation: number, count: number): ArrayBuffer;
   /** Detaches the handed-out buffer, if any, and returns the slot; false if not leased to `generation`. */
   release(slot: number, generation: number): boolean;
   stats(): NativeLoaderStats;
+  /** Slots not leased (cheaper than stats()). */
+  freeSlots(): number;
   /** Stops the pool, rejects in-flight batches (ECLOSED), detaches every view, frees the slab. */
   close(): void;
 }

@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     runJson(process.execPath, [...tsx, join(here, 'competitors', 'example1.ts'), impl, ex1Dir, String(ex1Epochs), ...extra], impl);
   const images = (impl: string, task: string, dir: string, epochs: number) => () =>
     runJson(process.execPath, [...tsx, join(here, 'competitors', 'images.ts'), impl, task, dir, String(epochs)], impl);
+  const packed = (...args: string[]) => () => runJson(process.execPath, [...tsx, join(here, 'competitors', 'packed.ts'), ...args], `packed ${args[0]}`);
 
   const comparisons: Comparison[] = [];
   comparisons.push(
@@ -117,6 +118,35 @@ async function main(): Promise<void> {
     ]),
   );
 
+  // Packed files: Example 1 and Example 2's images (64x64x3 uint8) packed once, then read
+  // through the DataLoader; the limit is memcpy of the bytes the loader writes, on every core.
+  const ex1Packed = join(dataRoot, `example1-${ex1Files}.tlpack`);
+  const ex2Packed = join(dataRoot, `example2-${ex2Files}-64.tlpack`);
+  const packing = compare('Packing (tensorloader pack, once)', [
+    [`${ex1Files} text files -> packed`, packed('pack', ex1Dir, ex1Packed, 'text')],
+    [`${ex2Files} PNGs -> 64x64x3 uint8 packed`, packed('pack', ex2Dir, ex2Packed, 'images64')],
+  ]);
+  const packedEpochs = quick ? 5 : 20;
+  const imageBytes = 64 * 64 * 3;
+  comparisons.push(
+    compare(`Packed Example 1: ${ex1Files} records of 10 floats, batch 1024`, [
+      ['tensorloader', packed('read', ex1Packed, String(packedEpochs * 20), '1024')],
+      ['tensorloader, the text files (batch 1024)', node('tensorloader', ['0', '1024'])],
+    ]),
+  );
+  comparisons.push(
+    compare(`Packed 64x64x3 uint8 -> float32 CHW (${imageBytes * 4} bytes/item written), batch 256`, [
+      ['tensorloader', packed('read', ex2Packed, String(packedEpochs * 2), '256', 'float')],
+      ['memcpy of the same bytes, every core', packed('memcpy', String(imageBytes * 4), String(ex2Files), String(packedEpochs * 2))],
+    ]),
+  );
+  comparisons.push(
+    compare(`Packed 64x64x3 uint8 records as stored (${imageBytes + 4} bytes/item with the label), batch 256`, [
+      ['tensorloader', packed('read', ex2Packed, String(packedEpochs * 2), '256')],
+      ['memcpy of the same bytes, every core', packed('memcpy', String(imageBytes + 4), String(ex2Files), String(packedEpochs * 2))],
+    ]),
+  );
+
   log('micro benchmarks (benny)');
   const micro = await microBenchmarks(ex1Dir, ex2Dir, quick);
 
@@ -140,7 +170,8 @@ async function main(): Promise<void> {
       } else if (ours) {
         ratio = `tensorloader is ${(ours.itemsPerSec / r.itemsPerSec).toFixed(1)}x this`;
       }
-      console.log(`${r.label.padEnd(38)} ${formatValue(r.itemsPerSec, '').padStart(10)} ${formatValue(r.peakRssBytes, 'bytes').padStart(11)}  ${ratio}`);
+      const bandwidth = r.bytesPerSec ? `  ${formatValue(r.bytesPerSec, 'bytes')}/s` : '';
+      console.log(`${r.label.padEnd(38)} ${formatValue(r.itemsPerSec, '').padStart(10)} ${formatValue(r.peakRssBytes, 'bytes').padStart(11)}  ${ratio}${bandwidth}`);
       bars.push({
         label: r.label,
         value: r.itemsPerSec,
@@ -150,6 +181,8 @@ async function main(): Promise<void> {
     }
     for (const s of c.skipped) console.log(`  (skipped ${s})`);
   }
+  console.log('\npacking');
+  for (const r of packing.results) console.log(`  ${r.label.padEnd(44)} ${formatValue(r.itemsPerSec, 'items/s')}`);
   console.log('\nmicro (benny, one item on the calling thread)');
   for (const m of micro) console.log(`  ${m.name.padEnd(56)} ${formatValue(m.opsPerSec, 'ops/s')}`);
 
@@ -158,6 +191,7 @@ async function main(): Promise<void> {
     quick,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryBytes: totalmem(), node: process.versions.node },
     comparisons,
+    packing,
     micro,
   };
   mkdirSync(join(here, 'results'), { recursive: true });

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { audit, native, reportSvg, reportTable, type AuditReport } from '../src/index.js';
 import { writeImageData, writeTextData } from './data.js';
-import { example1, example2, example3, naiveDescriptorLeak, naiveGarbageOnly, naiveGrowingCache, type Pipeline } from './seed-examples.js';
+import { example1, example2, example3, example3Packed, naiveDescriptorLeak, naiveGarbageOnly, naiveGrowingCache, type Pipeline } from './seed-examples.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     () => example1(textDir),
     () => example2(imageDir),
     () => example3(textDir),
+    () => example3Packed(imageDir, join(out, 'example2-64.tlpack')),
     () => naiveDescriptorLeak(textDir),
     () => naiveGrowingCache(textDir),
     () => naiveGarbageOnly(textDir),

@@ -2,7 +2,7 @@
 // ways the article warns about (a descriptor leak, a cache that keeps growing) next to one that
 // only makes garbage. Each is an audit target: a function running one epoch, returning items.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { DataLoader, ImageFilesDataset, TextTensorDataset, type EpochFn } from '../src/index.js';
+import { DataLoader, ImageFilesDataset, PackedDataset, TextTensorDataset, pack, type EpochFn } from '../src/index.js';
 import { listFiles } from '../src/files.js';
 
 export interface Pipeline {
@@ -51,6 +51,16 @@ export async function example3(textDir: string): Promise<Pipeline> {
   const memory = { length: ds.length, get: (i: number) => all.subarray(i * 10, i * 10 + 10) };
   const loader = new DataLoader(memory, { batchSize: 32 });
   return { name: 'Example 3, preloaded once', about: 'read once natively, then served from one Float32Array', epoch: () => epochOf(loader), close: () => loader.close() };
+}
+
+/**
+ * Example 3 at any scale: Example 2's images resized once into a packed file (64x64 uint8 HWC
+ * records), then memory-mapped and converted to float CHW on the way into each batch.
+ */
+export async function example3Packed(imageDir: string, out: string): Promise<Pipeline> {
+  await pack(new ImageFilesDataset(listFiles(imageDir), { size: [64, 64], dtype: 'uint8', layout: 'HWC' }), out);
+  const loader = new DataLoader(new PackedDataset(out, { image: { dtype: 'float32' } }), { batchSize: 32, shuffle: true, seed: 0, prefetch: 4 });
+  return { name: 'Example 3, packed once', about: "Example 2's images packed once, then memory-mapped: float CHW per epoch", epoch: () => epochOf(loader), close: () => loader.close() };
 }
 
 /** The leak the seed's Example 1 is about: a descriptor opened per item and never closed. */

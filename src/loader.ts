@@ -467,6 +467,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   }
 
   #freeSlots(): number {
+    if (this.#native) return this.#native.freeSlots();
     const s = this.stats();
     return s.slots - s.slotsLeased;
   }

@@ -1,14 +1,14 @@
 // One competitor of the Example 1 benchmark, in its own process: one warm-up epoch, then the
 // timed epochs; prints one JSON line.
-//   node --import tsx bench/competitors/example1.ts tensorloader|plain DIR EPOCHS [THREADS]
+//   node --import tsx bench/competitors/example1.ts tensorloader|plain DIR EPOCHS [THREADS] [BATCH]
 import { example1Epoch, example1Loader } from '../../examples/example1.js';
 import { PlainTextDataset, plainEpoch } from '../../examples/example1-plain.js';
 
-const [impl, dir, epochsArg, threadsArg] = process.argv.slice(2);
+const [impl, dir, epochsArg, threadsArg, batchArg] = process.argv.slice(2);
 const epochs = Number(epochsArg ?? 5);
 let runEpoch: () => Promise<{ items: number }>;
 if (impl === 'tensorloader') {
-  const loader = example1Loader(dir!, { threads: threadsArg ? Number(threadsArg) : undefined });
+  const loader = example1Loader(dir!, { threads: threadsArg && threadsArg !== '0' ? Number(threadsArg) : undefined, batchSize: batchArg ? Number(batchArg) : undefined });
   runEpoch = () => example1Epoch(loader);
 } else if (impl === 'plain') {
   const ds = new PlainTextDataset(dir!);

@@ -9,6 +9,8 @@ export interface Measurement {
   seconds: number;
   itemsPerSec: number;
   peakRssBytes: number;
+  /** Bytes produced per second, where the comparison is about bandwidth. */
+  bytesPerSec?: number;
   note?: string;
 }
 
@@ -22,7 +24,7 @@ export function runJson(cmd: string, args: string[], label: string, timeoutMs = 
   if (!line) throw new Error(`${label} printed no JSON result`);
   const j = JSON.parse(line);
   const peak = (j.peakRssBytes ?? 0) + (j.peakRssChildrenBytes ?? 0) * (j.workers ?? 0);
-  return { impl: j.impl, label, items: j.items, seconds: j.seconds, itemsPerSec: j.itemsPerSec, peakRssBytes: peak };
+  return { impl: j.impl, label, items: j.items, seconds: j.seconds, itemsPerSec: j.itemsPerSec, peakRssBytes: peak, ...(j.bytesPerSec ? { bytesPerSec: j.bytesPerSec } : {}) };
 }
 
 /** Debian's /usr/bin/python3 with torch, or why not. */

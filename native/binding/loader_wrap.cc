@@ -183,6 +183,7 @@ Napi::Function LoaderWrap::Define(Napi::Env env) {
                       InstanceMethod<&LoaderWrap::HandOut>("handOut"),
                       InstanceMethod<&LoaderWrap::Release>("release"),
                       InstanceMethod<&LoaderWrap::Stats>("stats"),
+                      InstanceMethod<&LoaderWrap::FreeSlots>("freeSlots"),
                       InstanceMethod<&LoaderWrap::Close>("close")});
 }
 
@@ -384,6 +385,11 @@ Napi::Value LoaderWrap::Release(const Napi::CallbackInfo& info) {
   s->view.Reset();
   s->handed_out = false;
   return Napi::Boolean::New(env, state_->engine->release(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Value LoaderWrap::FreeSlots(const Napi::CallbackInfo& info) {
+  const Arena& arena = state_->engine->arena();
+  return Napi::Number::New(info.Env(), static_cast<double>(arena.slot_count() - arena.leased_count()));
 }
 
 Napi::Value LoaderWrap::Stats(const Napi::CallbackInfo& info) {

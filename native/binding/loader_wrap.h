@@ -30,6 +30,8 @@ class LoaderWrap : public Napi::ObjectWrap<LoaderWrap> {
   Napi::Value Track(Napi::Env env, BatchJob* job, const std::string& error);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  // Slots not leased: what the loader checks before every submit, without building stats().
+  Napi::Value FreeSlots(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   std::shared_ptr<LoaderState> state_;
