@@ -168,6 +168,9 @@ describe('pack + PackedDataset round trips', () => {
     const skipped = await pack(thrower, join(tmp, 'skip.tlpack'), { onError: 'skip' });
     expect(skipped.records).toBe(4);
     expect(skipped.skipped.map((e) => [e.index, e.code])).toEqual([[2, 'EGET']]);
+    expect(skipped.skippedCount).toBe(1);
+    const allBad = await pack({ length: 1500, get: (i: number) => (i === 0 ? items[0] : Promise.reject(new Error('x'))) }, join(tmp, 'allbad.tlpack'), { onError: 'skip' });
+    expect([allBad.records, allBad.skipped.length, allBad.skippedCount]).toEqual([1, 1000, 1499]);
     expect(Array.from(new PackedDataset(join(tmp, 'skip.tlpack')).get(2).x as Float32Array)).toEqual(Array.from(items[3]!.x));
   });
 });

@@ -53,7 +53,7 @@ export async function packCommand(args: string[]): Promise<number> {
     const fields = result.fields.map((f) => (f.encoding === 'image' ? `${f.name}: encoded image` : `${f.name}: ${f.dtype}[${f.shape.join(',')}]`)).join(', ');
     console.log(
       `packed ${result.records} records (${fields}) into ${result.paths.length} file(s), ${formatValue(result.bytes, 'bytes')}, in ${result.seconds.toFixed(1)} s` +
-        (result.skipped.length ? `; ${result.skipped.length} skipped` : ''),
+        (result.skippedCount ? `; ${result.skippedCount} skipped` : ''),
     );
     for (const p of result.paths) console.log(`  ${p}`);
   }

@@ -38,8 +38,9 @@ export interface PackResult {
   records: number;
   bytes: number;
   fields: StoredField[];
-  /** Items left out with onError 'skip'. */
+  /** Items left out with onError 'skip' (the first 1000; `skippedCount` counts them all). */
   skipped: ItemError[];
+  skippedCount: number;
   seconds: number;
 }
 
@@ -50,6 +51,16 @@ export function shardPaths(out: string, count: number): string[] {
   const stem = out.slice(0, out.length - ext.length);
   const pad = (n: number) => String(n).padStart(5, '0');
   return Array.from({ length: count }, (_, i) => `${stem}-${pad(i)}-of-${pad(count)}${ext}`);
+}
+
+// Skipped items: all counted, the first 1000 kept, so a source of bad files cannot grow memory.
+class SkipList {
+  readonly kept: ItemError[] = [];
+  count = 0;
+  add(e: ItemError): void {
+    if (this.kept.length < 1000) this.kept.push(e);
+    this.count++;
+  }
 }
 
 // 64-bit FNV-1a over a string: the set id, from what the shards hold.
@@ -175,7 +186,7 @@ export async function pack(source: NativeDataset | MapDataset, out: string, opti
   if (options.groupSize !== undefined && (!Number.isInteger(options.groupSize) || options.groupSize < 1)) {
     throw new RangeError(`groupSize must be a positive integer, got ${options.groupSize}`);
   }
-  const skipped: ItemError[] = [];
+  const skipped = new SkipList();
   const mode = options.progress === true ? progressMode(false) : 'none';
   const onUpdate = typeof options.progress === 'function' ? options.progress : undefined;
   const progress = new Progress(`pack ${basename(target)}`, source.length, { mode, onUpdate });
@@ -194,7 +205,7 @@ export async function pack(source: NativeDataset | MapDataset, out: string, opti
     const paths = set.finish();
     const bytes = set.bytes();
     progress.update(set.records, bytes, true);
-    return { paths, records: set.records, bytes, fields: set.fields, skipped, seconds: (performance.now() - start) / 1000 };
+    return { paths, records: set.records, bytes, fields: set.fields, skipped: skipped.kept, skippedCount: skipped.count, seconds: (performance.now() - start) / 1000 };
   } catch (e) {
     set?.discard();
     throw e;
@@ -207,7 +218,7 @@ async function packNative(
   options: PackOptions,
   shardSize: number,
   onError: 'throw' | 'skip',
-  skipped: ItemError[],
+  skipped: SkipList,
   progress: Progress,
 ): Promise<ShardSet> {
   const encoded = options.encoded ?? false;
@@ -241,7 +252,7 @@ async function packNative(
         if (job.failures?.length) {
           const errors = job.failures.map((f: NativeFailure) => new ItemError(f));
           if (onError === 'throw') throw errors[0]!;
-          skipped.push(...errors);
+          for (const e of errors) skipped.add(e);
           const bad = new Set(job.failures.map((f) => f.position!));
           const keep = Uint32Array.from(indices.keys()).filter((p) => !bad.has(p));
           kept = indices.filter((_, p) => !bad.has(p));
@@ -280,7 +291,7 @@ async function packJs(
   options: PackOptions,
   shardSize: number,
   onError: 'throw' | 'skip',
-  skipped: ItemError[],
+  skipped: SkipList,
   progress: Progress,
 ): Promise<ShardSet> {
   if (options.encoded) throw new TensorLoaderError('ERR_INVALID_ARG', 'encoded: only image datasets have encoded files to keep');
@@ -308,7 +319,7 @@ async function packJs(
         } catch (e) {
           const err = e instanceof ItemError ? e : new ItemError({ code: 'EGET', message: (e as Error).message, index, path: '', offset: -1 }, { cause: e });
           if (onError === 'throw') throw err;
-          skipped.push(err);
+          skipped.add(err);
         }
       }
       if (set && rows > 0) {

@@ -115,6 +115,19 @@ async function run(tl, how, projectDir) {
     }
     textLoader.close();
 
+    // Packed: the image folder packed (raw uint8 pixels + labels), read back as float CHW.
+    const packedPath = path.join(work, 'images.tlpack');
+    const packed = await tl.pack(new ImageFolderDataset(path.join(work, 'images'), { size: [4, 5], dtype: 'uint8', layout: 'HWC' }), packedPath);
+    assert.equal(packed.records, 4);
+    const reread = new tl.PackedDataset(packedPath, { image: { dtype: 'float32' } });
+    assert.deepEqual(reread.classes, ['amber', 'teal']);
+    const packedLoader = new DataLoader(reread, { batchSize: 4 });
+    for await (const batch of packedLoader) {
+      assert.deepEqual(Array.from(batch.labels), [0, 0, 1, 1]);
+      assert.equal(batch.fields.image.data[0], Math.fround(colours.amber[0] * scale), `${how}: packed pixel`);
+    }
+    packedLoader.close();
+
     // The addon came from the package's prebuild, and libvips from the installed
     // @img/sharp-libvips-linux-x64 (through the addon's RUNPATH; LD_LIBRARY_PATH is unset).
     const pkgDir = path.join(projectDir, 'node_modules', 'tensorloader');
@@ -127,7 +140,7 @@ async function run(tl, how, projectDir) {
       vips[0].startsWith(path.join(projectDir, 'node_modules', '@img', 'sharp-libvips-linux-x64', 'lib') + path.sep),
       `${how}: libvips-cpp came from ${vips[0]}`,
     );
-    console.log(`smoke (${how}): ok: images, uint8, text through DataLoader; addon ${addons[0]}; libvips ${vips[0]}`);
+    console.log(`smoke (${how}): ok: images, uint8, text, packed through DataLoader; addon ${addons[0]}; libvips ${vips[0]}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
