@@ -183,5 +183,10 @@ export declare const vipsVersion: string;
 export declare const napiVersion: number;
 /** Whether glibc's allocator was tuned to keep decode buffers (TENSORLOADER_MALLOC_TUNING=0 turns it off). */
 export declare const allocatorTuned: boolean;
-/** Files at least this large are memory-mapped; smaller ones are read into a reused buffer. */
+/** Files at least this large are memory-mapped and copied out under the SIGBUS guard; smaller ones are read into a reused buffer. */
 export declare const mmapThreshold: number;
+/**
+ * AddressSanitizer builds only (scripts/asan-addon-tests.sh): runs LeakSanitizer's check now;
+ * true when it found leaks (reported where ASAN_OPTIONS sends reports).
+ */
+export declare const leakCheck: (() => boolean) | undefined;

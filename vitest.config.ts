@@ -9,5 +9,8 @@ export default defineConfig({
     execArgv: ['--expose-gc'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The LeakSanitizer run (scripts/asan-addon-tests.sh): each test process checks itself for
+    // leaks after its file (see the file for why).
+    setupFiles: process.env.TENSORLOADER_LSAN === '1' ? ['test/helpers/lsan-setup.ts'] : [],
   },
 });

@@ -4,6 +4,9 @@
 # No LSan suppressions are needed: the tests start libvips (vips_runtime_init) and neither
 # glib nor libvips reported a leak at exit; if a libvips upgrade changes that, add
 # native/test/lsan.supp with `leak:libvips-cpp`-style frames only and set LSAN_OPTIONS here.
+# The SIGBUS guard tests install tensorloader's SIGBUS handler over ASan's: ASan's default
+# handle_sigbus=1 allows that (the guard passes any other SIGBUS on to ASan's handler), so do
+# not set handle_sigbus=2 (exclusive) here.
 # Usage: scripts/native-tests.sh   (from any directory; extra arguments go to ctest)
 set -euo pipefail
 

@@ -3,6 +3,10 @@
 
 #include <string>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "binding/errors_js.h"
 #include "binding/image_source_wrap.h"
 #include "binding/loader_wrap.h"
@@ -33,6 +37,16 @@ Napi::Value NativeCounters(const Napi::CallbackInfo& info) {
   return o;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// Sanitizer builds only: runs LeakSanitizer's check now and says whether it found leaks (the
+// report goes where ASAN_OPTIONS sends reports). vitest ends its test processes with SIGTERM,
+// which skips the check LeakSanitizer makes at exit, so test/helpers/lsan-setup.ts calls this
+// after each test file instead. Does nothing (false) when leak detection is off.
+Napi::Value LeakCheck(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), __lsan_do_recoverable_leak_check() != 0);
+}
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::string error;
   if (!vips_runtime_init(&error)) {
@@ -52,6 +66,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   exports.Set("allocatorTuned", Napi::Boolean::New(env, tuned));
   exports.Set("mmapThreshold", Napi::Number::New(env, static_cast<double>(kDefaultMmapThreshold)));
+#if defined(__SANITIZE_ADDRESS__)
+  exports.Set("leakCheck", Napi::Function::New<LeakCheck>(env, "leakCheck"));
+#endif
   return exports;
 }
 

@@ -12,9 +12,21 @@ namespace tl::js {
 struct SlotState {
   uint64_t generation = 0;
   uint64_t job_id = 0;
-  std::unique_ptr<Napi::Promise::Deferred> deferred;  // while the batch is in flight
-  Napi::Reference<Napi::ArrayBuffer> view;            // weak; while handed out
+  // While the batch is in flight: the resolve and reject functions of the promise submit() or
+  // refill() returned. References rather than a napi_deferred: a deferred is freed only by
+  // resolving or rejecting it, which runs JS, and an environment torn down mid-flight (a
+  // worker terminated or exiting) runs no JS any more, so its deferreds leaked (LeakSanitizer
+  // found them); a reference is deleted without JS.
+  Napi::FunctionReference resolve;
+  Napi::FunctionReference reject;
+  Napi::Reference<Napi::ArrayBuffer> view;  // weak; while handed out
   bool handed_out = false;
+
+  bool in_flight() const { return !resolve.IsEmpty(); }
+  void drop_promise() {
+    resolve.Reset();
+    reject.Reset();
+  }
 };
 
 namespace {
@@ -41,6 +53,11 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
   bool closed = false;
   bool hook_registered = false;
   bool torn_down = false;  // the environment is exiting: no more N-API calls on references
+  // new_promise(): `new Promise(executor)`, the executor storing its resolve and reject
+  // functions into *capturing (it runs synchronously inside the constructor).
+  Napi::FunctionReference promise_constructor;
+  Napi::FunctionReference executor;
+  SlotState* capturing = nullptr;
 
   ~LoaderState() {
     engine.reset();  // joins the pool (if still running) and frees the slab
@@ -58,14 +75,30 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
       }
       s.view.Reset();
       s.handed_out = false;
-      if (can_call_js && s.deferred) {
+      if (can_call_js && s.in_flight()) {
         Napi::Error err = Napi::Error::New(env, "the loader was closed while this batch was in flight");
         err.Set("code", "ECLOSED");
-        s.deferred->Reject(err.Value());
+        Napi::FunctionReference reject = std::move(s.reject);
+        s.drop_promise();
+        reject.Call({err.Value()});
       }
-      s.deferred.reset();
+      s.drop_promise();
     }
     pending = 0;
+  }
+
+  // Deletes every reference while the environment still exists (see SlotState).
+  void drop_references() {
+    for (SlotState& s : slots) s.drop_promise();
+    promise_constructor.Reset();
+    executor.Reset();
+  }
+
+  Napi::Value new_promise(SlotState& s) {
+    capturing = &s;
+    Napi::Value promise = promise_constructor.New({executor.Value()});
+    capturing = nullptr;
+    return promise;
   }
 
   // Explicit close() from JS: stop threads, detach every view, free the slab now.
@@ -100,6 +133,7 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
     auto* self = static_cast<LoaderState*>(arg);
     self->engine->shutdown(true);
     self->detach_views_and_drop_promises(false);
+    self->drop_references();
     self->closed = true;
     self->torn_down = true;
     self->hook_registered = false;
@@ -151,11 +185,21 @@ void deliver_batch(napi_env raw_env, napi_value, void* context, void* data) {
   auto* job = static_cast<BatchJob*>(data);
   if (st->closed || st->torn_down) return;
   SlotState& s = st->slots[static_cast<size_t>(job->slot)];
-  if (!s.deferred || s.job_id != job->id) return;
-  std::unique_ptr<Napi::Promise::Deferred> deferred = std::move(s.deferred);
+  if (!s.in_flight() || s.job_id != job->id) return;
+  Napi::FunctionReference resolve = std::move(s.resolve);
+  s.drop_promise();
   if (--st->pending == 0 && st->tsfn != nullptr) napi_unref_threadsafe_function(raw_env, st->tsfn);
   Napi::Env env(raw_env);
-  deferred->Resolve(job_result(env, *st, *job));
+  resolve.Call({job_result(env, *st, *job)});
+}
+
+// The executor of every promise a loader returns: keeps resolve and reject in the slot
+// LoaderState::new_promise is filling.
+void capture_executor(const Napi::CallbackInfo& info) {
+  auto* st = static_cast<LoaderState*>(info.Data());
+  if (st->capturing == nullptr || info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction()) return;
+  st->capturing->resolve = Napi::Persistent(info[0].As<Napi::Function>());
+  st->capturing->reject = Napi::Persistent(info[1].As<Napi::Function>());
 }
 
 void finalize_tsfn(napi_env, void* finalize_data, void*) {
@@ -210,6 +254,14 @@ LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Loader
   LoaderState* st = state_.get();
   st->env = env;
   st->slots.resize(eo.slots);
+  Napi::Value promise = env.Global().Get("Promise");
+  if (!promise.IsFunction()) {
+    st->closed = true;
+    throw_type_error(env, "NativeLoader needs the global Promise constructor");
+    return;
+  }
+  st->promise_constructor = Napi::Persistent(promise.As<Napi::Function>());
+  st->executor = Napi::Persistent(Napi::Function::New<capture_executor>(env, "tensorloader.batchPromise", st));
   // Pool threads only post the finished job; everything else happens in deliver_batch.
   st->engine = std::make_unique<BatchEngine>(source, eo, [st](BatchJob* job) {
     if (st->tsfn != nullptr) napi_call_threadsafe_function(st->tsfn, job, napi_tsfn_nonblocking);
@@ -248,7 +300,7 @@ LoaderWrap::~LoaderWrap() {
   // Collected without close(): stop the threads now; the slab lives on until the last view
   // handed out from it is collected (the views' tokens share the state).
   st->engine->shutdown(false);
-  for (SlotState& s : st->slots) s.deferred.reset();
+  st->drop_references();
   st->pending = 0;
   st->release_tsfn();
 }
@@ -290,9 +342,16 @@ Napi::Value LoaderWrap::Track(Napi::Env env, BatchJob* job, const std::string& e
   }
   SlotState& s = st.slots[static_cast<size_t>(job->slot)];
   s.job_id = job->id;
-  s.deferred = std::make_unique<Napi::Promise::Deferred>(env);
+  Napi::Value promise = st.new_promise(s);
+  if (promise.IsEmpty() || !s.in_flight()) {
+    // Cannot happen short of running out of memory; the job finishes unobserved and its slot
+    // comes back with close() or when the loader is collected.
+    s.drop_promise();
+    if (!env.IsExceptionPending()) throw_error(env, "EIO", "cannot create the batch's promise");
+    return env.Undefined();
+  }
   if (st.pending++ == 0) napi_ref_threadsafe_function(env, st.tsfn);
-  return s.deferred->Promise();
+  return promise;
 }
 
 Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
@@ -317,7 +376,7 @@ Napi::Value LoaderWrap::Refill(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "refill(slot, generation, position: number, indices: Uint32Array, epoch?: number)");
   }
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->deferred || s->handed_out) {
+  if (s == nullptr || s->in_flight() || s->handed_out) {
     return throw_error(env, "ERR_INVALID_STATE", "refill: the slot is not a finished, unreleased batch");
   }
   int64_t position = info[2].As<Napi::Number>().Int64Value();
@@ -335,7 +394,7 @@ Napi::Value LoaderWrap::Compact(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "compact(slot, generation, keep: Uint32Array)");
   }
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->deferred || s->handed_out) {
+  if (s == nullptr || s->in_flight() || s->handed_out) {
     return throw_error(env, "ERR_INVALID_STATE", "compact: the slot is not a finished, unreleased batch");
   }
   Napi::Uint32Array keep = info[2].As<Napi::Uint32Array>();
@@ -350,7 +409,7 @@ Napi::Value LoaderWrap::HandOut(const Napi::CallbackInfo& info) {
   LoaderState& st = *state_;
   if (info.Length() < 3 || !info[2].IsNumber()) return throw_type_error(env, "handOut(slot, generation, count)");
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->deferred || s->handed_out) {
+  if (s == nullptr || s->in_flight() || s->handed_out) {
     return throw_error(env, "ERR_INVALID_STATE", "handOut: the slot is not a finished, unreleased batch");
   }
   int64_t count = info[2].As<Napi::Number>().Int64Value();
@@ -376,7 +435,7 @@ Napi::Value LoaderWrap::HandOut(const Napi::CallbackInfo& info) {
 Napi::Value LoaderWrap::Release(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->deferred) return Napi::Boolean::New(env, false);
+  if (s == nullptr || s->in_flight()) return Napi::Boolean::New(env, false);
   // Detach first: a view the user still holds must read as empty, never as the next batch.
   if (s->handed_out && !s->view.IsEmpty()) {
     Napi::ArrayBuffer ab = s->view.Value();

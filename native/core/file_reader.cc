@@ -7,8 +7,11 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <string>
+#include <utility>
 
+#include "core/sigbus_guard.h"
 #include "core/unique_fd.h"
 
 namespace tl {
@@ -66,13 +69,34 @@ ItemStatus read_whole_file(const char* path, std::vector<char>& buffer, const Re
   if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
   const auto size = static_cast<uint64_t>(st.st_size);
   if (size > options.max_bytes) return too_large(size, options);
+  if (size < got) {
+    // Cut by another process between the probe and fstat: the probe holds a prefix of what the
+    // file was, not a whole file.
+    return ItemStatus::error(Code::kShrunk, "file shrank while reading: read " + std::to_string(got) +
+                                                " bytes, then it had " + std::to_string(size),
+                             static_cast<int64_t>(size));
+  }
 
   if (size >= options.mmap_threshold) {
-    ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(size), options.pattern, out.map_);
+    MappedFile map;
+    ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(size), options.pattern, map);
     if (!s.ok()) return s;
-    out.data_ = out.map_.data();
-    out.size_ = out.map_.size();
-    return {};  // fd closes here; the mapping stays valid without it
+    std::unique_ptr<char[]> owned(new (std::nothrow) char[map.size()]);
+    if (owned == nullptr) return ItemStatus::error(Code::kIo, "out of memory for a " + std::to_string(size) + "-byte file");
+    // Copied under the SIGBUS guard: a page the file no longer has (truncated by another
+    // process since fstat) ends the copy instead of the process. See FileBytes.
+    if (!guarded_memcpy(owned.get(), map.data(), map.size())) {
+      struct stat now {};
+      const bool known = ::fstat(fd.get(), &now) == 0;
+      return ItemStatus::error(Code::kShrunk,
+                               "the file was truncated while it was being read: it had " + std::to_string(size) +
+                                   " bytes" + (known ? ", now " + std::to_string(now.st_size) : std::string()),
+                               known ? static_cast<int64_t>(now.st_size) : -1);
+    }
+    out.owned_ = std::move(owned);
+    out.data_ = out.owned_.get();
+    out.size_ = map.size();
+    return {};  // the mapping and the descriptor go here
   }
 
   // Below the threshold: read the rest after the probe into the reused buffer, which therefore

@@ -3,47 +3,86 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "core/counters.h"
+#include "core/sigbus_guard.h"
 #include "core/unique_fd.h"
 
 namespace tl {
+namespace {
+
+// How many bytes the header takes, from its fixed prefix `p` (the first n = min(size, 12)
+// bytes: magic, version, length field). A malformed prefix, or a header longer than the file,
+// gets just the prefix, which is all parse_npy_header reads before refusing it.
+size_t header_extent(const unsigned char* p, size_t n, size_t size) {
+  size_t end = n;
+  if (n >= 10 && p[6] == 1) {
+    end = 10 + (static_cast<size_t>(p[8]) | static_cast<size_t>(p[9]) << 8);
+  } else if (n >= 12 && (p[6] == 2 || p[6] == 3)) {
+    end = 12 + (static_cast<size_t>(p[8]) | static_cast<size_t>(p[9]) << 8 | static_cast<size_t>(p[10]) << 16 |
+                static_cast<size_t>(p[11]) << 24);
+  }
+  return end <= size ? end : n;
+}
+
+}  // namespace
 
 NpySource::NpySource(std::string path) : path_(std::move(path)) {
+  status_ = open_mapped();
+  if (!status_.ok()) map_.reset();  // a refused file keeps nothing
+}
+
+ItemStatus NpySource::open_mapped() {
   UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
-    status_ = ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
-    return;
+    return ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    status_ = ItemStatus::error(Code::kNotRegular, "not a regular file");
-    return;
-  }
-  if (st.st_size == 0) {
-    status_ = ItemStatus::error(Code::kEmpty, "file is empty");
-    return;
-  }
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
+  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
   // Rows are read for the dataset's whole life, in any order: one mapping, random access.
-  status_ = MappedFile::map(fd.get(), static_cast<size_t>(st.st_size), AccessPattern::kRandom, map_);
-  if (!status_.ok()) return;
-  status_ = parse_npy_header(map_.data(), map_.size(), header_);
-  if (!status_.ok()) return;
-  if (header_.shape.empty()) {
-    status_ = ItemStatus::error(Code::kFormat, "a 0-d array has no rows");
-    return;
+  ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(st.st_size), AccessPattern::kRandom, map_);
+  if (!s.ok()) return s;
+  // A file truncated by another process since fstat would raise SIGBUS in whatever reads the
+  // mapping. parse_npy_header builds strings, so it cannot run under the SIGBUS guard; it is
+  // given a copy of the header made under the guard (it reads nothing past the header, and
+  // takes the file's size to check the data against the shape).
+  const size_t size = map_.size();
+  unsigned char prefix[12] = {};
+  const size_t n = std::min(size, sizeof prefix);
+  std::vector<char> head;
+  bool copied = guarded_memcpy(prefix, map_.data(), n);
+  if (copied) {
+    head.resize(header_extent(prefix, n, size));
+    copied = guarded_memcpy(head.data(), map_.data(), head.size());
   }
+  if (!copied) return ItemStatus::error(Code::kShrunk, "the file was truncated while it was being opened");
+  s = parse_npy_header(head.data(), size, header_);
+  if (!s.ok()) return s;
+  if (header_.shape.empty()) return ItemStatus::error(Code::kFormat, "a 0-d array has no rows");
   row_bytes_ = header_.item_size;
   for (size_t i = 1; i < header_.shape.size(); ++i) row_bytes_ *= static_cast<size_t>(header_.shape[i]);
+  return {};
 }
 
 ItemStatus NpySource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch&) const {
   if (!status_.ok()) return status_;
   if (item.index >= length()) return ItemStatus::error(Code::kNotFound, "row out of range");
-  std::memcpy(dst, map_.data() + header_.data_offset + static_cast<size_t>(item.index) * row_bytes_, row_bytes_);
+  // The mapping outlives the file's path (a deleted or replaced file keeps its rows), but not a
+  // truncation: a row on a page the file no longer has raises SIGBUS, caught here.
+  const size_t offset = header_.data_offset + static_cast<size_t>(item.index) * row_bytes_;
+  if (!guarded_memcpy(dst, map_.data() + offset, row_bytes_)) {
+    return ItemStatus::error(Code::kShrunk,
+                             "the file was truncated while mapped (row " + std::to_string(item.index) + " is bytes " +
+                                 std::to_string(offset) + " to " + std::to_string(offset + row_bytes_) + " of the " +
+                                 std::to_string(map_.size()) + " it had when opened)",
+                             static_cast<int64_t>(offset));
+  }
   return {};
 }
 

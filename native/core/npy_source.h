@@ -23,6 +23,8 @@ class NpySource final : public ItemSource {
   std::string describe(size_t index) const override;
 
  private:
+  ItemStatus open_mapped();  // the constructor's work; on failure it leaves the mapping for the caller to drop
+
   std::string path_;
   MappedFile map_;
   NpyHeader header_;

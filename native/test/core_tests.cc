@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +41,10 @@
 #include "core/counters.h"
 #include "core/file_reader.h"
 #include "core/item_source.h"
+#include "core/mapped_file.h"
 #include "core/npy_header.h"
+#include "core/npy_source.h"
+#include "core/sigbus_guard.h"
 #include "core/status.h"
 #include "core/text_parser.h"
 #include "core/text_source.h"
@@ -389,7 +394,7 @@ TEST_CASE(file_reader_small_file_is_read_not_mapped) {
     tl::FileBytes bytes;
     tl::ItemStatus s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
     CHECK_EQ(s.code, tl::Code::kOk);
-    CHECK(!bytes.is_mapped());
+    CHECK(!bytes.is_owned());
     CHECK_EQ(bytes.size(), content.size());
     CHECK(bytes.data() == buffer.data());
     CHECK(std::string(bytes.data(), bytes.size()) == content);
@@ -399,7 +404,7 @@ TEST_CASE(file_reader_small_file_is_read_not_mapped) {
   CHECK_COUNTERS_EQ(before);
 }
 
-TEST_CASE(file_reader_large_file_is_mapped) {
+TEST_CASE(file_reader_large_file_is_mapped_and_copied) {
   const CounterSnapshot before = CounterSnapshot::take();
   TempDir dir;
   CHECK(dir.ok());
@@ -412,26 +417,27 @@ TEST_CASE(file_reader_large_file_is_mapped) {
     tl::FileBytes bytes;
     tl::ItemStatus s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
     CHECK_EQ(s.code, tl::Code::kOk);
-    CHECK(bytes.is_mapped());
+    CHECK(bytes.is_owned());
+    CHECK(bytes.data() != buffer.data());
     CHECK_EQ(bytes.size(), content.size());
     CHECK(bytes.size() == content.size() && std::memcmp(bytes.data(), content.data(), content.size()) == 0);
     CHECK(buffer.size() <= tl::kDefaultMmapThreshold);  // the scratch never grows past the threshold
-    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings + 1);
-    CHECK_EQ(tl::counters().mapped_bytes.load(), before.mapped_bytes + static_cast<int64_t>(content.size()));
-    // The descriptor is closed once mapped: N mapped files never hold N descriptors.
+    // The mapping is gone once its bytes are copied out (see FileBytes), and the descriptor
+    // with it: N large files never hold N mappings or descriptors.
+    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings);
+    CHECK_EQ(tl::counters().mapped_bytes.load(), before.mapped_bytes);
     CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
     bytes.reset();
-    CHECK(!bytes.is_mapped());
+    CHECK(!bytes.is_owned());
     CHECK(bytes.data() == nullptr);
-    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings);
-    // Mapped again, released by the destructor this time.
+    // Read again, released by the destructor this time.
     s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
     CHECK_EQ(s.code, tl::Code::kOk);
-    CHECK(bytes.is_mapped());
-    // Reading into the same FileBytes replaces (and unmaps) what it held.
+    CHECK(bytes.is_owned());
+    // Reading into the same FileBytes replaces (and frees) what it held.
     s = tl::read_whole_file(path.c_str(), buffer, tl::ReadOptions{}, bytes);
     CHECK_EQ(s.code, tl::Code::kOk);
-    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings + 1);
+    CHECK(std::memcmp(bytes.data(), content.data(), content.size()) == 0);
   }
   CHECK_COUNTERS_EQ(before);
 }
@@ -450,7 +456,7 @@ TEST_CASE(file_reader_larger_than_probe_is_read_whole) {
   tl::ReadOptions opts;
   opts.mmap_threshold = SIZE_MAX;
   CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
-  CHECK(!bytes.is_mapped());
+  CHECK(!bytes.is_owned());
   CHECK_EQ(bytes.size(), content.size());
   CHECK(std::string(bytes.data(), bytes.size()) == content);
   CHECK(buffer.size() == content.size());
@@ -466,27 +472,27 @@ TEST_CASE(file_reader_threshold_boundary) {
   std::vector<char> buffer;
   tl::FileBytes bytes;
   tl::ReadOptions opts;
-  opts.mmap_threshold = 4096;  // size >= threshold: mapped
+  opts.mmap_threshold = 4096;  // size >= threshold: mapped and copied
   CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
-  CHECK(bytes.is_mapped());
+  CHECK(bytes.is_owned());
   opts.mmap_threshold = 4097;  // below: read
   CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
-  CHECK(!bytes.is_mapped());
+  CHECK(!bytes.is_owned());
   CHECK_EQ(bytes.size(), size_t{4096});
   // The reused buffer: a shorter file read after a longer one is exactly itself.
   CHECK(write_file(dir.file("short"), "abc"));
   CHECK_EQ(tl::read_whole_file(dir.file("short").c_str(), buffer, opts, bytes).code, tl::Code::kOk);
-  CHECK(!bytes.is_mapped());
+  CHECK(!bytes.is_owned());
   CHECK(std::string(bytes.data(), bytes.size()) == "abc");
   CHECK(buffer.size() <= opts.mmap_threshold);
-  opts.mmap_threshold = 0;  // always mapped
+  opts.mmap_threshold = 0;  // always mapped and copied
   CHECK_EQ(tl::read_whole_file(path.c_str(), buffer, opts, bytes).code, tl::Code::kOk);
-  CHECK(bytes.is_mapped());
+  CHECK(bytes.is_owned());
   CHECK_EQ(bytes.size(), size_t{4096});
   CHECK_EQ(tl::read_whole_file(dir.file("short").c_str(), buffer, opts, bytes).code, tl::Code::kOk);
-  CHECK(bytes.is_mapped());
+  CHECK(bytes.is_owned());
   CHECK(std::string(bytes.data(), bytes.size()) == "abc");
-  CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings + 1);
+  CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings);
   bytes.reset();
   CHECK_COUNTERS_EQ(before);
 }
@@ -535,7 +541,7 @@ TEST_CASE(file_reader_errors) {
   opts.mmap_threshold = 0;
   s = tl::read_whole_file(dir.file("hundred").c_str(), buffer, opts, bytes);
   CHECK_EQ(s.code, tl::Code::kTooLarge);
-  CHECK(!bytes.is_mapped());
+  CHECK(!bytes.is_owned());
   opts.max_bytes = 100;  // the limit itself is allowed
   s = tl::read_whole_file(dir.file("hundred").c_str(), buffer, opts, bytes);
   CHECK_EQ(s.code, tl::Code::kOk);
@@ -1747,6 +1753,353 @@ TEST_CASE(vips_runtime_init_idempotent) {
   CHECK(tl::vips_runtime_init(nullptr));
   const std::string version = tl::vips_runtime_version();
   CHECK_MSG(version.size() >= 5 && version[0] >= '8', version);
+}
+
+// =========================================================================================
+// sigbus_guard, and the readers of mapped files that use it
+// =========================================================================================
+
+constexpr size_t kPage = 4096;
+
+// A file of `pages` pages of a known pattern, kept open so a test can truncate it while mapped.
+struct MappedScratchFile {
+  std::string path;
+  std::string content;
+  int fd = -1;
+  tl::MappedFile map;
+  MappedScratchFile(const TempDir& dir, const std::string& name, size_t pages) : path(dir.file(name)) {
+    content.resize(pages * kPage);
+    for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('A' + (i * 7 + i / kPage) % 26);
+    if (!write_file(path, content)) return;
+    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd >= 0) (void)tl::MappedFile::map(fd, content.size(), tl::AccessPattern::kRandom, map);
+  }
+  ~MappedScratchFile() {
+    if (fd >= 0) ::close(fd);
+  }
+  bool ok() const { return fd >= 0 && map.mapped(); }
+  bool truncate(size_t size) const { return ::ftruncate(fd, static_cast<off_t>(size)) == 0; }
+  const char* at(size_t offset) const { return map.data() + offset; }
+};
+
+TEST_CASE(sigbus_guard_turns_a_truncated_mapping_into_false) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  {
+    MappedScratchFile f(dir, "four_pages.bin", 4);
+    CHECK(f.ok());
+    std::vector<char> buf(kPage);
+    // Nothing truncated yet: the guard is a plain copy.
+    CHECK(tl::guarded_memcpy(buf.data(), f.at(2 * kPage), kPage));
+    CHECK(std::memcmp(buf.data(), f.content.data() + 2 * kPage, kPage) == 0);
+
+    CHECK(f.truncate(kPage));
+    // The page the file still has reads as before; pages past the new end fail, every time on
+    // the same thread (a caught fault must not leave SIGBUS blocked, which would make the next
+    // one kill the process).
+    CHECK(tl::guarded_memcpy(buf.data(), f.at(0), kPage));
+    CHECK(std::memcmp(buf.data(), f.content.data(), kPage) == 0);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(!tl::guarded_memcpy(buf.data(), f.at(2 * kPage), 100));
+      CHECK(!tl::guarded_memcpy(buf.data(), f.at(kPage - 10), 20));  // straddles the new end
+    }
+    CHECK(tl::guarded_memcpy(buf.data(), f.at(100), 50));
+
+    // The callable form: true when it ran to its end, false when a fault cut it short.
+    size_t sum = 0;
+    CHECK(tl::sigbus_guarded([&] {
+      for (size_t i = 0; i < kPage; ++i) sum += static_cast<unsigned char>(*f.at(i));
+    }));
+    CHECK(sum > 0);
+    bool finished = false;
+    CHECK(!tl::sigbus_guarded([&] {
+      for (size_t i = 0; i < 4 * kPage; i += 64) sum += static_cast<unsigned char>(*f.at(i));
+      finished = true;
+    }));
+    CHECK(!finished);
+
+    // Nested guards are plain calls: the fault leaves the outermost one.
+    bool inner_returned = false;
+    const bool outer = tl::sigbus_guarded([&] {
+      const bool inner = tl::guarded_memcpy(buf.data(), f.at(3 * kPage), 8);
+      inner_returned = true;
+      (void)inner;
+    });
+    CHECK(!outer);
+    CHECK(!inner_returned);
+    CHECK(tl::guarded_memcpy(buf.data(), f.at(0), 8));  // and the thread is usable again
+
+  }
+  {
+    // The last, partial page of a truncated file: the bytes past the new end read as zeros
+    // (the kernel's view of a file's last page), no fault. This is what a row there gives.
+    MappedScratchFile g(dir, "two_pages.bin", 2);
+    CHECK(g.ok());
+    CHECK(g.truncate(kPage + 10));
+    std::vector<char> tail(100, 'x');
+    CHECK(tl::guarded_memcpy(tail.data(), g.at(kPage), tail.size()));
+    CHECK(std::memcmp(tail.data(), g.content.data() + kPage, 10) == 0);
+    CHECK(std::all_of(tail.begin() + 10, tail.end(), [](char c) { return c == 0; }));
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(sigbus_guard_from_several_threads) {
+  // Each thread has its own jump buffer: faults on one never land in another's guard.
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  {
+    MappedScratchFile f(dir, "shared.bin", 8);
+    CHECK(f.ok());
+    CHECK(f.truncate(4 * kPage));
+    constexpr int kThreads = 4;
+    constexpr int kRounds = 300;
+    std::atomic<int> good{0}, caught{0}, wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        char buf[256];
+        for (int r = 0; r < kRounds; ++r) {
+          const size_t page = static_cast<size_t>((r + t) % 8);
+          const bool ok = tl::guarded_memcpy(buf, f.at(page * kPage + 64), sizeof buf);
+          if (page < 4) {
+            if (ok && std::memcmp(buf, f.content.data() + page * kPage + 64, sizeof buf) == 0) good.fetch_add(1);
+            else wrong.fetch_add(1);
+          } else {
+            if (!ok) caught.fetch_add(1);
+            else wrong.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    int expected_caught = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      for (int r = 0; r < kRounds; ++r) expected_caught += (r + t) % 8 >= 4 ? 1 : 0;
+    }
+    CHECK_EQ(wrong.load(), 0);
+    CHECK_EQ(caught.load(), expected_caught);
+    CHECK_EQ(good.load(), kThreads * kRounds - expected_caught);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+// Runs `child` in a forked process with stderr silenced and reports how it ended: its exit
+// status, or -signal. -1000 if it was still running after 10 s (then it is killed).
+int run_in_child(void (*child)(const MappedScratchFile&), const MappedScratchFile& f) {
+  std::fflush(stdout);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    if (null_fd >= 0) ::dup2(null_fd, 2);  // a sanitizer's report of the SIGBUS is expected noise
+    child(f);
+    ::_exit(0);  // survived: the SIGBUS was swallowed
+  }
+  if (pid < 0) return -2000;
+  int status = 0;
+  for (int i = 0; i < 1000; ++i) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return -1000;
+}
+
+TEST_CASE(sigbus_guard_passes_other_sigbus_on) {
+  // Outside a guard, a SIGBUS behaves as if the handler had never been installed: the
+  // previous disposition (here the default, or a sanitizer's handler, which aborts) ends the
+  // process. A handler that swallowed it would leave the child looping on the fault.
+  TempDir dir;
+  MappedScratchFile f(dir, "child.bin", 2);
+  CHECK(f.ok());
+  CHECK(f.truncate(kPage));
+  char probe[8];
+  CHECK(!tl::guarded_memcpy(probe, f.at(kPage), sizeof probe));  // the handler is installed
+  auto died_of_sigbus = [](int how) { return how == -SIGBUS || how == -SIGABRT; };
+  const int unguarded = run_in_child(
+      [](const MappedScratchFile& file) {
+        volatile const char* p = file.at(kPage);
+        (void)*p;
+      },
+      f);
+  CHECK_MSG(died_of_sigbus(unguarded), "unguarded fault: child ended with " + std::to_string(unguarded));
+  const int sent = run_in_child([](const MappedScratchFile&) { ::raise(SIGBUS); }, f);
+  CHECK_MSG(died_of_sigbus(sent), "raise(SIGBUS): child ended with " + std::to_string(sent));
+  // kill() while a guard is armed is not a fault of the guarded code: also passed on.
+  const int armed = run_in_child(
+      [](const MappedScratchFile&) {
+        tl::sigbus_guarded([] { ::raise(SIGBUS); });
+      },
+      f);
+  CHECK_MSG(died_of_sigbus(armed), "raise(SIGBUS) inside a guard: child ended with " + std::to_string(armed));
+}
+
+std::string npy_rows(size_t rows, size_t cols) {
+  std::string f = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
+                          std::to_string(cols) + "), }",
+                      rows * cols * 4);
+  float* data = reinterpret_cast<float*>(&f[f.size() - rows * cols * 4]);
+  for (size_t i = 0; i < rows * cols; ++i) {
+    const float v = static_cast<float>(i);
+    std::memcpy(data + i, &v, sizeof v);
+  }
+  return f;
+}
+
+bool row_is(const std::vector<float>& row, size_t r) {
+  for (size_t c = 0; c < row.size(); ++c) {
+    if (row[c] != static_cast<float>(r * row.size() + c)) return false;
+  }
+  return true;
+}
+
+TEST_CASE(npy_source_truncated_while_mapped) {
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  const std::string path = dir.file("rows.npy");
+  constexpr size_t kRows = 64, kCols = 1024;  // 4 KiB rows; the data starts at byte 128
+  CHECK(write_file(path, npy_rows(kRows, kCols)));
+  {
+    tl::NpySource src(path);
+    CHECK_EQ(src.status().code, tl::Code::kOk);
+    CHECK_EQ(src.length(), kRows);
+    CHECK_EQ(src.header().data_offset, size_t{128});
+    tl::WorkerScratch scratch;
+    std::vector<float> row(kCols);
+    auto fill = [&](uint32_t r) {
+      return src.fill(tl::ItemRef{r, 0}, reinterpret_cast<uint8_t*>(row.data()), scratch);
+    };
+    for (uint32_t r = 0; r < kRows; ++r) CHECK(fill(r).ok() && row_is(row, r));
+
+    // Deleted, or replaced by a rename: the mapping outlives the path, rows read as before.
+    CHECK_EQ(::unlink(path.c_str()), 0);
+    CHECK(write_file(dir.file("other.npy"), npy_rows(2, 3)));
+    CHECK_EQ(::rename(dir.file("other.npy").c_str(), path.c_str()), 0);
+    CHECK(fill(kRows - 1).ok() && row_is(row, kRows - 1));
+    CHECK(write_file(path, npy_rows(kRows, kCols)));  // the file itself again, for the truncation
+
+    tl::NpySource again(path);
+    CHECK_EQ(again.status().code, tl::Code::kOk);
+    // Truncated by another process to 16 pages: rows wholly before byte 65536 (0..14) still
+    // read; row 15 (bytes 61568..65664) and every row after fail with ESHRUNK, no SIGBUS.
+    CHECK_EQ(::truncate(path.c_str(), 16 * kPage), 0);
+    auto fill_again = [&](uint32_t r, std::vector<float>& out, tl::WorkerScratch& s) {
+      return again.fill(tl::ItemRef{r, 0}, reinterpret_cast<uint8_t*>(out.data()), s);
+    };
+    for (uint32_t r = 0; r < kRows; ++r) {
+      tl::ItemStatus s = fill_again(r, row, scratch);
+      if (r < 15) {
+        CHECK_MSG(s.ok() && row_is(row, r), "row " + std::to_string(r));
+      } else {
+        CHECK_EQ(s.code, tl::Code::kShrunk);
+        CHECK_EQ(s.offset, static_cast<int64_t>(128 + r * kCols * 4));
+        CHECK_MSG(s.message.find("truncated while mapped") != std::string::npos, s.message);
+      }
+    }
+    // The same from two threads at once.
+    std::atomic<int> ok{0}, shrunk{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t) {
+      threads.emplace_back([&] {
+        tl::WorkerScratch s;
+        std::vector<float> out(kCols);
+        for (int pass = 0; pass < 20; ++pass) {
+          for (uint32_t r = 0; r < kRows; ++r) {
+            tl::ItemStatus st = fill_again(r, out, s);
+            if (st.ok() && r < 15 && row_is(out, r)) ok.fetch_add(1);
+            else if (st.code == tl::Code::kShrunk && r >= 15) shrunk.fetch_add(1);
+            else other.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    CHECK_EQ(ok.load(), 2 * 20 * 15);
+    CHECK_EQ(shrunk.load(), 2 * 20 * 49);
+    CHECK_EQ(other.load(), 0);
+
+    // Opened after the truncation: refused at once by the existing size check.
+    tl::NpySource fresh(path);
+    CHECK_EQ(fresh.status().code, tl::Code::kDecode);
+    CHECK_MSG(fresh.status().message.find("truncated .npy") != std::string::npos, fresh.status().message);
+    CHECK_EQ(tl::counters().live_mappings.load(), before.live_mappings + 2);
+  }
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(npy_source_header_copy_is_exact) {
+  // The header is parsed from a copy of exactly its own bytes (see NpySource): every version
+  // and a header that claims to run past the file parse as from the whole file (under ASan, a
+  // read past that copy would be reported).
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }";
+  for (int major = 1; major <= 3; ++major) {
+    const std::string path = dir.file("v" + std::to_string(major) + ".npy");
+    CHECK(write_file(path, npy(dict, 24, major)));
+    tl::NpySource src(path);
+    CHECK_EQ(src.status().code, tl::Code::kOk);
+    CHECK_EQ(src.length(), size_t{3});
+    CHECK_EQ(src.item_bytes(), size_t{8});
+  }
+  std::string past = npy(dict, 24, 2);
+  past[10] = '\x7f';  // header length ~8 MB in a file of a few hundred bytes
+  CHECK(write_file(dir.file("past.npy"), past));
+  tl::NpySource bad(dir.file("past.npy"));
+  CHECK_EQ(bad.status().code, tl::Code::kDecode);
+  CHECK(write_file(dir.file("tiny.npy"), std::string("\x93NUMPY\x01", 7)));
+  tl::NpySource tiny(dir.file("tiny.npy"));
+  CHECK_EQ(tiny.status().code, tl::Code::kFormat);
+  // A refused file keeps no mapping.
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(file_reader_large_file_truncated_while_copied) {
+  // Another thread keeps cutting a large file down to one page and growing it back while it is
+  // read: every read is whole (the long or the short file) or ESHRUNK, never a SIGBUS, and the
+  // truncation lands inside the guarded copy of the mapping at least once.
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  const std::string path = dir.file("large.bin");
+  constexpr size_t kLarge = 4 << 20;
+  CHECK(write_file(path, std::string(kLarge, '7')));
+  std::atomic<bool> stop{false};
+  std::thread cutter([&] {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    while (fd >= 0 && !stop.load()) {
+      if (::ftruncate(fd, kPage) != 0 || ::ftruncate(fd, kLarge) != 0) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    if (fd >= 0) ::close(fd);
+  });
+  tl::ReadOptions opts;
+  opts.mmap_threshold = 1 << 20;
+  std::vector<char> buffer;
+  int whole = 0, in_copy = 0, in_read = 0, other = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((in_copy < 3 || whole < 3) && std::chrono::steady_clock::now() < deadline) {
+    tl::FileBytes bytes;
+    tl::ItemStatus s = tl::read_whole_file(path.c_str(), buffer, opts, bytes);
+    if (s.ok() && (bytes.size() == kLarge || bytes.size() == kPage)) {
+      ++whole;
+    } else if (s.code == tl::Code::kShrunk && s.message.find("truncated while it was being read") != std::string::npos) {
+      ++in_copy;
+    } else if (s.code == tl::Code::kShrunk) {
+      ++in_read;  // cut around the read of the file's first 64 KiB, or after it
+    } else {
+      ++other;
+      CHECK_MSG(false, describe_status(s));
+    }
+  }
+  stop.store(true);
+  cutter.join();
+  CHECK_MSG(in_copy >= 3, "truncations caught in the guarded copy: " + std::to_string(in_copy) +
+                              " (whole reads " + std::to_string(whole) + ", in read " + std::to_string(in_read) + ")");
+  CHECK_EQ(other, 0);
+  CHECK_COUNTERS_EQ(before);
 }
 
 }  // namespace
