@@ -2,7 +2,7 @@
 // and record, never an out-of-bounds read; a pack that fails or is killed leaves the previous
 // output (or none), never a half file that reads as valid.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,40 @@ describe('corruption matrix', () => {
     const ds = new PackedDataset(enc);
     expect(() => ds.get(2)).toThrow(/item 2 \(.*enc\.tlpack#2\)/);
     expect(ds.get(3).image!.length).toBe(3 * 16 * 16);
+  });
+});
+
+describe('a packed file changed while mapped', () => {
+  it('truncated under an open dataset: every read is ESHRUNK naming shard and record (the index, at the end, goes first), the process lives', async () => {
+    const path = join(tmp, 'shrinking.tlpack');
+    for (const verify of ['first-read', 'never'] as const) {
+      copyFileSync(good, path);
+      const ds = new PackedDataset(path, { verify });
+      expect(ds.get(2).label![0]).toBe(2);
+      truncateSync(path, Math.floor(entryOf(readFileSync(path), 9, 0).offset / 4096) * 4096);
+      for (const i of [2, 11]) {
+        let err: ItemError | undefined;
+        try {
+          ds.get(i);
+        } catch (e) {
+          err = e as ItemError;
+        }
+        expect(err?.code, `${verify} ${i}`).toBe('ESHRUNK');
+        expect(err?.path).toBe(`${path}#${i}`);
+        expect(err?.message).toMatch(new RegExp(`truncated while mapped \\(.*record ${i} is past its end\\)`));
+      }
+      const loader = new DataLoader(ds, { batchSize: 4, onError: 'skip' });
+      let rows = 0;
+      for await (const batch of loader) rows += batch.size;
+      expect(rows).toBe(0);
+      expect(loader.errors.length).toBe(12);
+      expect(loader.errors.every((e) => e.code === 'ESHRUNK')).toBe(true);
+      loader.close();
+      expect(nativeCounters().slotsLeased).toBe(0);
+    }
+    // Reopened, the cut file is refused as a whole.
+    truncateSync(path, 6000);
+    expect(openError(path).message).toMatch(/truncated/);
   });
 });
 

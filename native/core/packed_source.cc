@@ -10,6 +10,7 @@
 
 #include "core/counters.h"
 #include "core/crc32c.h"
+#include "core/sigbus_guard.h"
 #include "core/unique_fd.h"
 
 namespace tl {
@@ -27,8 +28,25 @@ ItemStatus open_shard(const std::string& path, MappedFile& map, PackedHeader& he
   if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
   ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(st.st_size), AccessPattern::kRandom, map);
   if (!s.ok()) return s;
-  return parse_packed(map.data(), map.size(), header);
+  // A file being cut loses its end first: if its last byte is still there, so is the rest.
+  const char* data = map.data();
+  const size_t size = map.size();
+  volatile char sink = 0;
+  if (!sigbus_guarded([&] { sink = static_cast<char>(data[0] ^ data[size - 1]); })) {
+    map.reset();
+    return ItemStatus::error(Code::kShrunk, "the file was truncated while it was being opened");
+  }
+  (void)sink;
+  return parse_packed(data, size, header);
 }
+
+ItemStatus shrunk(const std::string& what, uint64_t offset) {
+  return ItemStatus::error(Code::kShrunk, "the file was truncated while mapped (" + what + ")", static_cast<int64_t>(offset));
+}
+
+// Encoded records are decoded by libvips and zlib, which must not run under the SIGBUS guard:
+// they get a copy made under it, in this reused per-thread buffer.
+thread_local std::vector<char> t_record;
 
 bool same_fields(const PackedHeader& a, const PackedHeader& b) {
   if (a.fields.size() != b.fields.size()) return false;
@@ -167,15 +185,34 @@ std::string PackedSource::describe(size_t index) const {
   return at.shard->path + "#" + std::to_string(at.record);
 }
 
-ItemStatus PackedSource::check_record(size_t index, const Located& at, bool force) const {
+// The index lives at the end of the file, the first part a truncation takes: it is read under
+// the guard too, once per item, into `entries`.
+ItemStatus PackedSource::read_entries(const Located& at, PackedEntry* entries) const {
+  const PackedHeader& h = at.shard->header;
+  const char* data = at.shard->map.data();
+  const size_t fields = h.fields.size();
+  if (!sigbus_guarded([&] {
+        for (size_t f = 0; f < fields; ++f) entries[f] = packed_entry(data, h, at.record, f);
+      })) {
+    return shrunk("the index entry of record " + std::to_string(at.record) + " is past its end",
+                  h.index_offset + at.record * fields * kPackedIndexEntryBytes);
+  }
+  return {};
+}
+
+ItemStatus PackedSource::check_record(size_t index, const Located& at, const PackedEntry* entries, bool force) const {
   if (!force) {
     if (verify_ == VerifyMode::kNever) return {};
     if (verify_ == VerifyMode::kFirstRead && verified_[index].load(std::memory_order_relaxed) != 0) return {};
   }
   const PackedHeader& h = at.shard->header;
   for (size_t f = 0; f < h.fields.size(); ++f) {
-    const PackedEntry e = packed_entry(at.shard->map.data(), h, at.record, f);
-    if (crc32c(0, at.shard->map.data() + e.offset, e.length) != e.crc) {
+    const PackedEntry e = entries[f];
+    uint32_t crc = 0;
+    if (!sigbus_guarded([&] { crc = crc32c(0, at.shard->map.data() + e.offset, e.length); })) {
+      return shrunk("record " + std::to_string(at.record) + " is past its end", e.offset);
+    }
+    if (crc != e.crc) {
       return ItemStatus::error(Code::kDecode,
                                "record " + std::to_string(at.record) + " field '" + h.fields[f].name +
                                    "' fails its checksum (the file is corrupt; pack it again)",
@@ -188,23 +225,36 @@ ItemStatus PackedSource::check_record(size_t index, const Located& at, bool forc
 
 ItemStatus PackedSource::verify(size_t first, size_t n) const {
   if (!status_.ok()) return status_;
+  PackedEntry entries[kPackedMaxFields];
   for (size_t i = first; i < first + n && i < total_; ++i) {
-    ItemStatus s = check_record(i, locate(i), true);
+    const Located at = locate(i);
+    ItemStatus s = read_entries(at, entries);
+    if (s.ok()) s = check_record(i, at, entries, true);
     if (!s.ok()) return s;
   }
   return {};
 }
 
-ItemStatus PackedSource::fill_output(size_t out, const Located& at, const ItemRef& item, uint8_t* dst) const {
-  const PackedOutput& o = outputs_[out];
-  const PackedEntry e = packed_entry(at.shard->map.data(), at.shard->header, at.record, o.field);
+ItemStatus PackedSource::fill_output(size_t out, const Located& at, const PackedEntry* entries, const ItemRef& item,
+                                     uint8_t* dst) const {
+  const PackedEntry e = entries[outputs_[out].field];
   const char* src = at.shard->map.data() + e.offset;
-  if (decoders_[out] != nullptr) return decoders_[out]->decode(src, e.length, item, dst);
+  auto lost = [&] { return shrunk("record " + std::to_string(at.record) + " is past its end", e.offset); };
+  if (decoders_[out] != nullptr) {
+    std::vector<char>& copy = t_record;
+    copy.resize(e.length);
+    if (!guarded_memcpy(copy.data(), src, e.length)) return lost();
+    ItemStatus s = decoders_[out]->decode(copy.data(), e.length, item, dst);
+    // Kept for the next record unless one outsized record made it large.
+    if (copy.capacity() > (64u << 20)) std::vector<char>().swap(copy);
+    return s;
+  }
   if (writers_[out] != nullptr) {
-    writers_[out]->write_image(reinterpret_cast<const uint8_t*>(src), dst);
+    const PixelWriter* writer = writers_[out].get();
+    if (!sigbus_guarded([&] { writer->write_image(reinterpret_cast<const uint8_t*>(src), dst); })) return lost();
     return {};
   }
-  std::memcpy(dst, src, e.length);
+  if (!guarded_memcpy(dst, src, e.length)) return lost();
   return {};
 }
 
@@ -217,10 +267,13 @@ ItemStatus PackedSource::fill_fields(const ItemRef& item, uint8_t* const* dsts, 
   if (!status_.ok()) return status_;
   if (item.index >= total_) return ItemStatus::error(Code::kNotFound, "record out of range");
   const Located at = locate(item.index);
-  ItemStatus s = check_record(item.index, at, false);
+  PackedEntry entries[kPackedMaxFields];
+  ItemStatus s = read_entries(at, entries);
+  if (!s.ok()) return s;
+  s = check_record(item.index, at, entries, false);
   if (!s.ok()) return s;
   for (size_t out = 0; out < outputs_.size(); ++out) {
-    s = fill_output(out, at, item, dsts[out]);
+    s = fill_output(out, at, entries, item, dsts[out]);
     if (!s.ok()) return s;
   }
   return {};

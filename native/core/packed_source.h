@@ -76,8 +76,9 @@ class PackedSource final : public ItemSource {
     uint64_t record;  // within the shard
   };
   Located locate(size_t index) const;
-  ItemStatus check_record(size_t index, const Located& at, bool force) const;
-  ItemStatus fill_output(size_t out, const Located& at, const ItemRef& item, uint8_t* dst) const;
+  ItemStatus read_entries(const Located& at, PackedEntry* entries) const;
+  ItemStatus check_record(size_t index, const Located& at, const PackedEntry* entries, bool force) const;
+  ItemStatus fill_output(size_t out, const Located& at, const PackedEntry* entries, const ItemRef& item, uint8_t* dst) const;
 
   std::vector<Shard> shards_;
   std::vector<uint64_t> starts_;  // first global record of each shard
