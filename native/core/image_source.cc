@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/counters.h"
+#include "core/image_header.h"
 #include "core/item_rng.h"
 #include "core/png_decoder.h"
 #include "core/resample.h"
@@ -116,32 +117,12 @@ void convert_channels(const uint8_t* src, size_t stride, int w, int h, int bands
 template <typename Draw>
 ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o, Draw&& draw, const CropBox& box, ImageRef& img,
                             RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
-  const char* loader = vips_foreign_find_load_buffer(data, size);
-  if (loader == nullptr) {
-    take_vips_error();
-    return ItemStatus::error(Code::kFormat, "not an image libvips can read (no loader recognises its first bytes)", 0);
-  }
-  const bool is_jpeg = std::strcmp(loader, "VipsForeignLoadJpegBuffer") == 0;
-  const bool is_png = std::strcmp(loader, "VipsForeignLoadPngBuffer") == 0;
-  // Sequential access streams the decoder into our region request instead of through a
-  // libvips worker thread; the two common formats go straight to their loader.
+  bool is_jpeg = false;
+  ItemStatus header = open_image_header(data, size, o.max_pixels, img, &is_jpeg);
+  if (!header.ok()) return header;
   void* buf = const_cast<char*>(data);
-  if (is_png) {
-    vips_pngload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
-  } else if (is_jpeg) {
-    vips_jpegload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
-  } else {
-    img = ImageRef(vips_image_new_from_buffer(data, size, "", "access", VIPS_ACCESS_SEQUENTIAL,
-                                              "fail_on", VIPS_FAIL_ON_ERROR, nullptr));
-  }
-  if (!img) return ItemStatus::error(Code::kDecode, "cannot read the image header: " + take_vips_error());
   const int64_t sw = img.get()->Xsize;
   const int64_t sh = img.get()->Ysize;
-  if (static_cast<uint64_t>(sw) * static_cast<uint64_t>(sh) > o.max_pixels) {
-    return ItemStatus::error(Code::kTooLarge, "image is " + std::to_string(sw) + "x" + std::to_string(sh) + " = " +
-                                                  std::to_string(sw * sh) + " pixels, over maxPixels " +
-                                                  std::to_string(o.max_pixels));
-  }
   const int orientation = o.autorotate ? vips_image_get_orientation(img.get()) : 1;
   const bool swap = o.autorotate && vips_image_get_orientation_swap(img.get());
   ow = swap ? sh : sw;
@@ -204,6 +185,36 @@ ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o
 }
 
 }  // namespace
+
+ItemStatus open_image_header(const char* data, size_t size, uint64_t max_pixels, ImageRef& img, bool* is_jpeg) {
+  const char* loader = vips_foreign_find_load_buffer(data, size);
+  if (loader == nullptr) {
+    take_vips_error();
+    return ItemStatus::error(Code::kFormat, "not an image libvips can read (no loader recognises its first bytes)", 0);
+  }
+  *is_jpeg = std::strcmp(loader, "VipsForeignLoadJpegBuffer") == 0;
+  const bool is_png = std::strcmp(loader, "VipsForeignLoadPngBuffer") == 0;
+  // Sequential access streams the decoder into our region request instead of through a
+  // libvips worker thread; the two common formats go straight to their loader.
+  void* buf = const_cast<char*>(data);
+  if (is_png) {
+    vips_pngload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+  } else if (*is_jpeg) {
+    vips_jpegload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+  } else {
+    img = ImageRef(vips_image_new_from_buffer(data, size, "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                              VIPS_FAIL_ON_ERROR, nullptr));
+  }
+  if (!img) return ItemStatus::error(Code::kDecode, "cannot read the image header: " + take_vips_error());
+  const int64_t sw = img.get()->Xsize;
+  const int64_t sh = img.get()->Ysize;
+  if (static_cast<uint64_t>(sw) * static_cast<uint64_t>(sh) > max_pixels) {
+    return ItemStatus::error(Code::kTooLarge, "image is " + std::to_string(sw) + "x" + std::to_string(sh) + " = " +
+                                                  std::to_string(sw * sh) + " pixels, over maxPixels " +
+                                                  std::to_string(max_pixels));
+  }
+  return {};
+}
 
 ImageSource::ImageSource(std::vector<std::string> paths, const ImageOptions& options)
     : paths_(std::move(paths)), options_(options), writer_(options) {

@@ -45,11 +45,12 @@ inline float to_float32(double v) {
 }
 
 // from_chars reports both overflow (1e400) and underflow (1e-400) as out of range; strtod
-// gives what numpy gives for them: +-inf and +-0.
+// gives what numpy gives for them: +-inf and +-0. strtod needs the whole token terminated: a
+// cut copy could lose the exponent ("1.000...0e400" read as 1).
 double out_of_range_value(const char* token, const char* end) {
   char buf[128];
-  size_t n = static_cast<size_t>(end - token);
-  if (n >= sizeof buf) n = sizeof buf - 1;
+  const size_t n = static_cast<size_t>(end - token);
+  if (n >= sizeof buf) return std::strtod(std::string(token, n).c_str(), nullptr);
   std::memcpy(buf, token, n);
   buf[n] = '\0';
   return std::strtod(buf, nullptr);

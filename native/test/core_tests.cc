@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -45,6 +46,7 @@
 #include "core/npy_header.h"
 #include "core/npy_source.h"
 #include "core/sigbus_guard.h"
+#include "core/png_decoder.h"
 #include "core/status.h"
 #include "core/text_parser.h"
 #include "core/text_source.h"
@@ -345,6 +347,49 @@ TEST_CASE(text_parser_out_of_range) {
   CHECK(!std::signbit(v[2]));
   CHECK_EQ(v[3], 0.0f);
   CHECK(std::signbit(v[3]));
+}
+
+TEST_CASE(text_parser_long_out_of_range_token) {
+  // Found by native/fuzz/text_parser_fuzz.cc: an out-of-range token over 127 characters lost
+  // its exponent ("-3.40282364...4e4856838" read as -3.4028236). numpy reads the whole token.
+  const std::string big = "-3.4028236" + std::string(130, '4') + "e4856838";
+  const std::string tiny = "1" + std::string(200, '0') + "e-700";
+  std::vector<float> v;
+  tl::ItemStatus s = parse(big + " " + tiny, v, 2);
+  CHECK_EQ(s.code, tl::Code::kOk);
+  CHECK(std::isinf(v[0]) && v[0] < 0);
+  CHECK_EQ(v[1], 0.0f);
+}
+
+TEST_CASE(png_decoder_leaves_rows_over_4_gib_to_libvips) {
+  // zlib's avail_out is 32-bit: an RGBA PNG of 2^24 x 64 has 4 GiB + 64 bytes of filtered rows,
+  // which the direct decoder used to inflate into a truncated count and read back as zeros
+  // (with maxPixels raised past 2^30). It must leave such a file to libvips, allocating nothing.
+  auto be32 = [](std::vector<uint8_t>& v, uint32_t x) {
+    for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
+  };
+  auto chunk = [&](std::vector<uint8_t>& f, const char* type, const std::vector<uint8_t>& body) {
+    be32(f, static_cast<uint32_t>(body.size()));
+    const size_t start = f.size();
+    f.insert(f.end(), type, type + 4);
+    f.insert(f.end(), body.begin(), body.end());
+    be32(f, static_cast<uint32_t>(crc32(0, f.data() + start, static_cast<uInt>(body.size() + 4))));
+  };
+  std::vector<uint8_t> file = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  std::vector<uint8_t> ihdr;
+  be32(ihdr, 1u << 24);
+  be32(ihdr, 64);
+  ihdr.insert(ihdr.end(), {8, 6, 0, 0, 0});
+  chunk(file, "IHDR", ihdr);
+  chunk(file, "IDAT", {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});  // an empty zlib stream
+  chunk(file, "IEND", {});
+  std::vector<uint8_t> pixels, raw;
+  tl::PngImage image;
+  bool handled = true;
+  tl::ItemStatus s = tl::decode_png(file.data(), file.size(), uint64_t{1} << 40, pixels, raw, image, &handled);
+  CHECK(!handled);
+  CHECK(s.ok());
+  CHECK_EQ(raw.capacity(), size_t{0});
 }
 
 TEST_CASE(text_parser_float_overflow_is_inf) {
