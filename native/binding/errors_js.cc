@@ -82,6 +82,15 @@ bool field_targets(Napi::Env env, const ItemSource& source, Napi::Value value, s
   return ok;
 }
 
+Napi::Value read_into_fields(const Napi::CallbackInfo& info, const ItemSource& source, WorkerScratch& scratch) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber()) return throw_type_error(env, "readInto(index, targets, epoch?)");
+  std::vector<uint8_t*> dsts;
+  if (!field_targets(env, source, info[1], dsts)) return env.Undefined();
+  const uint32_t epoch = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 0;
+  return read_fields(env, source, info[0].As<Napi::Number>().Int64Value(), epoch, dsts.data(), scratch);
+}
+
 bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& out) {
   out.clear();
   out.reserve(array.Length());

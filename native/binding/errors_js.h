@@ -31,6 +31,8 @@ Napi::Value read_fields(Napi::Env env, const ItemSource& source, int64_t index, 
 // one typed array for a single field), each exactly the field's size. False with a TypeError
 // pending when they do not fit.
 bool field_targets(Napi::Env env, const ItemSource& source, Napi::Value value, std::vector<uint8_t*>& out);
+// readInto(index, targets, epoch?) of a source of one or more fields: the whole method.
+Napi::Value read_into_fields(const Napi::CallbackInfo& info, const ItemSource& source, WorkerScratch& scratch);
 // The strings of a JS array of paths; false (with a TypeError pending) if one is not a string.
 bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& out);
 

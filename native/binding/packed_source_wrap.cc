@@ -128,12 +128,7 @@ Napi::Value PackedSourceWrap::FieldBytes(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PackedSourceWrap::ReadInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber()) return throw_type_error(env, "readInto(index, targets, epoch?)");
-  std::vector<uint8_t*> dsts;
-  if (!field_targets(env, *source_, info[1], dsts)) return env.Undefined();
-  const uint32_t epoch = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 0;
-  return read_fields(env, *source_, info[0].As<Napi::Number>().Int64Value(), epoch, dsts.data(), scratch_);
+  return read_into_fields(info, *source_, scratch_);
 }
 
 Napi::Value PackedSourceWrap::Verify(const Napi::CallbackInfo& info) {
@@ -192,12 +187,7 @@ Napi::Value FieldsSourceWrap::Length(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FieldsSourceWrap::ReadInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber()) return throw_type_error(env, "readInto(index, targets, epoch?)");
-  std::vector<uint8_t*> dsts;
-  if (!field_targets(env, *source_, info[1], dsts)) return env.Undefined();
-  const uint32_t epoch = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 0;
-  return read_fields(env, *source_, info[0].As<Napi::Number>().Int64Value(), epoch, dsts.data(), scratch_);
+  return read_into_fields(info, *source_, scratch_);
 }
 
 }  // namespace tl::js

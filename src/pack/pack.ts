@@ -192,12 +192,13 @@ export async function pack(source: NativeDataset | MapDataset, out: string, opti
   const progress = new Progress(`pack ${basename(target)}`, source.length, { mode, onUpdate });
   options.signal?.throwIfAborted();
 
+  const run: PackRun = { out: target, options, shardSize, onError, skipped, progress };
   let set: ShardSet | undefined;
   try {
     if (isNativeDataset(source)) {
-      set = await packNative(source, target, options, shardSize, onError, skipped, progress);
+      set = await packNative(source, run);
     } else if (isMapDataset(source)) {
-      set = await packJs(source, target, options, shardSize, onError, skipped, progress);
+      set = await packJs(source, run);
     } else {
       throw new TensorLoaderError('ERR_INVALID_ARG', 'pack: the source must be a tensorloader dataset or an object with length and get(i)');
     }
@@ -212,15 +213,17 @@ export async function pack(source: NativeDataset | MapDataset, out: string, opti
   }
 }
 
-async function packNative(
-  dataset: NativeDataset,
-  out: string,
-  options: PackOptions,
-  shardSize: number,
-  onError: 'throw' | 'skip',
-  skipped: SkipList,
-  progress: Progress,
-): Promise<ShardSet> {
+/** What both readers of a pack share: where to write, the options, and where to report. */
+interface PackRun {
+  out: string;
+  options: PackOptions;
+  shardSize: number;
+  onError: 'throw' | 'skip';
+  skipped: SkipList;
+  progress: Progress;
+}
+
+async function packNative(dataset: NativeDataset, { out, options, shardSize, onError, skipped, progress }: PackRun): Promise<ShardSet> {
   const encoded = options.encoded ?? false;
   const { fields, meta } = nativeSchema(dataset, encoded);
   const set = new ShardSet(out, fields, meta, shardSize);
@@ -285,15 +288,7 @@ async function packNative(
   }
 }
 
-async function packJs(
-  dataset: MapDataset,
-  out: string,
-  options: PackOptions,
-  shardSize: number,
-  onError: 'throw' | 'skip',
-  skipped: SkipList,
-  progress: Progress,
-): Promise<ShardSet> {
+async function packJs(dataset: MapDataset, { out, options, shardSize, onError, skipped, progress }: PackRun): Promise<ShardSet> {
   if (options.encoded) throw new TensorLoaderError('ERR_INVALID_ARG', 'encoded: only image datasets have encoded files to keep');
   let set: ShardSet | undefined;
   let columns: ArrayBufferView[] = [];
