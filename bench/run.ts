@@ -135,13 +135,13 @@ async function main(): Promise<void> {
     ]),
   );
   comparisons.push(
-    compare(`Packed 64x64x3 uint8 -> float32 CHW (${imageBytes * 4} bytes/item written), batch 256`, [
+    compare(`Packed to float: 64x64x3 uint8 -> float32 CHW (${imageBytes * 4} bytes/item written), batch 256`, [
       ['tensorloader', packed('read', ex2Packed, String(packedEpochs * 2), '256', 'float')],
       ['memcpy of the same bytes, every core', packed('memcpy', String(imageBytes * 4), String(ex2Files), String(packedEpochs * 2))],
     ]),
   );
   comparisons.push(
-    compare(`Packed 64x64x3 uint8 records as stored (${imageBytes + 4} bytes/item with the label), batch 256`, [
+    compare(`Packed as stored: 64x64x3 uint8 records (${imageBytes + 4} bytes/item with the label), batch 256`, [
       ['tensorloader', packed('read', ex2Packed, String(packedEpochs * 2), '256')],
       ['memcpy of the same bytes, every core', packed('memcpy', String(imageBytes + 4), String(ex2Files), String(packedEpochs * 2))],
     ]),
