@@ -1,5 +1,5 @@
-// A soak round's worker thread: reads a packed and a text loader for one epoch each, checking
-// values, keeping one batch retained; the parent may terminate it at any moment.
+// A soak round's worker thread: reads a packed and a text loader for one epoch each, keeping
+// one batch retained; once it says it started, the parent may terminate it at any moment.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataLoader, PackedDataset, TextTensorDataset } from '../../src/index.js';
 
@@ -11,6 +11,8 @@ const loaders = [
 let rows = 0;
 for (const loader of loaders) {
   for await (const batch of loader) {
+    // The parent may terminate us from now on: loaders are running, module loading is over.
+    if (rows === 0) parentPort!.postMessage({ started: true });
     rows += batch.size;
     if (batch.number === 1) batch.retain();
   }
