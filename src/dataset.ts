@@ -67,16 +67,25 @@ export const BYTES: Record<DType, number> = { float32: 4, uint8: 1, float16: 2, 
 
 export const elementsOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
+function checkIndex(dataset: NativeDataset, index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= dataset.length) {
+    throw new RangeError(`index ${index} is out of range (length ${dataset.length})`);
+  }
+}
+
+/** A new zeroed typed array of one item's value. */
+function newArray(dtype: DType, shape: readonly number[]): BatchArray {
+  const n = elementsOf(shape);
+  return arrayOf(dtype, new ArrayBuffer(n * BYTES[dtype]), n);
+}
+
 /**
  * Item `index` of a native dataset, read now on the calling thread into a new typed array
  * (`epoch` selects seeded augmentation where there is any): every dataset's get(i).
  */
 export function readItem<T extends BatchArray>(dataset: NativeDataset<T>, index: number, epoch = 0): T {
-  if (!Number.isInteger(index) || index < 0 || index >= dataset.length) {
-    throw new RangeError(`index ${index} is out of range (length ${dataset.length})`);
-  }
-  const elements = dataset.itemShape.reduce((a, b) => a * b, 1);
-  const out = arrayOf(dataset.dtype, new ArrayBuffer(elements * BYTES[dataset.dtype]), elements) as T;
+  checkIndex(dataset, index);
+  const out = newArray(dataset.dtype, dataset.itemShape) as T;
   const source = dataset[nativeSource] as { readInto(index: number, target: ArrayBufferView, epoch?: number): NativeFailure | null };
   const failure = source.readInto(index, out, epoch);
   if (failure) throw new ItemError(failure);
@@ -85,14 +94,9 @@ export function readItem<T extends BatchArray>(dataset: NativeDataset<T>, index:
 
 /** Item `index` of a dataset with several fields: one new typed array per field, by name. */
 export function readFields(dataset: NativeDataset, index: number, epoch = 0): Record<string, BatchArray> {
-  if (!Number.isInteger(index) || index < 0 || index >= dataset.length) {
-    throw new RangeError(`index ${index} is out of range (length ${dataset.length})`);
-  }
+  checkIndex(dataset, index);
   const fields = dataset.fields!;
-  const arrays = fields.map((f) => {
-    const n = elementsOf(f.shape);
-    return arrayOf(f.dtype, new ArrayBuffer(n * BYTES[f.dtype]), n);
-  });
+  const arrays = fields.map((f) => newArray(f.dtype, f.shape));
   const source = dataset[nativeSource] as { readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null };
   const failure = source.readInto(index, arrays, epoch);
   if (failure) throw new ItemError(failure);

@@ -184,7 +184,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
           : new SequentialSampler(size);
     this.batchSampler = options.batchSampler ?? new BatchSampler(this.sampler, this.batchSize, this.dropLast);
     if (isNativeDataset(dataset)) {
-      this.#itemSize = dataset.itemShape.reduce((a, b) => a * b, 1);
+      this.#itemSize = elementsOf(dataset.itemShape);
       this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads });
       this.#fieldOffsets = this.#native.stats().fieldOffsets;
       // Mapped datasets (packed files) tell the kernel how pages will be read.

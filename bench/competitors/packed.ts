@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DataLoader, ImageFilesDataset, PackedDataset, TextTensorDataset, listFiles, pack } from '../../src/index.js';
+import { BYTES, elementsOf } from '../../src/dataset.js';
 
 const [mode, ...args] = process.argv.slice(2);
 const rss = () => process.resourceUsage().maxRSS * 1024;
@@ -19,7 +20,7 @@ async function packMode(dir: string, out: string, kind: string): Promise<void> {
 
 async function readMode(path: string, epochs: number, batchSize: number, float: boolean): Promise<void> {
   const ds = new PackedDataset(path, float ? { fields: ['image'], image: { dtype: 'float32', layout: 'CHW' } } : {});
-  const bytesPerItem = ds.fields.reduce((a, f) => a + f.shape.reduce((x, y) => x * y, 1) * (f.dtype === 'uint8' ? 1 : f.dtype === 'float16' ? 2 : f.dtype.endsWith('64') ? 8 : 4), 0);
+  const bytesPerItem = ds.fields.reduce((a, f) => a + elementsOf(f.shape) * BYTES[f.dtype], 0);
   const loader = new DataLoader(ds, { batchSize, prefetch: Number(process.env.PREFETCH ?? 2) });
   const epoch = async () => {
     let n = 0;

@@ -174,7 +174,8 @@ ItemStatus PackWriter::commit(uint64_t set_id, uint64_t first_record, uint64_t t
   header_.shard_number = shard_number;
   header_.shard_count = shard_count;
   header_.set_id = set_id;
-  header_.index_offset = std::max<uint64_t>(round_up_page(encode_packed_header(header_).size()), end_);
+  // Past the records, and past the data offset even when there are none.
+  header_.index_offset = std::max<uint64_t>(round_up_page(packed_header_bytes(header_.fields.size(), header_.meta.size())), end_);
   header_.index_bytes = index_.size();
   header_.file_bytes = header_.index_offset + header_.index_bytes;
   ItemStatus s = write_at(header_.index_offset, index_.data(), index_.size());

@@ -41,6 +41,10 @@ bool add(uint64_t a, uint64_t b, uint64_t& out) {
 
 uint64_t round_up_page(uint64_t v) { return (v + kPackedPage - 1) / kPackedPage * kPackedPage; }
 
+uint64_t packed_header_bytes(size_t field_count, size_t meta_bytes) {
+  return kPackedFixedBytes + kPackedFieldBytes * uint64_t{field_count} + meta_bytes;
+}
+
 size_t packed_dtype_size(PackedDType t) {
   switch (t) {
     case PackedDType::kFloat32:
@@ -79,7 +83,7 @@ uint32_t packed_header_crc(const char* header, size_t header_bytes, const char* 
 }
 
 std::vector<char> encode_packed_header(const PackedHeader& h) {
-  const uint64_t bytes = kPackedFixedBytes + kPackedFieldBytes * h.fields.size() + h.meta.size();
+  const uint64_t bytes = packed_header_bytes(h.fields.size(), h.meta.size());
   std::vector<char> out(bytes, 0);
   char* p = out.data();
   std::memcpy(p, kPackedMagic, 8);
@@ -106,7 +110,7 @@ std::vector<char> encode_packed_header(const PackedHeader& h) {
     store<uint64_t>(q + 56, fd.row_bytes);
     for (size_t d = 0; d < fd.shape.size() && d < kPackedMaxDims; ++d) store<uint64_t>(q + 64 + 8 * d, fd.shape[d]);
   }
-  std::memcpy(p + kPackedFixedBytes + kPackedFieldBytes * h.fields.size(), h.meta.data(), h.meta.size());
+  std::memcpy(p + bytes - h.meta.size(), h.meta.data(), h.meta.size());
   return out;
 }
 
@@ -144,8 +148,7 @@ ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
   }
   if (field_count == 0 || field_count > kPackedMaxFields) return bad("field count " + std::to_string(field_count), 88);
   if (meta_bytes > kPackedMaxMeta) return bad("meta size " + std::to_string(meta_bytes), 92);
-  const uint64_t expect_header = kPackedFixedBytes + kPackedFieldBytes * field_count + meta_bytes;
-  if (h.header_bytes != expect_header || h.header_bytes > size) return bad("header size " + std::to_string(h.header_bytes), 16);
+  if (h.header_bytes != packed_header_bytes(field_count, meta_bytes) || h.header_bytes > size) return bad("header size " + std::to_string(h.header_bytes), 16);
   if (h.shard_count == 0 || h.shard_number >= h.shard_count) {
     return bad("shard " + std::to_string(h.shard_number) + " of " + std::to_string(h.shard_count), 80);
   }
@@ -195,7 +198,7 @@ ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
     }
     h.fields.push_back(std::move(fd));
   }
-  h.meta.assign(data + kPackedFixedBytes + kPackedFieldBytes * field_count, meta_bytes);
+  h.meta.assign(data + h.header_bytes - meta_bytes, meta_bytes);
 
   const uint32_t crc = packed_header_crc(data, h.header_bytes, data + h.index_offset, h.index_bytes);
   if (crc != stored_crc) return bad("header or index checksum mismatch (the file is corrupt)", 12);

@@ -91,6 +91,8 @@ std::vector<char> encode_packed_header(const PackedHeader& h);
 uint32_t packed_header_crc(const char* header, size_t header_bytes, const char* index, size_t index_bytes);
 
 uint64_t round_up_page(uint64_t v);
+// Bytes of the fixed header, the field table and the meta: where the meta ends.
+uint64_t packed_header_bytes(size_t field_count, size_t meta_bytes);
 
 }  // namespace tl
 

@@ -223,14 +223,17 @@ ItemStatus PackedSource::check_record(size_t index, const Located& at, const Pac
   return {};
 }
 
-ItemStatus PackedSource::verify(size_t first, size_t n) const {
+ItemStatus PackedSource::verify(size_t first, size_t n, size_t* failed) const {
   if (!status_.ok()) return status_;
   PackedEntry entries[kPackedMaxFields];
   for (size_t i = first; i < first + n && i < total_; ++i) {
     const Located at = locate(i);
     ItemStatus s = read_entries(at, entries);
     if (s.ok()) s = check_record(i, at, entries, true);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      *failed = i;
+      return s;
+    }
   }
   return {};
 }

@@ -62,8 +62,9 @@ class PackedSource final : public ItemSource {
   ItemStatus fill_fields(const ItemRef& item, uint8_t* const* dsts, WorkerScratch& scratch) const override;
   std::string describe(size_t index) const override;
 
-  // Checks the CRC of records [first, first + n) now; the first failure, naming its record.
-  ItemStatus verify(size_t first, size_t n) const;
+  // Checks the CRC of records [first, first + n) now; the first failure, and its index in
+  // *failed.
+  ItemStatus verify(size_t first, size_t n, size_t* failed) const;
 
  private:
   struct Shard {

@@ -112,7 +112,9 @@ TEST_CASE(packed_round_trip_with_shards) {
     CHECK_EQ(label, static_cast<int32_t>(r));
     CHECK_EQ(static_cast<int>(pixels[17]), static_cast<int>((r * 7 + 17) & 255));
   }
-  CHECK(src.verify(0, 12).ok());
+  size_t failed = 99;
+  CHECK(src.verify(0, 12, &failed).ok());
+  CHECK_EQ(failed, size_t{99});
   CHECK_EQ(src.describe(9), p1 + "#1");
 
   tl::PackedSource missing({p1});

@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { NativeFailure, NativePackWriter } from '../../binding.js';
-import { arrayAt, arrayOf, BYTES, elementsOf, isNativeDataset, nativeSource, type NativeDataset } from '../dataset.js';
+import { arrayAt, arrayOf, elementsOf, isNativeDataset, nativeSource, type NativeDataset } from '../dataset.js';
 import { ItemError, TensorLoaderError, getError } from '../errors.js';
 import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import { binding } from '../native.js';
@@ -228,7 +228,7 @@ async function packNative(dataset: NativeDataset, { out, options, shardSize, onE
   const { fields, meta } = nativeSchema(dataset, encoded);
   const set = new ShardSet(out, fields, meta, shardSize);
   const specs = dataset.fields ?? [{ name: fields[0]!.name, dtype: dataset.dtype, shape: dataset.itemShape }];
-  const itemBytes = specs.reduce((a, f) => a + elementsOf(f.shape) * BYTES[f.dtype], 0);
+  const itemBytes = specs.reduce((a, f) => a + rowBytes(f), 0);
   const group = options.groupSize ?? defaultGroup(itemBytes);
   const loader = new binding.NativeLoader(dataset[nativeSource], { batchSize: group, slots: 4, threads: options.threads ?? availableParallelism() });
   const offsets = loader.stats().fieldOffsets;
