@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import type { NativeFailure, NativeJobResult, NativeLoader, NativeLoaderStats } from '../binding.js';
 import { Batch, type BatchField, type SlotOwner } from './batch.js';
-import { arrayAt, arrayOf, elementsOf, isNativeDataset, nativeSource, type BatchArray, type NativeDataset } from './dataset.js';
+import { arrayAt, arrayOf, BYTES, elementsOf, isNativeDataset, nativeSource, type BatchArray, type NativeDataset } from './dataset.js';
 import { BackpressureError, getError, ItemError, TensorLoaderError } from './errors.js';
 import { defaultCollate } from './collate.js';
 import { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
@@ -27,6 +27,14 @@ export interface DataLoaderOptions {
   threads?: number;
   /** Batch slots in the arena (memory = slots × batch bytes). Default prefetch + 2. */
   slots?: number;
+  /**
+   * Native datasets: the memory this loader may use, in bytes: its arena (slots × batch bytes)
+   * plus what its threads decode at once. A loader whose arena alone is over it is refused
+   * (ETOOLARGE); what is left, divided by `threads`, caps each item's decode (with the
+   * dataset's own `maxItemBytes`, whichever is smaller), so peak decode memory does not grow
+   * with the thread count. Default 4 GiB.
+   */
+  memoryBudget?: number;
   /** How long to wait for a free slot before failing with a BackpressureError. Default 30 s. */
   slotTimeoutMs?: number;
   /** The first epoch number (affects the shuffle and augmentation). Default 0. */
@@ -185,7 +193,8 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     this.batchSampler = options.batchSampler ?? new BatchSampler(this.sampler, this.batchSize, this.dropLast);
     if (isNativeDataset(dataset)) {
       this.#itemSize = elementsOf(dataset.itemShape);
-      this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads });
+      const maxItemBytes = decodeCap(dataset, this.batchSize, slots, threads || availableParallelism(), options.memoryBudget);
+      this.#native = new binding.NativeLoader(dataset[nativeSource], { batchSize: this.batchSize, slots, threads, maxItemBytes });
       this.#fieldOffsets = this.#native.stats().fieldOffsets;
       // Mapped datasets (packed files) tell the kernel how pages will be read.
       const advise = (dataset as { advise?: (pattern: 'sequential' | 'random') => void }).advise;
@@ -601,4 +610,27 @@ function itemErrorOf(failures: NativeFailure[]): ItemError {
     err.message += ` (and ${failures.length - 1} more failed item${failures.length > 2 ? 's' : ''} in this batch)`;
   }
   return err;
+}
+
+/** The default DataLoaderOptions.memoryBudget. */
+export const DEFAULT_MEMORY_BUDGET = 4 * 1024 ** 3;
+
+// The per-item decode cap of a native loader: its memory budget less the arena, shared by the
+// threads. Refuses an arena over the budget before anything is allocated (a packed file or an
+// option asking for items whose slots would cost gigabytes).
+function decodeCap(dataset: NativeDataset, batchSize: number, slots: number, threads: number, budget = DEFAULT_MEMORY_BUDGET): number {
+  if (!(Number.isSafeInteger(budget) && budget >= 1)) throw new RangeError(`memoryBudget must be a positive integer number of bytes, got ${String(budget)}`);
+  const fields = dataset.fields ?? [{ name: '', dtype: dataset.dtype, shape: dataset.itemShape }];
+  // Each field's plane is 64-byte aligned in the slot (plan_fields).
+  const slotBytes = fields.reduce((a, f) => a + Math.ceil((elementsOf(f.shape) * BYTES[f.dtype] * batchSize) / 64) * 64, 0);
+  const arena = slotBytes * slots;
+  if (arena > budget) {
+    throw new TensorLoaderError(
+      'ETOOLARGE',
+      `DataLoader: the arena would take ${arena} bytes (${slots} slots of ${slotBytes}: batchSize ${batchSize} × item shape ` +
+        `${fields.map((f) => `${f.dtype}[${f.shape.join(',')}]`).join(' + ')}), over memoryBudget ${budget}; ` +
+        'use smaller items or batches, fewer slots, or raise memoryBudget',
+    );
+  }
+  return Math.min(2 ** 50, Math.max(1, Math.floor((budget - arena) / Math.max(1, threads))));
 }

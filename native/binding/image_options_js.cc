@@ -77,6 +77,18 @@ bool parse_options(OptionReader& r, ImageOptions& o) {
   o.autorotate = r.boolean("autorotate", true);
   o.shrink_on_load = r.boolean("shrinkOnLoad", true);
   o.max_pixels = static_cast<uint64_t>(r.number("maxPixels", 268402689.0, 1, 9.0e15));
+  o.max_item_bytes = static_cast<uint64_t>(r.number("maxItemBytes", 536870912.0, 1, 9.0e15));
+  std::string fail_on = r.string("failOn", "warning");
+  static const std::pair<const char*, FailOn> kFailOn[] = {
+      {"none", FailOn::kNone}, {"truncated", FailOn::kTruncated}, {"error", FailOn::kError}, {"warning", FailOn::kWarning}};
+  bool known_fail_on = false;
+  for (const auto& [name, level] : kFailOn) {
+    if (fail_on == name) {
+      o.fail_on = level;
+      known_fail_on = true;
+    }
+  }
+  if (!known_fail_on) r.error = "failOn must be one of none, truncated, error, warning";
   std::string dtype = r.string("dtype", "float32");
   o.dtype = dtype == "uint8" ? OutType::kUint8 : dtype == "float16" ? OutType::kFloat16 : OutType::kFloat32;
   if (dtype != "uint8" && dtype != "float16" && dtype != "float32") r.error = "dtype must be uint8, float32 or float16";

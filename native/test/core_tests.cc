@@ -464,7 +464,7 @@ TEST_CASE(png_decoder_leaves_rows_over_4_gib_to_libvips) {
   std::vector<uint8_t> pixels, raw;
   tl::PngImage image;
   bool handled = true;
-  tl::ItemStatus s = tl::decode_png(file.data(), file.size(), uint64_t{1} << 40, pixels, raw, image, &handled);
+  tl::ItemStatus s = tl::decode_png(file.data(), file.size(), tl::PngLimits{uint64_t{1} << 40, UINT64_MAX}, pixels, raw, image, &handled);
   CHECK(!handled);
   CHECK(s.ok());
   CHECK_EQ(raw.capacity(), size_t{0});

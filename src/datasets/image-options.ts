@@ -35,6 +35,21 @@ export interface ImagePipelineOptions {
   shrinkOnLoad?: boolean;
   /** Images with more pixels than this are refused from their header, before decoding. Default 268402689 (sharp's). */
   maxPixels?: number;
+  /**
+   * The most memory one item's decode may use: the decoded image as its header declares it
+   * (width × height × bands × bytes per band; the direct PNG decoder counts its inflated rows
+   * too). Checked against the header before any pixel buffer exists: ETOOLARGE above it. A
+   * DataLoader lowers it further to its `memoryBudget` / `threads`. Default 512 MiB.
+   */
+  maxItemBytes?: number;
+  /**
+   * How strict libvips' decoders are (its fail_on): 'warning' (default, as sharp) fails an item
+   * on any decoder warning, which is how truncated or corrupt JPEGs show (a SOF declaring more
+   * pixels than the data holds, a bogus marker); 'error' fails only on decoder errors (a cut
+   * JPEG then decodes with grey rows); 'truncated' only on truncated data; 'none' never, decoding
+   * what it can. Images the direct PNG decoder takes always fail on corrupt or cut data.
+   */
+  failOn?: 'none' | 'truncated' | 'error' | 'warning';
   /** Element type: 'float32' (default), 'uint8' (raw pixels), 'float16' (raw half bits in a Uint16Array). */
   dtype?: DType;
   /** Floats only: value = (pixel * scale - mean[c]) / std[c]. Default scale 1/255, mean 0, std 1. */
@@ -67,6 +82,8 @@ export interface NativeImageOptions {
   autorotate: boolean;
   shrinkOnLoad: boolean;
   maxPixels: number;
+  maxItemBytes: number;
+  failOn: 'none' | 'truncated' | 'error' | 'warning';
   dtype: DType;
   scale: number;
   mean: number[];
@@ -78,6 +95,12 @@ export interface NativeImageOptions {
   hflip: number;
   seed: number;
 }
+
+/** sharp's limitInputPixels default, 0x3FFF × 0x3FFF. */
+export const DEFAULT_MAX_PIXELS = 268402689;
+/** What one item's decode may use unless the reader says otherwise. */
+export const DEFAULT_MAX_ITEM_BYTES = 512 * 1024 * 1024;
+const FAIL_ON = ['none', 'truncated', 'error', 'warning'] as const;
 
 function bad(message: string): never {
   throw new TensorLoaderError('ERR_INVALID_ARG', `image options: ${message}`);
@@ -115,8 +138,12 @@ export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptio
   if (!(cropFraction > 0.05 && cropFraction <= 1)) bad('cropFraction must be in (0.05, 1]');
   const fit = o.fit ?? 'fill';
   if (!['fill', 'cover', 'contain'].includes(fit)) bad(`fit must be fill, cover or contain, got ${fit}`);
-  const maxPixels = o.maxPixels ?? 268402689;
+  const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(Number.isInteger(maxPixels) && maxPixels >= 1)) bad('maxPixels must be a positive integer');
+  const maxItemBytes = o.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
+  if (!(Number.isSafeInteger(maxItemBytes) && maxItemBytes >= 1)) bad(`maxItemBytes must be a positive integer, got ${String(o.maxItemBytes)}`);
+  const failOn = o.failOn ?? 'warning';
+  if (!FAIL_ON.includes(failOn)) bad(`failOn must be one of ${FAIL_ON.join(', ')}, got ${String(failOn)}`);
   return {
     height: height!,
     width: width!,
@@ -129,6 +156,8 @@ export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptio
     autorotate: o.autorotate ?? true,
     shrinkOnLoad: o.shrinkOnLoad ?? true,
     maxPixels,
+    maxItemBytes,
+    failOn,
     dtype,
     scale: o.scale ?? 1 / 255,
     mean: perChannel('mean', o.mean, channels, 0),
@@ -140,6 +169,11 @@ export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptio
     hflip,
     seed: (o.seed ?? 0) >>> 0,
   };
+}
+
+/** Bytes of one item's output (the slot row it fills). */
+export function outputBytesOf(o: NativeImageOptions): number {
+  return o.height * o.width * o.channels * (o.dtype === 'uint8' ? 1 : o.dtype === 'float16' ? 2 : 4);
 }
 
 export function itemShapeOf(o: NativeImageOptions): number[] {
