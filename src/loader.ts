@@ -168,9 +168,9 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     this.onError = options.onError ?? 'throw';
     if (this.onError !== 'throw' && this.onError !== 'skip') throw new RangeError(`onError must be 'throw' or 'skip', got ${String(this.onError)}`);
     this.#maxErrors = positiveInt('maxErrors', options.maxErrors ?? 1000);
-    this.slotTimeoutMs = options.slotTimeoutMs ?? 30_000;
+    this.slotTimeoutMs = timeoutMs('slotTimeoutMs', options.slotTimeoutMs ?? 30_000);
     this.signal = options.signal;
-    this.#epoch = options.epoch ?? 0;
+    this.#epoch = epochOf(options.epoch ?? 0);
     this.#position = { epoch: this.#epoch, batches: 0 };
     if (options.resume) {
       const r = options.resume;
@@ -529,7 +529,8 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     let fields: Record<string, BatchField<BatchArray>> | undefined;
     let view: BatchArray;
     if (dataset.fields) {
-      fields = {};
+      // Field names come from files: '__proto__' or 'constructor' must be plain keys.
+      fields = Object.create(null) as Record<string, BatchField<BatchArray>>;
       for (const [f, spec] of dataset.fields.entries()) {
         let data = arrayAt(spec.dtype, buffer, this.#fieldOffsets[f]!, rows * elementsOf(spec.shape));
         if (this.copy) data = data.slice();
@@ -596,6 +597,21 @@ function abortPromise(signal: AbortSignal | undefined): { aborted: Promise<never
   });
   aborted.catch(() => {});
   return { aborted, detach: () => signal.removeEventListener('abort', onAbort) };
+}
+
+// A wait that must end: a finite number of milliseconds ("x" or NaN would never time out).
+function timeoutMs(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${typeof value} ${String(value)}`);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite, non-negative number of milliseconds, got ${value}`);
+  return value;
+}
+
+// Epochs seed the shuffle and augmentation as uint32.
+function epochOf(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RangeError(`epoch must be an integer in [0, 2^32 - 1], got ${String(value)}`);
+  }
+  return value;
 }
 
 function positiveInt(name: string, value: number): number {

@@ -16,8 +16,13 @@ function range(n: number): Uint32Array {
   return out;
 }
 
+// Indices travel as Uint32Array: anything that would not survive the conversion exactly
+// (2^32 and above wrap, fractions truncate, negatives wrap) is refused, naming the value given.
 function count(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    const shown = typeof value === 'number' && Math.abs(value) >= 2 ** 32 ? `${String(value)} (${value.toExponential()})` : String(value);
+    throw new RangeError(`${name} must be an integer in [0, 2^32 - 1], got ${shown}`);
+  }
   return value;
 }
 
@@ -247,7 +252,9 @@ export class BatchSampler {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
   batches(epoch: number): Uint32Array[] {
-    const order = this.sampler.indices(epoch);
+    const given = this.sampler.indices(epoch) as ArrayLike<number>;
+    // A user's sampler may hand back plain numbers: checked like any other index source.
+    const order = given instanceof Uint32Array ? given : Uint32Array.from(given, (i) => count('index', i));
     const out: Uint32Array[] = [];
     for (let start = 0; start < order.length; start += this.batchSize) {
       const b = order.slice(start, start + this.batchSize);
