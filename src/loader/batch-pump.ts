@@ -15,6 +15,11 @@ import { takeFromBack, type Plan } from './plan.js';
 
 const SLOT_POLL_MS = 5;
 
+/** Each field's element type and item shape, in the order a slot holds them (one entry for single-field datasets). */
+export function slotFields(dataset: NativeDataset): ReadonlyArray<Pick<FieldSpec, 'dtype' | 'shape'>> {
+  return dataset.fields ?? [{ dtype: dataset.dtype, shape: dataset.itemShape }];
+}
+
 /** A finished batch whose slot the receiver now owns: hand it out or release it. */
 export interface PumpedBatch {
   slot: number;
@@ -46,7 +51,7 @@ export class BatchPump implements SlotOwner {
   readonly native: NativeLoader;
   readonly batchSize: number;
   readonly slotTimeoutMs: number;
-  /** Each field's element type and item shape, in slot order (one entry for single-field datasets). */
+  /** See slotFields. */
   readonly specs: ReadonlyArray<Pick<FieldSpec, 'dtype' | 'shape'>>;
   readonly #offsets: number[];
   #waiters: Array<() => void> = [];
@@ -57,7 +62,7 @@ export class BatchPump implements SlotOwner {
     this.slotTimeoutMs = options.slotTimeoutMs;
     this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads });
     this.#offsets = this.native.stats().fieldOffsets;
-    this.specs = dataset.fields ?? [{ dtype: dataset.dtype, shape: dataset.itemShape }];
+    this.specs = slotFields(dataset);
   }
 
   /** The plan's batches, in order, as finished slots (see PumpedBatch). */
