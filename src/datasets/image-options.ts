@@ -107,7 +107,7 @@ export const IMAGE_DEFAULTS = Object.freeze({
   seed: 0,
 } as const);
 
-const FITS = ['fill', 'cover', 'contain'] as const;
+export const FITS = ['fill', 'cover', 'contain'] as const;
 const CHANNELS = [1, 3, 4] as const;
 const DTYPES = ['float32', 'uint8', 'float16'] as const;
 

@@ -11,7 +11,7 @@ import { batchError, itemError } from '../failures.js';
 import { binding } from '../native.js';
 import type { OnError } from '../validate.js';
 import { raced } from './abort.js';
-import { takeFromBack, type Plan } from './plan.js';
+import type { Plan } from './plan.js';
 
 const SLOT_POLL_MS = 5;
 
@@ -39,8 +39,6 @@ export interface PumpRun {
   onError: OnError;
   /** Where skipped failures are recorded. */
   errors: ErrorLog;
-  /** Take replacements for failed items from the back of the plan (the loader), or just drop them (pack). */
-  refill: boolean;
   /** Batches with fewer rows are released, not handed on (the loader: 1, or batchSize with dropLast; pack: 0). */
   minRows: number;
   aborted?: Promise<never>;
@@ -71,14 +69,14 @@ export class BatchPump implements SlotOwner {
     let held: NativeJobResult | undefined; // a finished slot not yet handed on
     try {
       for (;;) {
-        while (plan.next < plan.batches.length && inflight.length < run.prefetch && this.native.freeSlots() > 0) {
-          const indices = plan.batches[plan.next++]!;
+        while (!plan.done && inflight.length < run.prefetch && this.native.freeSlots() > 0) {
+          const indices = plan.take();
           const result = this.native.submit(indices, run.epoch);
           result.catch(() => {}); // observed below; this keeps a close() mid-flight from being "unhandled"
           inflight.push({ result, indices });
         }
         if (inflight.length === 0) {
-          if (plan.next >= plan.batches.length) return;
+          if (plan.done) return;
           await this.#waitForSlot(run.signal);
           continue;
         }
@@ -139,8 +137,8 @@ export class BatchPump implements SlotOwner {
     for (const wake of waiters) wake();
   }
 
-  // Drops the failed rows of a finished job and (with `refill`) tops the batch up with items
-  // taken from the back of the epoch's plan (never from batches already submitted), until it is
+  // Drops the failed rows of a finished job and tops the batch up with items the plan gives
+  // from its back (a BatchPlan: items of batches not yet submitted; a RangePlan: none) (never from batches already submitted), until it is
   // full or the epoch has no items left.
   async #skipFailures(job: NativeJobResult, indices: Uint32Array, plan: Plan, run: PumpRun): Promise<{ rows: number; indices: Uint32Array }> {
     const kept: number[] = [];
@@ -160,7 +158,7 @@ export class BatchPump implements SlotOwner {
       }
       this.native.compact(job.slot, job.generation, Uint32Array.from(keepRows));
       rows = keepRows.length;
-      const extra = run.refill ? takeFromBack(plan, this.batchSize - rows) : new Uint32Array(0);
+      const extra = plan.takeFromBack(this.batchSize - rows);
       if (extra.length === 0) break;
       const refill = await this.native.refill(job.slot, job.generation, rows, extra, run.epoch);
       failures = refill.failures ?? [];

@@ -8,7 +8,7 @@ import type { MapDataset } from '../js-dataset.js';
 import { raced } from './abort.js';
 import type { Engine, EngineConfig } from './engine.js';
 import { jsBatch } from './js-batch.js';
-import { takeFromBack, type Plan } from './plan.js';
+import { BatchPlan } from './plan.js';
 
 type Got = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -20,12 +20,12 @@ export class MapEngine<T> implements Engine<T> {
 
   async *batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined> {
     const { config } = this;
-    const plan: Plan = { batches: config.batchSampler.batches(epoch), next: start };
+    const plan = new BatchPlan(config.batchSampler.batches(epoch), start);
     const inflight: Array<{ indices: Uint32Array; items: Promise<Got[]> }> = [];
     let number = start;
     for (;;) {
-      while (plan.next < plan.batches.length && inflight.length < config.prefetch) {
-        const indices = plan.batches[plan.next++]!;
+      while (!plan.done && inflight.length < config.prefetch) {
+        const indices = plan.take();
         inflight.push({ indices, items: this.#fetch(indices) });
       }
       const job = inflight.shift();
@@ -38,7 +38,7 @@ export class MapEngine<T> implements Engine<T> {
         if (config.onError === 'throw') throw batchError(bad);
         for (const e of bad) config.errors.add(e);
         const good = got.map((g, p) => [g, indices[p]!] as const).filter(([g]) => g.ok);
-        const extra = takeFromBack(plan, config.batchSize - good.length);
+        const extra = plan.takeFromBack(config.batchSize - good.length);
         const more = extra.length ? await this.#fetch(extra) : [];
         got = [...good.map(([g]) => g), ...more];
         indices = [...good.map(([, i]) => i), ...extra];

@@ -4,6 +4,7 @@ import { Batch, type BatchField } from '../batch.js';
 import type { BatchArray, NativeDataset } from '../dataset.js';
 import { BatchPump, type PumpedBatch } from './batch-pump.js';
 import type { Engine, EngineConfig } from './engine.js';
+import { BatchPlan } from './plan.js';
 
 export class NativeEngine<T> implements Engine<T> {
   readonly pump: BatchPump;
@@ -20,12 +21,12 @@ export class NativeEngine<T> implements Engine<T> {
 
   async *batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined> {
     const { config } = this;
-    const plan = { batches: config.batchSampler.batches(epoch), next: start };
+    const plan = new BatchPlan(config.batchSampler.batches(epoch), start);
     const minRows = config.dropLast ? config.batchSize : 1;
     let number = start;
     let current: Batch<T> | undefined;
     try {
-      for await (const pumped of this.pump.run(plan, { epoch, prefetch: config.prefetch, onError: config.onError, errors: config.errors, refill: true, minRows, aborted, signal: this.#signal })) {
+      for await (const pumped of this.pump.run(plan, { epoch, prefetch: config.prefetch, onError: config.onError, errors: config.errors, minRows, aborted, signal: this.#signal })) {
         current = this.#toBatch(pumped, epoch, number++);
         yield current;
         if (!current.retained) current.release();

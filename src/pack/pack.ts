@@ -12,6 +12,7 @@ import { ErrorLog } from '../error-log.js';
 import { ItemError, TensorLoaderError, getError } from '../errors.js';
 import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import { BatchPump, slotFields } from '../loader/batch-pump.js';
+import { RangePlan } from '../loader/plan.js';
 import { binding } from '../native.js';
 import { onErrorOption, positiveInt, type OnError } from '../validate.js';
 import type { PackMeta } from './meta.js';
@@ -222,12 +223,10 @@ async function packNative(dataset: NativeDataset, { out, options, shardSize, onE
   const group = options.groupSize ?? defaultGroup(itemBytes);
   const pump = new BatchPump(dataset, { batchSize: group, slots: 4, threads: options.threads ?? availableParallelism(), slotTimeoutMs: 30_000 });
   const labels = dataset.labels;
-  const length = dataset.length;
-  const plan = { batches: [] as Uint32Array[], next: 0 };
-  for (let first = 0; first < length; first += group) plan.batches.push(Uint32Array.from({ length: Math.min(group, length - first) }, (_, i) => first + i));
+  const plan = new RangePlan(dataset.length, group);
   let done = 0;
   try {
-    for await (const batch of pump.run(plan, { epoch: 0, prefetch: 3, onError, errors: skipped, refill: false, minRows: 0, signal: options.signal })) {
+    for await (const batch of pump.run(plan, { epoch: 0, prefetch: 3, onError, errors: skipped, minRows: 0, signal: options.signal })) {
       try {
         options.signal?.throwIfAborted();
         const kept = batch.indices;
