@@ -1,5 +1,5 @@
-// What the DataLoader hands its engines (native, map-style, iterable): the configuration they
-// read, and the one method each implements.
+// What the DataLoader hands its engines (native, map-style, iterable): the dataset, the
+// configuration they read, and the one method each implements.
 import type { Batch } from '../batch.js';
 import type { ErrorLog } from '../error-log.js';
 import type { BatchSampler } from '../sampler.js';
@@ -20,7 +20,12 @@ export interface EngineConfig {
   readonly collate: (items: any[]) => unknown;
 }
 
-export interface Engine<T> {
+export abstract class Engine<T, D = unknown> {
+  constructor(
+    readonly dataset: D,
+    readonly config: EngineConfig,
+  ) {}
+
   /** Epoch `epoch`'s batches from batch number `start` on; rejects when `aborted` does. */
-  batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined>;
+  abstract batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined>;
 }

@@ -6,18 +6,13 @@ import { getError } from '../errors.js';
 import { batchError } from '../failures.js';
 import type { MapDataset } from '../js-dataset.js';
 import { raced } from './abort.js';
-import type { Engine, EngineConfig } from './engine.js';
+import { Engine } from './engine.js';
 import { jsBatch } from './js-batch.js';
 import { BatchPlan } from './plan.js';
 
 type Got = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-export class MapEngine<T> implements Engine<T> {
-  constructor(
-    readonly dataset: MapDataset,
-    readonly config: EngineConfig,
-  ) {}
-
+export class MapEngine<T> extends Engine<T, MapDataset> {
   async *batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined> {
     const { config } = this;
     const plan = new BatchPlan(config.batchSampler.batches(epoch), start);

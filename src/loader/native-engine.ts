@@ -3,18 +3,15 @@
 import { Batch, type BatchField } from '../batch.js';
 import type { BatchArray, NativeDataset } from '../dataset.js';
 import { BatchPump, type PumpedBatch } from './batch-pump.js';
-import type { Engine, EngineConfig } from './engine.js';
+import { Engine, type EngineConfig } from './engine.js';
 import { BatchPlan } from './plan.js';
 
-export class NativeEngine<T> implements Engine<T> {
+export class NativeEngine<T> extends Engine<T, NativeDataset> {
   readonly pump: BatchPump;
   readonly #signal: AbortSignal | undefined;
 
-  constructor(
-    readonly dataset: NativeDataset,
-    readonly config: EngineConfig,
-    options: { slots: number; threads: number; slotTimeoutMs: number; signal: AbortSignal | undefined },
-  ) {
+  constructor(dataset: NativeDataset, config: EngineConfig, options: { slots: number; threads: number; slotTimeoutMs: number; signal: AbortSignal | undefined }) {
+    super(dataset, config);
     this.pump = new BatchPump(dataset, { batchSize: config.batchSize, ...options });
     this.#signal = options.signal;
   }

@@ -5,17 +5,12 @@ import type { Batch } from '../batch.js';
 import type { IterableDataset } from '../js-dataset.js';
 import { Xoshiro128 } from '../prng.js';
 import { raced } from './abort.js';
-import type { Engine, EngineConfig } from './engine.js';
+import { Engine } from './engine.js';
 import { jsBatch } from './js-batch.js';
 
 type Entry = [sequence: number, item: unknown];
 
-export class StreamEngine<T> implements Engine<T> {
-  constructor(
-    readonly dataset: IterableDataset,
-    readonly config: EngineConfig,
-  ) {}
-
+export class StreamEngine<T> extends Engine<T, IterableDataset> {
   async *batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined> {
     const { config } = this;
     const rng = new Xoshiro128(config.seed, epoch);
