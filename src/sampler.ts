@@ -2,6 +2,7 @@
 // The loader only batches what they give. Every random choice comes from xoshiro128** seeded
 // by (seed, epoch), so an epoch's order is identical on every run, machine and rank.
 import { shuffleInPlace, Xoshiro128 } from './prng.js';
+import { count, index, positiveInt } from './validate.js';
 
 export interface Sampler {
   /** Number of indices per epoch. */
@@ -14,16 +15,6 @@ function range(n: number): Uint32Array {
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   return out;
-}
-
-// Indices travel as Uint32Array: anything that would not survive the conversion exactly
-// (2^32 and above wrap, fractions truncate, negatives wrap) is refused, naming the value given.
-function count(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    const shown = typeof value === 'number' && Math.abs(value) >= 2 ** 32 ? `${String(value)} (${value.toExponential()})` : String(value);
-    throw new RangeError(`${name} must be an integer in [0, 2^32 - 1], got ${shown}`);
-  }
-  return value;
 }
 
 /** 0, 1, …, length - 1 every epoch. */
@@ -73,7 +64,7 @@ export class RandomSampler implements Sampler {
 export class SubsetSampler implements Sampler {
   readonly subset: Uint32Array;
   constructor(indices: ArrayLike<number>) {
-    this.subset = Uint32Array.from(indices, (i) => count('index', i));
+    this.subset = Uint32Array.from(indices, (i) => index(i));
   }
   get length(): number {
     return this.subset.length;
@@ -88,7 +79,7 @@ export class SubsetRandomSampler implements Sampler {
   readonly subset: Uint32Array;
   readonly seed: number;
   constructor(indices: ArrayLike<number>, options: { seed?: number } = {}) {
-    this.subset = Uint32Array.from(indices, (i) => count('index', i));
+    this.subset = Uint32Array.from(indices, (i) => index(i));
     this.seed = (options.seed ?? 0) >>> 0;
   }
   get length(): number {
@@ -186,7 +177,7 @@ export class DistributedSampler implements Sampler {
     count('length', size);
     this.worldSize = options.worldSize ?? envInt('WORLD_SIZE', 1);
     this.rank = options.rank ?? envInt('RANK', 0);
-    if (!Number.isInteger(this.worldSize) || this.worldSize < 1) throw new RangeError(`worldSize must be a positive integer, got ${this.worldSize}`);
+    positiveInt('worldSize', this.worldSize);
     if (!Number.isInteger(this.rank) || this.rank < 0 || this.rank >= this.worldSize) {
       throw new RangeError(`rank must be an integer in [0, ${this.worldSize - 1}], got ${this.rank}`);
     }
@@ -226,7 +217,7 @@ export class IterableSampler implements Sampler {
   }
   indices(epoch: number): Uint32Array {
     const it = typeof this.source === 'function' ? this.source(epoch) : this.source;
-    return Uint32Array.from(it, (i) => count('index', i));
+    return Uint32Array.from(it, (i) => index(i));
   }
 }
 
@@ -245,7 +236,7 @@ export class BatchSampler {
     readonly dropLast = false,
   ) {
     this.sampler = toSampler(sampler);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    positiveInt('batchSize', batchSize);
   }
   get length(): number {
     const n = this.sampler.length;
@@ -254,7 +245,7 @@ export class BatchSampler {
   batches(epoch: number): Uint32Array[] {
     const given = this.sampler.indices(epoch) as ArrayLike<number>;
     // A user's sampler may hand back plain numbers: checked like any other index source.
-    const order = given instanceof Uint32Array ? given : Uint32Array.from(given, (i) => count('index', i));
+    const order = given instanceof Uint32Array ? given : Uint32Array.from(given, (i) => index(i));
     const out: Uint32Array[] = [];
     for (let start = 0; start < order.length; start += this.batchSize) {
       const b = order.slice(start, start + this.batchSize);
