@@ -67,7 +67,7 @@ describe('failOn: libvips fail-on levels', () => {
   });
 
   it('refuses an unknown level', () => {
-    expect(() => new ImageFilesDataset([good], { size: 16, failOn: 'strict' as never })).toThrow(/failOn must be one of none, truncated, error, warning/);
+    expect(() => new ImageFilesDataset([good], { size: 16, failOn: 'strict' as never })).toThrow(/failOn must be 'none', 'truncated', 'error' or 'warning', got strict/);
   });
 });
 
