@@ -130,7 +130,7 @@ function supportText(root) {
   const buildable = buildablePlatforms(root);
   return (
     `This package holds prebuilt addons for ${prebuilt.length ? prebuilt.join(', ') : 'no platform'} ` +
-    `(Linux: glibc >= 2.28; N-API 9, Node >= 20.9). ` +
+    `(Linux: glibc >= 2.28; N-API 9, Node >= 20.9); the native core runs on Linux only. ` +
     `A source build needs one of the libvips packages ${buildable.map(libvipsPackage).join(', ')}` +
     ` (installed as optional dependencies where they fit) and ${BUILD_REQUIREMENTS}: ` +
     `\`${BUILD_COMMAND}\` (see the README's "Install" section).`
