@@ -28,6 +28,9 @@ export {
   type DistributedSamplerOptions,
 } from './sampler.js';
 export { Xoshiro128, shuffleInPlace } from './prng.js';
+export { toTensor, toTfDataset, type TfModule, type TensorOf, type TfDType, type ToTensorOptions, type TfDatasetOptions, type TfPart } from './adapters/tfjs.js';
+export { toOrtTensor, toOrtFeeds, type OrtModule, type OrtTensorOf, type ToOrtOptions } from './adapters/onnx.js';
+export type { BatchPart } from './adapters/array.js';
 export { TensorLoaderError, ItemError, BackpressureError } from './errors.js';
 export { naturalCompare, listFiles } from './files.js';
 export { memorySnapshot, nativeCounters, openDescriptorCount, type MemorySnapshot } from './memory.js';
