@@ -33,7 +33,7 @@ export { toOrtTensor, toOrtFeeds, type OrtModule, type OrtTensorOf, type ToOrtOp
 export type { BatchPart } from './adapters/array.js';
 export { TensorLoaderError, ItemError, BackpressureError } from './errors.js';
 export { naturalCompare, listFiles } from './files.js';
-export { memorySnapshot, nativeCounters, openDescriptorCount, type MemorySnapshot } from './memory.js';
+export { memorySnapshot, nativeCounters, openDescriptorCount, residentSplit, type MemorySnapshot } from './memory.js';
 export { binding as native } from './native.js';
 export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
 export { reportTable, reportSvg } from './audit/report.js';
