@@ -8,6 +8,8 @@ export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFile
 export type { ImagePipelineOptions } from './datasets/image-options.js';
 export { NpyDataset } from './datasets/npy-dataset.js';
 export { FieldsDataset } from './datasets/fields-dataset.js';
+export { IdxDataset, FASHION_MNIST_CLASSES, type IdxDatasetOptions } from './datasets/idx-dataset.js';
+export { TokenDataset, type TokenDatasetOptions } from './datasets/token-dataset.js';
 export { PackedDataset, type PackedDatasetOptions, type VerifyReport } from './datasets/packed-dataset.js';
 export { pack, shardPaths, type PackOptions, type PackResult } from './pack/pack.js';
 export type { PackMeta, PackFieldMeta } from './pack/meta.js';
