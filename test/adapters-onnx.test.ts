@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, NpyDataset, toOrtFeeds, type Batch } from '../src/index.js';
-import { writeNpy } from './helpers/npy-write.js';
+import { writeNpy } from '../examples/npy.js';
 
 const N = 24;
 const ITEM = 3 * 8 * 8;

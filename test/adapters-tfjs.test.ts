@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, NpyDataset, toTensor, toTfDataset, type Batch } from '../src/index.js';
-import { writeNpy } from './helpers/npy-write.js';
+import { writeNpy } from '../examples/npy.js';
 
 const N = 64;
 const D = 6;

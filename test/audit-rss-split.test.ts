@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit, DataLoader, memorySnapshot, NpyDataset, reportSvg, reportTable } from '../src/index.js';
-import { writeNpy } from './helpers/npy-write.js';
+import { writeNpy } from '../examples/npy.js';
 import { checkXml } from './helpers/xml.js';
 
 const sanitizer = process.env.TENSORLOADER_SANITIZER === '1';
