@@ -27,7 +27,6 @@ const minAccuracy = Number(values['min-accuracy']);
 
 await tf.setBackend('wasm');
 await tf.ready();
-tf.util.seedrandom?.('0');
 
 const train = new IdxDataset(join(values.data!, 'train-images-idx3-ubyte.gz'), join(values.data!, 'train-labels-idx1-ubyte.gz'), { classes: FASHION_MNIST_CLASSES });
 const test = new IdxDataset(join(values.data!, 't10k-images-idx3-ubyte.gz'), join(values.data!, 't10k-labels-idx1-ubyte.gz'), { classes: FASHION_MNIST_CLASSES });
@@ -96,7 +95,7 @@ let correct = 0;
 const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
 for await (const batch of testLoader) {
   const predicted = tf.tidy(() => (model.predict(pixels(batch)) as tf.Tensor).argMax(1).dataSync());
-  batch.labels.forEach((label, r) => {
+  batch.labels!.forEach((label, r) => {
     confusion[label]![predicted[r]!]!++;
     if (predicted[r] === label) correct++;
   });
