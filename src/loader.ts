@@ -532,7 +532,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
       if (this.copy) view = view.slice();
     }
     const all = dataset.labels;
-    const labelField = fields?.label;
+    const labelField = fields?.[dataset.labelField ?? 'label'];
     const labels = all
       ? Int32Array.from(indices, (i) => all[i]!)
       : labelField?.data instanceof Int32Array && labelField.shape.length === 1

@@ -4,7 +4,7 @@ import type { NativeNpySource } from '../../binding.js';
 import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
-import { FieldsDataset } from './fields-dataset.js';
+import { FieldsDataset, type FieldsDatasetOptions } from './fields-dataset.js';
 
 /**
  * One .npy file (format 1, 2 or 3; little-endian float32, float64, uint8, int32 or int64; C
@@ -41,8 +41,8 @@ export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDa
    * Paired arrays as one dataset of fields: `NpyDataset.fields({ x: 'x.npy', y: 'y.npy' })`
    * reads row i of every file as item i (`{ x, y }`); they must have the same number of rows.
    */
-  static fields(paths: Record<string, string>): FieldsDataset {
-    return new FieldsDataset(Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, new NpyDataset(path)])));
+  static fields(paths: Record<string, string>, options: FieldsDatasetOptions = {}): FieldsDataset {
+    return new FieldsDataset(Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, new NpyDataset(path)])), options);
   }
 
   /** Row `index` as a new typed array of the file's type. */

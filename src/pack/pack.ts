@@ -13,7 +13,7 @@ import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import { binding } from '../native.js';
 import type { PackMeta } from './meta.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
-import { isImageDataset, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
+import { checkClasses, isImageDataset, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
 
 export interface PackOptions {
   /** Image datasets: store each file's bytes as found (smallest; decoded when read) instead of the pipeline's output (fastest). */
@@ -30,6 +30,13 @@ export interface PackOptions {
   threads?: number;
   /** Stops the pack (nothing is written) when aborted. */
   signal?: AbortSignal;
+  /**
+   * JS datasets: the item key holding the class label (an integer number, stored as int32; it
+   * fills batch.labels when the file is read). Default 'label' when items have that key.
+   */
+  labelField?: string;
+  /** Class names by label, stored in the file (PackedDataset.classes); every label must be below their count. */
+  classes?: readonly string[];
 }
 
 export interface PackResult {
@@ -225,7 +232,12 @@ interface PackRun {
 
 async function packNative(dataset: NativeDataset, { out, options, shardSize, onError, skipped, progress }: PackRun): Promise<ShardSet> {
   const encoded = options.encoded ?? false;
+  if (options.labelField !== undefined) throw new TensorLoaderError('ERR_INVALID_ARG', 'labelField: applies to JS datasets; a native dataset says its labels itself');
   const { fields, meta } = nativeSchema(dataset, encoded);
+  if (options.classes !== undefined) {
+    if (!dataset.labels && !meta.fields.label) throw new TensorLoaderError('ERR_INVALID_ARG', 'classes: this dataset has no labels to name');
+    meta.classes = checkClasses(options.classes, dataset.labels);
+  }
   const set = new ShardSet(out, fields, meta, shardSize);
   const specs = dataset.fields ?? [{ name: fields[0]!.name, dtype: dataset.dtype, shape: dataset.itemShape }];
   const itemBytes = specs.reduce((a, f) => a + rowBytes(f), 0);
@@ -293,6 +305,7 @@ async function packJs(dataset: MapDataset, { out, options, shardSize, onError, s
   let set: ShardSet | undefined;
   let columns: ArrayBufferView[] = [];
   const group = options.groupSize ?? 256;
+  const labels = { field: options.labelField ?? 'label', explicit: options.labelField !== undefined, classes: options.classes };
   try {
     for (let first = 0; first < dataset.length; first += group) {
       options.signal?.throwIfAborted();
@@ -303,9 +316,9 @@ async function packJs(dataset: MapDataset, { out, options, shardSize, onError, s
         const index = first + i;
         try {
           if (r.status === 'rejected') throw getError(index, r.reason);
-          const values = itemValues(r.value, index);
+          const values = itemValues(r.value, index, labels);
           if (!set) {
-            const { fields, meta } = jsSchema(dataset, values);
+            const { fields, meta } = jsSchema(dataset, values, labels);
             set = new ShardSet(out, fields, meta, shardSize);
           }
           if (columns.length === 0) columns = set.fields.map((f) => arrayOf(f.dtype, new ArrayBuffer(group * rowBytes(f)), group * elementsOf(f.shape)));
