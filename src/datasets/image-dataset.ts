@@ -8,8 +8,11 @@ import { binding } from '../native.js';
 import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 
 /** torchvision's IMG_EXTENSIONS plus what libvips also reads here. */
+// Only what the bundled libvips (sharp's build) reads: it has no BMP or PPM/PGM loader, so
+// such files stay out of folders by default instead of failing one by one with EFORMAT
+// (test/image-extensions.test.ts checks both).
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
-  '.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp', '.gif', '.avif', '.heic', '.heif',
+  '.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.gif', '.avif', '.heic', '.heif',
 ]);
 
 type ArrayFor<D extends DType | undefined> = D extends 'uint8' ? Uint8Array : D extends 'float16' ? Uint16Array : Float32Array;
