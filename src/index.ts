@@ -13,7 +13,7 @@ export { TokenDataset, type TokenDatasetOptions } from './datasets/token-dataset
 export { PackedDataset, type PackedDatasetOptions, type VerifyReport } from './datasets/packed-dataset.js';
 export { pack, shardPaths, type PackOptions, type PackResult } from './pack/pack.js';
 export type { PackMeta, PackFieldMeta } from './pack/meta.js';
-export type { ProgressState } from './pack/progress.js';
+export type { ProgressState } from './progress.js';
 export { isNativeDataset, type NativeDataset, type DType, type BatchArray, type FieldSpec } from './dataset.js';
 export {
   SequentialSampler,

@@ -10,6 +10,7 @@ import { defaultCollate } from './collate.js';
 import { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
 import { Xoshiro128 } from './prng.js';
 import { binding } from './native.js';
+import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
 
 export interface DataLoaderOptions {
@@ -53,6 +54,11 @@ export interface DataLoaderOptions {
   collate?: (items: any[]) => unknown;
   /** IterableDataset with shuffle: the size of the seeded shuffle buffer. Default 1000. */
   shuffleBuffer?: number;
+  /**
+   * Per-epoch progress on stderr: a bar with items/s and ETA on a terminal, a line every 2 s
+   * otherwise. A function gets every update (after each batch) instead. Default off.
+   */
+  progress?: boolean | ((p: ProgressState & { epoch: number }) => void);
 }
 
 /** A JSON-able position in the stream of batches. */
@@ -134,6 +140,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   #errorCount = 0;
   #maxErrors: number;
   #slotWaiters: Array<() => void> = [];
+  #progress: DataLoaderOptions['progress'];
 
   constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions = {}) {
     const stream = dataset instanceof IterableDataset;
@@ -147,6 +154,10 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     this.dataset = dataset;
     this.#collate = options.collate ?? ((items) => defaultCollate(items));
     this.#shuffleBuffer = positiveInt('shuffleBuffer', options.shuffleBuffer ?? 1000);
+    if (options.progress !== undefined && typeof options.progress !== 'boolean' && typeof options.progress !== 'function') {
+      throw new RangeError('progress must be true, false or a function');
+    }
+    this.#progress = options.progress;
     if (options.batchSampler && (options.batchSize !== undefined || options.shuffle || options.sampler || options.dropLast)) {
       throw new RangeError('batchSampler is exclusive with batchSize, shuffle, sampler and dropLast');
     }
@@ -239,6 +250,32 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
 
   /** One epoch of batches, in sampler order (resuming mid-epoch after `resume` or a `break`). */
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T>, void, undefined> {
+    if (!this.#progress) {
+      yield* this.#epochBatches();
+      return;
+    }
+    const epoch = this.#epoch;
+    const report = this.#progress;
+    const stream = this.dataset instanceof IterableDataset;
+    const items = stream ? 0 : this.dropLast ? Math.floor(this.sampler.length / this.batchSize) * this.batchSize : this.sampler.length;
+    const progress = new Progress(`epoch ${epoch}`, items, {
+      mode: report === true ? progressMode(false) : 'none',
+      onUpdate: typeof report === 'function' ? (p) => report({ ...p, epoch }) : undefined,
+    });
+    let done = 0;
+    try {
+      for await (const batch of this.#epochBatches()) {
+        done += batch.size;
+        progress.update(done, 0);
+        yield batch;
+      }
+      progress.update(done, 0, true);
+    } finally {
+      progress.stop();
+    }
+  }
+
+  async *#epochBatches(): AsyncGenerator<Batch<T>, void, undefined> {
     if (this.#closed) throw new TensorLoaderError('ECLOSED', 'the loader is closed');
     if (this.#iterating) {
       throw new TensorLoaderError('EBUSY', 'this loader is already iterating; finish or break that loop first (or create a second loader)');

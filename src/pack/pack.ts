@@ -12,7 +12,7 @@ import { ItemError, TensorLoaderError, getError } from '../errors.js';
 import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import { binding } from '../native.js';
 import type { PackMeta } from './meta.js';
-import { Progress, progressMode, type ProgressState } from './progress.js';
+import { Progress, progressMode, type ProgressState } from '../progress.js';
 import { checkClasses, isImageDataset, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
 
 export interface PackOptions {
@@ -217,6 +217,8 @@ export async function pack(source: NativeDataset | MapDataset, out: string, opti
   } catch (e) {
     set?.discard();
     throw e;
+  } finally {
+    progress.stop();
   }
 }
 
