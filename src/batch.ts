@@ -2,6 +2,7 @@
 // then the views are detached (they read as empty) and the slot goes back to the arena. A
 // batch nobody releases is returned by the ArrayBuffer's finalizer when it is collected.
 
+import type { BatchArray } from './dataset.js';
 import { TensorLoaderError } from './errors.js';
 
 /** Gives a slot back; implemented by the loader. */
@@ -10,7 +11,7 @@ export interface SlotOwner {
 }
 
 /** One field of a batch: its rows as one typed array, and their shape [rows, ...]. */
-export interface BatchField<A = unknown> {
+export interface BatchField<A = BatchArray> {
   readonly data: A;
   readonly shape: readonly number[];
 }

@@ -6,7 +6,7 @@ export { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js'
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
 export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFilesOptions, type ImageFolderOptions } from './datasets/image-dataset.js';
 export type { ImagePipelineOptions } from './datasets/image-options.js';
-export { NpyDataset } from './datasets/npy-dataset.js';
+export { NpyDataset, type NpyDType, type ArrayOfNpy } from './datasets/npy-dataset.js';
 export { FieldsDataset } from './datasets/fields-dataset.js';
 export { IdxDataset, FASHION_MNIST_CLASSES, type IdxDatasetOptions } from './datasets/idx-dataset.js';
 export { TokenDataset, type TokenDatasetOptions } from './datasets/token-dataset.js';

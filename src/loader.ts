@@ -13,7 +13,7 @@ import { binding } from './native.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
 
-export interface DataLoaderOptions {
+export interface DataLoaderOptions<T = unknown> {
   /** Items per batch. Default 1. */
   batchSize?: number;
   /** A new random order every epoch, fixed by (seed, epoch). Default false. */
@@ -51,7 +51,7 @@ export interface DataLoaderOptions {
   /** Continue from `loader.state()` of an earlier run: exactly the batches that would have come next. */
   resume?: LoaderState;
   /** JS datasets: turns the items of a batch into `batch.data`. Default: defaultCollate. */
-  collate?: (items: any[]) => unknown;
+  collate?: (items: any[]) => T;
   /** IterableDataset with shuffle: the size of the seeded shuffle buffer. Default 1000. */
   shuffleBuffer?: number;
   /**
@@ -142,7 +142,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   #slotWaiters: Array<() => void> = [];
   #progress: DataLoaderOptions['progress'];
 
-  constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions = {}) {
+  constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions<T> = {}) {
     const stream = dataset instanceof IterableDataset;
     if (!isNativeDataset(dataset) && !isMapDataset(dataset) && !stream) {
       throw new TensorLoaderError(

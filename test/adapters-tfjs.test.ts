@@ -123,7 +123,7 @@ describe('tfjs adapter options', () => {
     await tf.setBackend('cpu');
     const u16 = join(dir, 'u16.npy');
     writeNpy(u16, Uint16Array.from([1, 2, 3, 4]), [4]);
-    const ds = new NpyDataset<any>(join(dir, 'x.npy'));
+    const ds = new NpyDataset(join(dir, 'x.npy'));
     const loader = new DataLoader(ds, { batchSize: 4 });
     const batch = await firstBatch(loader);
     expect(() => toTensor(tf, batch, { field: 'nope' })).toThrow(/no typed array 'nope'/);

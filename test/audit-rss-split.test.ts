@@ -23,12 +23,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Epoch e reads the first (e + 1) / EPOCHS of the file through one long-lived mapping.
-const growingReader = (ds: NpyDataset<Uint8Array>) =>
+const growingReader = (ds: NpyDataset<'uint8'>) =>
   new DataLoader(ds, { batchSize: 4, sampler: (epoch: number) => Array.from({ length: ((epoch + 1) * ROWS) / EPOCHS }, (_, i) => i) });
 
 describe.skipIf(memorySnapshot().rssAnon === undefined)('audit: resident memory split', () => {
   it('a mapped file read further each epoch grows RssFile, not RssAnon, and is no leak', async () => {
-    const ds = new NpyDataset<Uint8Array>(join(dir, 'big.npy'));
+    const ds = new NpyDataset(join(dir, 'big.npy'), { dtype: 'uint8' });
     const loader = growingReader(ds);
     const r = await audit(loader, { epochs: EPOCHS, warmupEpochs: 2, thresholds: sanitizer ? { rss: Infinity } : {} });
     const by = (name: string) => r.series.find((s) => s.name === name)!;

@@ -53,6 +53,8 @@ export class IdxDataset implements NativeDataset<Uint8Array> {
   /** The inflated cache files read, when cacheDir was given for .gz files. */
   readonly cachePaths: readonly string[];
   readonly [nativeSource]: NativeIdxSource | NativeFieldsSource;
+  /** Phantom marker of the batch array type (see NativeDataset); never set. */
+  declare readonly __array?: Uint8Array;
 
   constructor(images: string, labels?: string, options: IdxDatasetOptions = {}) {
     for (const key of Object.keys(options)) {

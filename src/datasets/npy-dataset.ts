@@ -12,15 +12,37 @@ import { FieldsDataset, type FieldsDatasetOptions } from './fields-dataset.js';
  * Int32Array or BigInt64Array. Fortran order and big-endian files are refused with a clear
  * error, as are files shorter than their header says.
  */
-export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDataset<T> {
+/** Element types of .npy files, and the typed array each one reads as. */
+export type NpyDType = 'float32' | 'float64' | 'uint8' | 'int32' | 'int64';
+export type ArrayOfNpy<D extends NpyDType | undefined> = D extends 'float32'
+  ? Float32Array
+  : D extends 'float64'
+    ? Float64Array
+    : D extends 'uint8'
+      ? Uint8Array
+      : D extends 'int32'
+        ? Int32Array
+        : D extends 'int64'
+          ? BigInt64Array
+          : BatchArray;
+
+/**
+ * `new NpyDataset('x.npy')` reads rows as whatever typed array the file's dtype gives (typed as
+ * the union); `new NpyDataset('u8.npy', { dtype: 'uint8' })` checks the file is uint8 and types
+ * get(i) and batches as Uint8Array.
+ */
+export class NpyDataset<D extends NpyDType | undefined = undefined, T extends BatchArray = ArrayOfNpy<D>> implements NativeDataset<T> {
   readonly path: string;
   /** The array's full shape; items are rows: itemShape = shape.slice(1). */
   readonly shape: readonly number[];
   readonly itemShape: readonly number[];
   readonly dtype: DType;
   readonly [nativeSource]: NativeNpySource;
+  /** Phantom marker of the batch array type (see NativeDataset); never set. */
+  declare readonly __array?: T;
 
-  constructor(path: string) {
+  constructor(path: string, options: { dtype?: D } = {}) {
+    for (const key of Object.keys(options)) if (key !== 'dtype') throw new TensorLoaderError('ERR_INVALID_ARG', `NpyDataset: unknown option '${key}' (options: dtype)`);
     this.path = path;
     try {
       this[nativeSource] = new binding.NativeNpySource(path);
@@ -31,6 +53,9 @@ export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDa
     this.shape = Object.freeze([...this[nativeSource].shape]);
     this.itemShape = Object.freeze(this.shape.slice(1));
     this.dtype = this[nativeSource].dtype;
+    if (options.dtype !== undefined && options.dtype !== this.dtype) {
+      throw new TensorLoaderError('EDTYPE', `${path} holds ${this.dtype}, not the ${options.dtype} asked for`);
+    }
   }
 
   get length(): number {

@@ -44,6 +44,8 @@ export class TokenDataset implements NativeDataset<Int32Array | BigInt64Array> {
   readonly itemShape: readonly number[];
   readonly fields: readonly FieldSpec[];
   readonly [nativeSource]: NativeTokenSource;
+  /** Phantom marker of the batch array type (see NativeDataset); never set. */
+  declare readonly __array?: Int32Array | BigInt64Array;
 
   constructor(path: string, options: TokenDatasetOptions) {
     if (typeof options !== 'object' || options === null) throw invalid("options { dtype: 'uint16' | 'uint32', blockSize } are required");
