@@ -127,3 +127,23 @@ describe('IdxDataset', () => {
     expect(Array.from((ds.get(2) as { image: Uint8Array }).image)).toEqual([8, 9, 10, 11]);
   });
 });
+
+describe('IdxDataset packed', () => {
+  it('packs images and labels; the packed file fills batch.labels and converts the grey images', async () => {
+    const { pack, PackedDataset } = await import('../src/index.js');
+    const ds = new IdxDataset(images, labels, { classes: FASHION_MNIST_CLASSES });
+    const out = join(dir, 'fm.tlpack');
+    await pack(ds, out);
+    const packed = new PackedDataset(out, { image: { dtype: 'float32', scale: 1 / 255 } });
+    expect(packed.classes).toEqual([...FASHION_MNIST_CLASSES]);
+    expect(packed.labelField).toBe('label');
+    expect(packed.fields[0]).toMatchObject({ name: 'image', dtype: 'float32', shape: [1, 28, 28] });
+    const loader = new DataLoader(packed, { batchSize: 500 });
+    for await (const batch of loader) {
+      batch.indices.forEach((item, r) => expect(BigInt(batch.labels![r]!)).toBe(torchLabels[item]));
+      const img = batch.fields.image!.data as Float32Array;
+      expect(Math.round(img[300]! * 255)).toBe(torchImages[batch.indices[0]! * 784 + 300]);
+    }
+    loader.close();
+  });
+});

@@ -84,7 +84,7 @@ describe('pixel conversion of packed uint8 image-shaped fields', () => {
     await pack({ length: 2, get: (i: number) => ({ x: Float32Array.of(i, i, i), label: i }) }, join(dir, 'values.tlpack'));
     expect(() => new PackedDataset(join(dir, 'values.tlpack'), { image: { dtype: 'float32' } })).toThrow(/no field to apply it to/);
     expect(() => new PackedDataset(join(dir, 'values.tlpack'), { images: {} } as any)).toThrow(/unknown option 'images'/);
-    expect(() => new PackedDataset(join(dir, 'values.tlpack'), { labelField: 'x' })).toThrow(/labels are int32 scalars/);
+    expect(() => new PackedDataset(join(dir, 'values.tlpack'), { labelField: 'x' })).toThrow(/labels are int32 \(or uint8\) scalars/);
     expect(() => new PackedDataset(join(dir, 'values.tlpack'), { labelField: 'nope' })).toThrow(/no field 'nope'/);
   });
 });

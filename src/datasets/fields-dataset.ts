@@ -5,6 +5,7 @@ import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, 
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { checkClasses } from '../pack/schema.js';
+import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /**
  * `new FieldsDataset({ x: new NpyDataset('x.npy'), y: new NpyDataset('y.npy') })`: item i is
@@ -20,7 +21,7 @@ export interface FieldsDatasetOptions {
 
 const OPTION_KEYS = new Set(['labelField', 'classes']);
 
-export class FieldsDataset implements NativeDataset<BatchArray> {
+export class FieldsDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   readonly fields: readonly FieldSpec[];
   readonly dtype: DType;
   readonly itemShape: readonly number[];
@@ -73,5 +74,14 @@ export class FieldsDataset implements NativeDataset<BatchArray> {
   /** Item `index` now, on the calling thread: one new typed array per field, by name. */
   get(index: number, epoch = 0): Record<string, BatchArray> {
     return readFields(this, index, epoch);
+  }
+
+  /** Packed as its fields, by name. */
+  [storedSchema](): StoredSchema {
+    const schema = valueFields(this);
+    // The label field is packed as the label (PackedDataset.labelField), with its class names.
+    for (const f of schema.fields) if (f.name === this.labelField && f.dtype === 'int32' && f.shape.length === 0) f.meta = { kind: 'label' };
+    if (this.classes) schema.classes = this.classes;
+    return schema;
   }
 }

@@ -5,6 +5,7 @@ import type { NativeFieldsSource, NativeIdxSource } from '../../binding.js';
 import { nativeSource, readFields, readItem, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
+import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /** Fashion-MNIST's class names by label (its README's order; label 0 is 'T-shirt/top'). */
 export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
@@ -40,7 +41,7 @@ function openIdx(path: string, options: IdxDatasetOptions): NativeIdxSource {
  * ([28, 28] for MNIST) as field `image`, labels as field `label` and as `labels` (so batches
  * carry `batch.labels`). With one path, a single-field uint8 dataset of the file's rows.
  */
-export class IdxDataset implements NativeDataset<Uint8Array> {
+export class IdxDataset implements NativeDataset<Uint8Array>, DeclaresSchema {
   readonly path: string;
   readonly labelsPath: string | undefined;
   /** The image array's full shape ([N, 28, 28] for MNIST). */
@@ -99,6 +100,19 @@ export class IdxDataset implements NativeDataset<Uint8Array> {
 
   get length(): number {
     return this.shape[0]!;
+  }
+
+  /** With labels: the uint8 field 'label' fills batch.labels (also once packed). */
+  get labelField(): string | undefined {
+    return this.fields ? 'label' : undefined;
+  }
+
+  /** Packed as its fields (image, and label as the label) with its class names. */
+  [storedSchema](): StoredSchema {
+    const schema = valueFields(this);
+    for (const f of schema.fields) if (f.name === 'label') f.meta = { kind: 'label' };
+    if (this.classes) schema.classes = this.classes;
+    return schema;
   }
 
   /** Item `index`: `{ image, label }` with labels, else the row itself. */

@@ -4,14 +4,9 @@ import type { NativeNpySource } from '../../binding.js';
 import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
+import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 import { FieldsDataset, type FieldsDatasetOptions } from './fields-dataset.js';
 
-/**
- * One .npy file (format 1, 2 or 3; little-endian float32, float64, uint8, int32 or int64; C
- * order). Batches come as the file's own type: Float32Array, Float64Array, Uint8Array,
- * Int32Array or BigInt64Array. Fortran order and big-endian files are refused with a clear
- * error, as are files shorter than their header says.
- */
 /** Element types of .npy files, and the typed array each one reads as. */
 export type NpyDType = 'float32' | 'float64' | 'uint8' | 'int32' | 'int64';
 export type ArrayOfNpy<D extends NpyDType | undefined> = D extends 'float32'
@@ -27,11 +22,16 @@ export type ArrayOfNpy<D extends NpyDType | undefined> = D extends 'float32'
           : BatchArray;
 
 /**
+ * One .npy file (format 1, 2 or 3; little-endian float32, float64, uint8, int32 or int64; C
+ * order). Batches come as the file's own type: Float32Array, Float64Array, Uint8Array,
+ * Int32Array or BigInt64Array. Fortran order and big-endian files are refused with a clear
+ * error, as are files shorter than their header says.
+ *
  * `new NpyDataset('x.npy')` reads rows as whatever typed array the file's dtype gives (typed as
  * the union); `new NpyDataset('u8.npy', { dtype: 'uint8' })` checks the file is uint8 and types
  * get(i) and batches as Uint8Array.
  */
-export class NpyDataset<D extends NpyDType | undefined = undefined, T extends BatchArray = ArrayOfNpy<D>> implements NativeDataset<T> {
+export class NpyDataset<D extends NpyDType | undefined = undefined, T extends BatchArray = ArrayOfNpy<D>> implements NativeDataset<T>, DeclaresSchema {
   readonly path: string;
   /** The array's full shape; items are rows: itemShape = shape.slice(1). */
   readonly shape: readonly number[];
@@ -75,4 +75,8 @@ export class NpyDataset<D extends NpyDType | undefined = undefined, T extends Ba
     return readItem(this, index);
   }
 
+  /** Packed as one field of the file's type, 'data'. */
+  [storedSchema](): StoredSchema {
+    return valueFields(this, 'data');
+  }
 }
