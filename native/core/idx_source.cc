@@ -105,17 +105,16 @@ ItemStatus IdxSource::parse_header(const uint8_t* head, size_t available, uint64
 }
 
 ItemStatus IdxSource::open(const IdxOptions& options) {
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return sys_error("cannot open", errno);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
-  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
+  UniqueFd fd;
+  size_t file_size = 0;
+  ItemStatus opened = open_regular_file(path_, fd, file_size);
+  if (!opened.ok()) return opened;
   uint8_t magic[2] = {};
   if (::pread(fd.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     gzipped_ = true;
     return inflate(fd.get(), options);
   }
-  ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(st.st_size), AccessPattern::kRandom, map_);
+  ItemStatus s = MappedFile::map(fd.get(), file_size, AccessPattern::kRandom, map_);
   if (!s.ok()) return s;
   uint8_t head[4 + 4 * kMaxDims] = {};
   const size_t n = std::min(map_.size(), sizeof head);

@@ -50,14 +50,10 @@ ItemStatus TokenSource::open() {
   if (options_.token_bytes != 2 && options_.token_bytes != 4) return ItemStatus::error(Code::kFormat, "tokens must be 2 or 4 bytes");
   if (options_.out_bytes != 4 && options_.out_bytes != 8) return ItemStatus::error(Code::kFormat, "output tokens must be 4 or 8 bytes");
   if (options_.block == 0) return ItemStatus::error(Code::kFormat, "blockSize must be at least 1");
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    return ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
-  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
-  const auto size = static_cast<size_t>(st.st_size);
+  UniqueFd fd;
+  size_t size = 0;
+  ItemStatus opened = open_regular_file(path_, fd, size);
+  if (!opened.ok()) return opened;
   if (size % options_.token_bytes != 0) {
     return ItemStatus::error(Code::kCount, "the file's " + std::to_string(size) + " bytes are not a whole number of " +
                                                std::to_string(options_.token_bytes) + "-byte tokens (wrong dtype?)");
