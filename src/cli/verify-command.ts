@@ -1,8 +1,8 @@
 // `tensorloader verify <packed file | shard glob>`: every record's checksum, with progress.
 import { parseArgs } from 'node:util';
 import { PackedDataset } from '../datasets/packed-dataset.js';
-import { Progress, progressMode } from '../pack/progress.js';
 import { TensorLoaderError } from '../errors.js';
+import { Progress, progressMode } from '../progress.js';
 import { fail } from './args.js';
 
 export const VERIFY_USAGE = `tensorloader verify <packed file | shard glob | shard ...> [--quiet]
