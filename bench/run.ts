@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { writeImageData, writeTextData } from '../examples/data.js';
 import { barChartSvg, formatValue } from '../src/report/svg.js';
-import { runJson, torchPython, type Measurement } from './lib/child.js';
+import { pilPython, runJson, torchPython, type Measurement } from './lib/child.js';
 import { microBenchmarks } from './micro.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, data: { type: 'string', default: 'bench/.data' } } });
@@ -21,7 +21,10 @@ const ex1Epochs = quick ? 3 : 10;
 const ex1Dir = join(dataRoot, `example1-${ex1Files}`);
 const ex2Files = quick ? 1000 : 3000;
 const ex2Epochs = quick ? 2 : 3;
-const ex2Dir = join(dataRoot, `example2-${ex2Files}`);
+// PIL's Image.save when /usr/bin/python3 has PIL (as the seed writes them), else our encoder
+// with PIL's per-row filter choice; the folder name says which.
+const ex2Maker = pilPython();
+const ex2Dir = join(dataRoot, `example2-${'python' in ex2Maker ? 'pil' : 'adaptive'}-${ex2Files}`);
 const jpegFiles = quick ? 300 : 2000;
 const jpegEpochs = quick ? 1 : 2;
 const jpegDir = join(dataRoot, `imagenet-${jpegFiles}`);
@@ -41,8 +44,14 @@ function ensureData(): string | undefined {
     writeTextData(ex1Dir, ex1Files, 10, 0);
   }
   if (!ready(ex2Dir, ex2Files)) {
-    log(`writing ${ex2Files} Example 2 PNGs (100x100 random RGB) to ${ex2Dir}`);
-    writeImageData(ex2Dir, ex2Files, 100, 0);
+    if ('python' in ex2Maker) {
+      log(`writing ${ex2Files} Example 2 PNGs (100x100 random RGB) with PIL's Image.save to ${ex2Dir}`);
+      const r = spawnSync(ex2Maker.python, [join(here, 'python', 'example2.py'), '--generate', ex2Dir, String(ex2Files)], { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error('writing the Example 2 PNGs with PIL failed');
+    } else {
+      log(`writing ${ex2Files} Example 2 PNGs (100x100 random RGB, PIL-style adaptive row filters; ${ex2Maker.skipped}) to ${ex2Dir}`);
+      writeImageData(ex2Dir, ex2Files, 100, 0, 'adaptive');
+    }
   }
   if (!existsSync(photos)) return `no photographs at ${photos} to cut the JPEG set from`;
   if (!ready(jpegDir, jpegFiles)) {
@@ -80,8 +89,13 @@ async function main(): Promise<void> {
   mkdirSync(dataRoot, { recursive: true });
   const noJpeg = ensureData();
   const torch = torchPython();
-  const py = (script: string, dir: string, n: number, workers: number, epochs: number) => () =>
-    'skipped' in torch ? torch : runJson(torch.python, [join(here, 'python', script), dir, String(n), '--workers', String(workers), '--epochs', String(epochs)], `pytorch w${workers}`);
+  // workers: 0, 2 (fresh worker processes every epoch, the seed's DataLoader defaults) or
+  // '2p' (2 persistent workers); extra: e.g. ['--pipeline', 'lean'].
+  const py = (script: string, dir: string, n: number, workers: 0 | 2 | '2p', epochs: number, extra: string[] = []) => () => {
+    if ('skipped' in torch) return torch;
+    const w = workers === '2p' ? ['--workers', '2', '--persistent-workers'] : ['--workers', String(workers)];
+    return runJson(torch.python, [join(here, 'python', script), dir, String(n), ...w, '--epochs', String(epochs), ...extra], `pytorch ${script} w${workers} ${extra.join(' ')}`);
+  };
   const node = (impl: string, extra: string[] = []) => () =>
     runJson(process.execPath, [...tsx, join(here, 'competitors', 'example1.ts'), impl, ex1Dir, String(ex1Epochs), ...extra], impl);
   const images = (impl: string, task: string, dir: string, epochs: number) => () =>
@@ -95,6 +109,7 @@ async function main(): Promise<void> {
       ['plain Node', node('plain')],
       ['PyTorch, num_workers=0', py('example1.py', ex1Dir, ex1Files, 0, ex1Epochs)],
       ['PyTorch, num_workers=2', py('example1.py', ex1Dir, ex1Files, 2, ex1Epochs)],
+      ['PyTorch, 2 persistent workers', py('example1.py', ex1Dir, ex1Files, '2p', ex1Epochs)],
     ]),
   );
   comparisons.push(
@@ -102,8 +117,12 @@ async function main(): Promise<void> {
       ['tensorloader', images('tensorloader', 'example2', ex2Dir, ex2Epochs)],
       ['sharp per image + JS loop', images('sharp', 'example2', ex2Dir, ex2Epochs)],
       ['jimp per image + JS loop', images('jimp', 'example2', ex2Dir, 1)],
-      ['PyTorch, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs)],
-      ['PyTorch, num_workers=2', py('example2.py', ex2Dir, ex2Files, 2, ex2Epochs)],
+      ['PyTorch seed code, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs)],
+      ['PyTorch seed code, 2 persistent workers', py('example2.py', ex2Dir, ex2Files, '2p', ex2Epochs)],
+      ['PyTorch lean PIL, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs, ['--pipeline', 'lean'])],
+      ['PyTorch lean PIL, 2 persistent workers', py('example2.py', ex2Dir, ex2Files, '2p', ex2Epochs, ['--pipeline', 'lean'])],
+      ['torchvision.io, num_workers=0', py('example2.py', ex2Dir, ex2Files, 0, ex2Epochs, ['--pipeline', 'tvio'])],
+      ['torchvision.io, 2 persistent workers', py('example2.py', ex2Dir, ex2Files, '2p', ex2Epochs, ['--pipeline', 'tvio'])],
     ]),
   );
   const jpeg = (label: string, run: () => Measurement | { skipped: string }): [string, () => Measurement | { skipped: string }] => [
@@ -113,8 +132,12 @@ async function main(): Promise<void> {
   comparisons.push(
     compare(`ImageNet-like: ${jpegFiles} JPEGs ~500x375 -> Resize(256)+CenterCrop(224), normalised, batch 32`, [
       jpeg('tensorloader', images('tensorloader', 'imagenet', jpegDir, jpegEpochs)),
-      jpeg('PyTorch, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs)),
-      jpeg('PyTorch, num_workers=2', py('imagenet.py', jpegDir, jpegFiles, 2, jpegEpochs)),
+      jpeg('torchvision PIL, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs)),
+      jpeg('torchvision PIL, 2 persistent workers', py('imagenet.py', jpegDir, jpegFiles, '2p', jpegEpochs)),
+      jpeg('PIL draft() + torchvision, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs, ['--pipeline', 'draft'])),
+      jpeg('PIL draft() + torchvision, 2 persistent', py('imagenet.py', jpegDir, jpegFiles, '2p', jpegEpochs, ['--pipeline', 'draft'])),
+      jpeg('torchvision.io, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs, ['--pipeline', 'tvio'])),
+      jpeg('torchvision.io, 2 persistent workers', py('imagenet.py', jpegDir, jpegFiles, '2p', jpegEpochs, ['--pipeline', 'tvio'])),
     ]),
   );
 

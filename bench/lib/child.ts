@@ -35,3 +35,12 @@ export function torchPython(): { python: string } | { skipped: string } {
   if (r.status !== 0) return { skipped: 'PyTorch not installed for /usr/bin/python3 (apt-get install python3-torch python3-pil python3-numpy)' };
   return { python };
 }
+
+/** /usr/bin/python3 with PIL and numpy (to write PNGs as the seed does), or why not. */
+export function pilPython(): { python: string } | { skipped: string } {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python)) return { skipped: `${python} not found` };
+  const r = spawnSync(python, ['-c', 'import numpy, PIL'], { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: 'no PIL/numpy for /usr/bin/python3' };
+  return { python };
+}
