@@ -10,7 +10,14 @@ import { barChartSvg, formatValue } from '../src/report/svg.js';
 import { pilPython, runJson, torchPython, type Measurement } from './lib/child.js';
 import { microBenchmarks } from './micro.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, data: { type: 'string', default: 'bench/.data' } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    data: { type: 'string', default: 'bench/.data' },
+    // The photographs the JPEG set is cut from (the tests' ../shared/photos by default).
+    photos: { type: 'string', default: resolve('..', 'shared', 'photos') },
+  },
+});
 const quick = values.quick!;
 const dataRoot = resolve(values.data!);
 const here = resolve('bench');
@@ -28,7 +35,7 @@ const ex2Dir = join(dataRoot, `example2-${'python' in ex2Maker ? 'pil' : 'adapti
 const jpegFiles = quick ? 300 : 2000;
 const jpegEpochs = quick ? 1 : 2;
 const jpegDir = join(dataRoot, `imagenet-${jpegFiles}`);
-const photos = resolve('..', 'shared', 'photos');
+const photos = resolve(values.photos!);
 
 function log(msg: string): void {
   console.log(`[bench] ${msg}`);
