@@ -72,8 +72,17 @@ void resample(const Plane& src, double x0, double y0, double x1, double y1, int 
   scratch.temp.resize(temp_stride * static_cast<size_t>(temp_rows));
   // SIMD kernels where the CPU has them (core/cpu_features.h), chosen once per image.
   const HorizontalRowFn simd_h = horizontal_row_kernel(simd_level(), ch);
+  const HorizontalRows2Fn simd_h2 = horizontal_rows2_kernel(simd_level(), ch);
   const VerticalRowFn simd_v = vertical_row_kernel(simd_level());
-  for (int y = 0; y < temp_rows; ++y) {
+  int y = 0;
+  if (simd_h2 != nullptr) {
+    for (; y + 2 <= temp_rows; y += 2) {
+      const uint8_t* in = src.data + static_cast<size_t>(first + y) * src.stride;
+      uint8_t* out = scratch.temp.data() + static_cast<size_t>(y) * temp_stride;
+      simd_h2(in, in + src.stride, src.width, out, out + temp_stride, hc.bounds.data(), hc.k.data(), hc.ksize, col0, cols);
+    }
+  }
+  for (; y < temp_rows; ++y) {
     const uint8_t* in = src.data + static_cast<size_t>(first + y) * src.stride;
     uint8_t* out = scratch.temp.data() + static_cast<size_t>(y) * temp_stride;
     if (simd_h != nullptr) {

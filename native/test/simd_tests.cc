@@ -89,6 +89,16 @@ TEST_CASE(simd_resample_passes_match_scalar) {
           else tl::resample_detail::horizontal_row<4>(in.data(), a.data(), c, 0, s[1]);
           h(in.data(), s[0], b.data(), c.bounds.data(), c.k.data(), c.ksize, 0, s[1]);
           CHECK(a == b);
+          if (const tl::HorizontalRows2Fn h2 = tl::horizontal_rows2_kernel(level, ch)) {
+            // Two rows: this one and its reverse, each against the scalar result.
+            std::vector<uint8_t> in1(in.rbegin(), in.rend());
+            std::vector<uint8_t> a1(a.size()), b0(a.size()), b1(a.size());
+            if (ch == 3) tl::resample_detail::horizontal_row<3>(in1.data(), a1.data(), c, 0, s[1]);
+            else tl::resample_detail::horizontal_row<4>(in1.data(), a1.data(), c, 0, s[1]);
+            h2(in.data(), in1.data(), s[0], b0.data(), b1.data(), c.bounds.data(), c.k.data(), c.ksize, 0, s[1]);
+            CHECK(a == b0);
+            CHECK(a1 == b1);
+          }
         }
       }
     }

@@ -15,6 +15,19 @@ HorizontalRowFn horizontal_row_kernel(SimdLevel level, int channels) {
   return nullptr;
 }
 
+HorizontalRows2Fn horizontal_rows2_kernel(SimdLevel level, int channels) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (level >= SimdLevel::kAvx2) {
+    if (channels == 3) return horizontal_rows2_avx2_c3;
+    if (channels == 4) return horizontal_rows2_avx2_c4;
+  }
+#else
+  (void)level;
+  (void)channels;
+#endif
+  return nullptr;
+}
+
 VerticalRowFn vertical_row_kernel(SimdLevel level) {
 #if defined(__x86_64__) || defined(__i386__)
   if (level >= SimdLevel::kAvx2) return vertical_row_avx2;
