@@ -33,7 +33,7 @@ const ex2Epochs = quick ? 2 : 3;
 const ex2Maker = pilPython();
 const ex2Dir = join(dataRoot, `example2-${'python' in ex2Maker ? 'pil' : 'adaptive'}-${ex2Files}`);
 const jpegFiles = quick ? 300 : 2000;
-const jpegEpochs = quick ? 1 : 2;
+const jpegEpochs = 1;
 const jpegDir = join(dataRoot, `imagenet-${jpegFiles}`);
 const photos = resolve(values.photos!);
 
@@ -79,15 +79,17 @@ interface Comparison {
 // second round in reverse order, and keeps each entry's faster round (its larger peak RSS).
 const rounds = quick ? 1 : 2;
 
-function compare(name: string, runs: Array<[string, () => Measurement | { skipped: string }]>): Comparison {
+// JPEG entries take minutes each on a loaded 2-core machine: `once` measures them one round.
+function compare(name: string, runs: Array<[string, () => Measurement | { skipped: string }]>, once = false): Comparison {
   const c: Comparison = { name, results: [], skipped: [] };
   const best = new Map<string, Measurement>();
   const skipped = new Map<string, string>();
-  for (let round = 0; round < rounds; round++) {
+  const n = once ? 1 : rounds;
+  for (let round = 0; round < n; round++) {
     const order = round % 2 === 0 ? runs : [...runs].reverse();
     order.forEach(([label, run], i) => {
       if (skipped.has(label)) return;
-      log(`${name}: ${label} (${i + 1}/${runs.length}${rounds > 1 ? `, round ${round + 1}/${rounds}` : ''}) …`);
+      log(`${name}: ${label} (${i + 1}/${runs.length}${n > 1 ? `, round ${round + 1}/${n}` : ''}) …`);
       const r = run();
       if ('skipped' in r) {
         log(`  skipped: ${r.skipped}`);
@@ -195,7 +197,7 @@ async function main(): Promise<void> {
       jpeg('PIL draft() + torchvision, 2 persistent', py('imagenet.py', jpegDir, jpegFiles, '2p', jpegEpochs, ['--pipeline', 'draft'])),
       jpeg('torchvision.io, num_workers=0', py('imagenet.py', jpegDir, jpegFiles, 0, jpegEpochs, ['--pipeline', 'tvio'])),
       jpeg('torchvision.io, 2 persistent workers', py('imagenet.py', jpegDir, jpegFiles, '2p', jpegEpochs, ['--pipeline', 'tvio'])),
-    ]),
+    ], true),
   );
 
   // Packed files: Example 1 and Example 2's images (64x64x3 uint8) packed once, then read
