@@ -151,6 +151,8 @@ export interface NativeLoaderOptions {
   slots: number;
   /** Pool threads; 0 or absent: one per core. */
   threads?: number;
+  /** The most decode memory one item may use on this loader's threads (0: the source's own cap). */
+  maxItemBytes?: number;
 }
 
 export interface NativeLoaderStats {

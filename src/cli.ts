@@ -7,7 +7,7 @@ import { PACK_USAGE, packCommand } from './cli/pack-command.js';
 import { VERIFY_USAGE, verifyCommand } from './cli/verify-command.js';
 
 const USAGE = `usage: ${AUDIT_USAGE}\n       ${PACK_USAGE}\n       ${VERIFY_USAGE}
-exit code: 0 ok, 1 leak found (audit) or corrupt record (verify), 2 usage or input error`;
+exit code: 0 ok, 1 leak found (audit) or a corrupt record, header or index (verify), 2 usage or input error`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { audit: auditCommand, pack: packCommand, verify: verifyCommand };
 

@@ -51,6 +51,18 @@ struct OptionReader {
   }
 };
 
+// The enum value named `name` in `table`; false (out untouched) when none is.
+template <typename E, size_t N>
+bool pick(const std::string& name, const std::pair<const char*, E> (&table)[N], E& out) {
+  for (const auto& [n, value] : table) {
+    if (name == n) {
+      out = value;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool parse_options(OptionReader& r, ImageOptions& o) {
   o.height = static_cast<int>(r.number("height", 224, 1, 16384));
   o.width = static_cast<int>(r.number("width", 224, 1, 16384));
@@ -62,21 +74,17 @@ bool parse_options(OptionReader& r, ImageOptions& o) {
   if (o.channels == 2) r.error = "channels must be 1, 3 or 4";
   r.numbers("background", o.background, 1, 0, 255);
   r.numbers("pad", o.pad, 1, 0, 255);
-  std::string kernel = r.string("kernel", "bicubic");
   static const std::pair<const char*, Filter> kKernels[] = {{"nearest", Filter::kNearest}, {"box", Filter::kBox},
                                                             {"bilinear", Filter::kBilinear}, {"hamming", Filter::kHamming},
                                                             {"bicubic", Filter::kBicubic}, {"lanczos", Filter::kLanczos}};
-  bool known = false;
-  for (const auto& [name, filter] : kKernels) {
-    if (kernel == name) {
-      o.filter = filter;
-      known = true;
-    }
-  }
-  if (!known) r.error = "kernel must be one of nearest, box, bilinear, hamming, bicubic, lanczos";
+  if (!pick(r.string("kernel", "bicubic"), kKernels, o.filter)) r.error = "kernel must be one of nearest, box, bilinear, hamming, bicubic, lanczos";
   o.autorotate = r.boolean("autorotate", true);
   o.shrink_on_load = r.boolean("shrinkOnLoad", true);
   o.max_pixels = static_cast<uint64_t>(r.number("maxPixels", 268402689.0, 1, 9.0e15));
+  o.max_item_bytes = static_cast<uint64_t>(r.number("maxItemBytes", 536870912.0, 1, 9.0e15));
+  static const std::pair<const char*, FailOn> kFailOn[] = {
+      {"none", FailOn::kNone}, {"truncated", FailOn::kTruncated}, {"error", FailOn::kError}, {"warning", FailOn::kWarning}};
+  if (!pick(r.string("failOn", "warning"), kFailOn, o.fail_on)) r.error = "failOn must be one of none, truncated, error, warning";
   std::string dtype = r.string("dtype", "float32");
   o.dtype = dtype == "uint8" ? OutType::kUint8 : dtype == "float16" ? OutType::kFloat16 : OutType::kFloat32;
   if (dtype != "uint8" && dtype != "float16" && dtype != "float32") r.error = "dtype must be uint8, float32 or float16";

@@ -245,8 +245,9 @@ LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Loader
   eo.batch_size = size_option(options, "batchSize", 32, 1 << 20, &bad);
   eo.slots = size_option(options, "slots", 4, 4096, &bad);
   eo.threads = size_option(options, "threads", 0, 256, &bad);
+  eo.max_item_bytes = size_option(options, "maxItemBytes", 0, size_t{1} << 50, &bad);
   if (bad || eo.batch_size == 0 || eo.slots == 0) {
-    throw_type_error(env, "batchSize (1..2^20), slots (1..4096) and threads (0..256) must be integers");
+    throw_type_error(env, "batchSize (1..2^20), slots (1..4096), threads (0..256) and maxItemBytes (0..2^50) must be integers");
     return;
   }
 

@@ -12,4 +12,9 @@ namespace tl {
 // Idempotent; returns whether the tuning was applied.
 bool tune_allocator();
 
+// Gives the free memory at the top of the heaps back to the system (glibc's malloc_trim).
+// Called after an item left more scratch than a thread keeps, so one large or hostile item
+// does not raise the process's RSS for good.
+void release_free_heap();
+
 }  // namespace tl

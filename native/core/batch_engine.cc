@@ -23,6 +23,7 @@ BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineO
                          Notify notify)
     : source_(std::move(source)),
       batch_size_(options.batch_size),
+      max_item_bytes_(options.max_item_bytes),
       planes_(plan_fields(*source_, options.batch_size, &slot_bytes_)),
       arena_(slot_bytes_, options.slots) {
   if (batch_size_ == 0) {
@@ -78,6 +79,7 @@ BatchJob* BatchEngine::queue(int slot, size_t position, const uint32_t* indices,
   job.reset(n);
   job.id = next_id_++;
   job.epoch = epoch;
+  job.max_item_bytes = max_item_bytes_;
   job.base = arena_.slot_data(slot);
   job.position = position;
   job.dst = job.base + position * job.item_bytes;

@@ -22,6 +22,7 @@ struct EngineOptions {
   size_t batch_size = 32;
   size_t slots = 4;
   size_t threads = 0;  // 0: one per available core
+  uint64_t max_item_bytes = 0;  // per-item decode cap handed to the source (0: the source's own)
 };
 
 class BatchEngine {
@@ -61,6 +62,7 @@ class BatchEngine {
  private:
   std::shared_ptr<const ItemSource> source_;
   size_t batch_size_;
+  uint64_t max_item_bytes_;
   size_t slot_bytes_ = 0;
   std::vector<FieldPlane> planes_;
   Arena arena_;

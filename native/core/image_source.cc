@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/allocator_tuning.h"
 #include "core/counters.h"
 #include "core/image_header.h"
 #include "core/item_rng.h"
@@ -27,6 +28,45 @@ struct ImageScratch {
   ResampleScratch resample;
 };
 thread_local ImageScratch t_scratch;
+
+// What a pool thread keeps between items: buffers up to this size are reused (the steady
+// state of a training set allocates nothing); anything larger, left by one big or hostile
+// item, is given back after it, so a thread's retained memory stays small whatever it read.
+constexpr size_t kScratchKeepBytes = size_t{4} << 20;
+
+template <typename T>
+bool trim_vector(std::vector<T>& v) {
+  if (v.capacity() * sizeof(T) <= kScratchKeepBytes) return false;
+  std::vector<T>().swap(v);
+  return true;
+}
+
+struct TrimOnExit {
+  ImageScratch& ts;
+  bool force = false;  // release the free heap even when no scratch was trimmed
+  ~TrimOnExit() {
+    bool trimmed = trim_vector(ts.decoded);
+    trimmed = trim_vector(ts.raw) || trimmed;
+    trimmed = trim_vector(ts.pixels) || trimmed;
+    trimmed = trim_vector(ts.row) || trimmed;
+    trimmed = trim_vector(ts.resample.temp) || trimmed;
+    trimmed = trim_vector(ts.resample.row) || trimmed;
+    trimmed = trim_vector(ts.resample.acc) || trimmed;
+    // Blocks under the mmap threshold (allocator_tuning raises it) go back to the heap, not
+    // to the system: hand the heap's free top back too.
+    if (trimmed || force) release_free_heap();
+  }
+};
+
+VipsFailOn vips_fail_on(FailOn f) {
+  switch (f) {
+    case FailOn::kNone: return VIPS_FAIL_ON_NONE;
+    case FailOn::kTruncated: return VIPS_FAIL_ON_TRUNCATED;
+    case FailOn::kError: return VIPS_FAIL_ON_ERROR;
+    case FailOn::kWarning: return VIPS_FAIL_ON_WARNING;
+  }
+  return VIPS_FAIL_ON_WARNING;
+}
 
 ItemStatus vips_fail(const char* step) {
   return ItemStatus::error(Code::kDecode, std::string(step) + ": " + take_vips_error());
@@ -115,10 +155,10 @@ void convert_channels(const uint8_t* src, size_t stride, int w, int h, int bands
 // pixels are pulled through a region on this thread. `draw` picks the crop and flip from the
 // oriented size, which the JPEG shrink factor depends on.
 template <typename Draw>
-ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o, Draw&& draw, const CropBox& box, ImageRef& img,
-                            RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
+ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o, const HeaderLimits& limits, Draw&& draw,
+                            const CropBox& box, ImageRef& img, RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
   bool is_jpeg = false;
-  ItemStatus header = open_image_header(data, size, o.max_pixels, img, &is_jpeg);
+  ItemStatus header = open_image_header(data, size, limits, img, &is_jpeg);
   if (!header.ok()) return header;
   void* buf = const_cast<char*>(data);
   const int64_t sw = img.get()->Xsize;
@@ -141,7 +181,7 @@ ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o
     if (k > 1) {
       img.reset();
       if (vips_jpegload_buffer(buf, size, img.out(), "shrink", k, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                               VIPS_FAIL_ON_ERROR, nullptr) != 0) {
+                               limits.fail_on, nullptr) != 0) {
         return vips_fail("cannot read the JPEG");
       }
     }
@@ -196,7 +236,7 @@ ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o
 
 }  // namespace
 
-ItemStatus open_image_header(const char* data, size_t size, uint64_t max_pixels, ImageRef& img, bool* is_jpeg) {
+ItemStatus open_image_header(const char* data, size_t size, const HeaderLimits& limits, ImageRef& img, bool* is_jpeg) {
   const char* loader = vips_foreign_find_load_buffer(data, size);
   if (loader == nullptr) {
     take_vips_error();
@@ -208,20 +248,29 @@ ItemStatus open_image_header(const char* data, size_t size, uint64_t max_pixels,
   // libvips worker thread; the two common formats go straight to their loader.
   void* buf = const_cast<char*>(data);
   if (is_png) {
-    vips_pngload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+    vips_pngload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", limits.fail_on, nullptr);
   } else if (*is_jpeg) {
-    vips_jpegload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+    vips_jpegload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", limits.fail_on, nullptr);
   } else {
-    img = ImageRef(vips_image_new_from_buffer(data, size, "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                              VIPS_FAIL_ON_ERROR, nullptr));
+    img = ImageRef(vips_image_new_from_buffer(data, size, "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", limits.fail_on, nullptr));
   }
   if (!img) return ItemStatus::error(Code::kDecode, "cannot read the image header: " + take_vips_error());
-  const int64_t sw = img.get()->Xsize;
-  const int64_t sh = img.get()->Ysize;
-  if (static_cast<uint64_t>(sw) * static_cast<uint64_t>(sh) > max_pixels) {
-    return ItemStatus::error(Code::kTooLarge, "image is " + std::to_string(sw) + "x" + std::to_string(sh) + " = " +
-                                                  std::to_string(sw * sh) + " pixels, over maxPixels " +
-                                                  std::to_string(max_pixels));
+  const auto sw = static_cast<uint64_t>(img.get()->Xsize);
+  const auto sh = static_cast<uint64_t>(img.get()->Ysize);
+  const std::string dims = std::to_string(sw) + "x" + std::to_string(sh);
+  if (sw * sh > limits.max_pixels) {
+    return ItemStatus::error(Code::kTooLarge, "image is " + dims + " = " + std::to_string(sw * sh) + " pixels, over maxPixels " +
+                                                  std::to_string(limits.max_pixels));
+  }
+  // What the decoder will allocate is what the header declares, whatever the file holds: a
+  // few hundred bytes of AVIF, SVG, TIFF or JPEG can declare 16000x16000. Refuse it here.
+  const auto bands = static_cast<uint64_t>(img.get()->Bands);
+  const uint64_t converted = limits.out_channels > 0 && bands != static_cast<uint64_t>(limits.out_channels) ? static_cast<uint64_t>(limits.out_channels) : 0;
+  const uint64_t bytes = sw * sh * (bands * vips_format_sizeof(img.get()->BandFmt) + converted);
+  if (bytes > limits.max_bytes) {
+    return ItemStatus::error(Code::kTooLarge, "image is " + dims + " with " + std::to_string(img.get()->Bands) + " bands: decoding needs " +
+                                                  std::to_string(bytes) + " bytes, over this item's memory cap of " +
+                                                  std::to_string(limits.max_bytes) + " (maxItemBytes, or the loader's memoryBudget / threads)");
   }
   return {};
 }
@@ -244,8 +293,22 @@ ItemStatus ImageSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& s
 }
 
 ItemStatus ImageSource::decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const {
+  TrimOnExit trim{t_scratch};
+  ItemStatus s = decode_item(data, size, item, dst);
+  // A failed item may have left libvips' buffers (freed, below the mmap threshold) in the heap:
+  // give them back too. Failures are rare, so this costs nothing in steady state.
+  if (!s.ok()) trim.force = true;
+  return s;
+}
+
+ItemStatus ImageSource::decode_item(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const {
   const ImageOptions& o = options_;
   ImageScratch& ts = t_scratch;
+  HeaderLimits limits;
+  limits.max_pixels = o.max_pixels;
+  limits.max_bytes = item.max_item_bytes != 0 ? std::min(item.max_item_bytes, o.max_item_bytes) : o.max_item_bytes;
+  limits.fail_on = vips_fail_on(o.fail_on);
+  limits.out_channels = o.channels;
 
   // The crop and flip of an item depend only on (seed, epoch, index) and the oriented size,
   // whichever decoder runs.
@@ -265,8 +328,8 @@ ItemStatus ImageSource::decode(const char* data, size_t size, const ItemRef& ite
   RegionRef region;
   PngImage png;
   bool handled = false;
-  ItemStatus s = decode_png(reinterpret_cast<const uint8_t*>(data), size, o.max_pixels, ts.decoded, ts.raw, png,
-                 &handled);
+  ItemStatus s = decode_png(reinterpret_cast<const uint8_t*>(data), size, PngLimits{o.max_pixels, limits.max_bytes}, ts.decoded,
+                            ts.raw, png, &handled);
   if (handled) {
     if (!s.ok()) return s;
     ow = png.width;
@@ -275,7 +338,7 @@ ItemStatus ImageSource::decode(const char* data, size_t size, const ItemRef& ite
     plane = Plane{ts.decoded.data(), static_cast<size_t>(png.width) * static_cast<size_t>(png.channels),
                   static_cast<int>(png.width), static_cast<int>(png.height), png.channels};
   } else {
-    s = decode_with_vips(data, size, o, draw, box, img, region, plane, ow, oh);
+    s = decode_with_vips(data, size, o, limits, draw, box, img, region, plane, ow, oh);
     if (!s.ok()) return s;
   }
   const int64_t cw = plane.width;

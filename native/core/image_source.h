@@ -28,6 +28,9 @@ class ImageSource final : public ItemSource {
   const ImageOptions& options() const { return options_; }
 
  private:
+  // decode() without the scratch trimming around it.
+  ItemStatus decode_item(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const;
+
   std::vector<std::string> paths_;
   ImageOptions options_;
   PixelWriter writer_;

@@ -17,6 +17,10 @@ namespace tl {
 struct ItemRef {
   uint32_t index = 0;
   uint32_t epoch = 0;
+  // The most decode memory this item may use, set by the loader from its memory budget and
+  // thread count; 0 when read outside a loader (the source's own cap applies). A source
+  // takes the smaller of the two, so a loader can only tighten a dataset's bound.
+  uint64_t max_item_bytes = 0;
 };
 
 // Per-thread reusable memory, owned by one pool thread (or the JS thread for direct reads).

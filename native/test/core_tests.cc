@@ -214,6 +214,84 @@ TEST_CASE(npy_header_parses_and_validates) {
   CHECK_EQ(tl::parse_npy_header("\x93NUMP", 7, h).code, tl::Code::kFormat);
 }
 
+// The header is the Python literal numpy's reader evaluates: what ast.literal_eval + numpy's
+// key/type checks accept is read, what they refuse is refused (EFORMAT), whatever the bytes
+// look like to a substring search.
+TEST_CASE(npy_header_is_parsed_as_a_python_literal) {
+  struct Row {
+    const char* dict;
+    bool ok;
+    const char* why;  // a part of the error message when refused
+  };
+  const Row rows[] = {
+      // as numpy writes it, and spellings ast.literal_eval accepts
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", true, ""},
+      {"{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2,)}", true, ""},
+      {"{'shape': (2,), 'fortran_order': False, 'descr': '<f4'}", true, ""},
+      {"{'descr':'<f4','fortran_order':False,'shape':(1,2,)}", true, ""},
+      {"{'descr': '<f4',\n 'fortran_order': False,\n 'shape': ( 2 , 1 )}", true, ""},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': ((2)) * 0 + (2,)}", false, "expected ','"},
+      // a 'descr' substring inside another value is not the descr
+      {"{'shape': (2,), 'fortran_order': False, 'x': \"'descr': '<f4'\"}", false, "unexpected key 'x'"},
+      {"{'fortran_order': False, 'shape': (2,), 'note': {'descr': '<f4'}}", false, "unexpected key"},
+      {"{'descr ': '<f4', 'fortran_order': False, 'shape': (2,)}", false, "unexpected key"},
+      // missing, duplicate and extra keys
+      {"{'fortran_order': False, 'shape': (2,)}", false, "no 'descr'"},
+      {"{'descr': '<f4', 'shape': (2,)}", false, "no 'fortran_order'"},
+      {"{'descr': '<f4', 'fortran_order': False}", false, "no 'shape'"},
+      {"{'descr': '|u1', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", false, "duplicate key"},
+      {"{'descr': '<f4', 'fortran_order': True, 'fortran_order': False, 'shape': (2,)}", false, "duplicate key"},
+      // booleans spelled otherwise
+      {"{'descr': '<f4', 'fortran_order': false, 'shape': (2,)}", false, "not a Python literal"},
+      {"{'descr': '<f4', 'fortran_order': FALSE, 'shape': (2,)}", false, "not a Python literal"},
+      {"{'descr': '<f4', 'fortran_order': Falsey, 'shape': (2,)}", false, "not a Python literal"},
+      {"{'descr': '<f4', 'fortran_order': 0, 'shape': (2,)}", false, "neither True nor False"},
+      {"{'descr': '<f4', 'fortran_order': 'False', 'shape': (2,)}", false, "neither True nor False"},
+      {"{'descr': '<f4', 'fortran_order': True, 'shape': (2,)}", false, "Fortran order"},
+      // malformed tuples and dimensions
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2}", false, "expected ',' or ')'"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,,)}", false, "not a Python literal"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (,2)}", false, "not a Python literal"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2 2)}", false, "expected ','"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2)}", false, "'shape' is not a tuple"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': [2]}", false, "'shape' is not a tuple"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2.0,)}", false, "not a decimal integer"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (0x2,)}", false, "not a decimal integer"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (02,)}", false, "leading zero"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}", false, "negative dimension"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (True,)}", false, "not an integer"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': ('2',)}", false, "not an integer"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", false, "overflows 64 bits"},
+      // descr that is not a plain string
+      {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}", false, "not a string"},
+      {"{'descr': '<' 'f4', 'fortran_order': False, 'shape': (2,)}", false, "adjacent strings"},
+      {"{'descr': '<f4, 'fortran_order': False, 'shape': (2,)}", false, "expected ','"},
+      // trailing garbage, unterminated or not a dict at all
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} x", false, "trailing characters"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,)}}", false, "trailing characters"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,)", false, "expected ',' or '}'"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,),, }", false, "a dict key that is not a string"},
+      {"('descr', '<f4')", false, "not a dict"},
+      {"{'descr': '<f4\n', 'fortran_order': False, 'shape': (2,)}", false, "newline inside a string"},
+      {"", false, "ends where a value should be"},
+      {"((((((((((((((((((((2,),),),),),),),),),),),),),),),),),),),)", false, "nested too deeply"},
+  };
+  for (const Row& r : rows) {
+    tl::NpyHeader h;
+    const std::string f = npy(r.dict, 8);
+    const tl::ItemStatus s = tl::parse_npy_header(f.data(), f.size(), h);
+    if (r.ok) {
+      CHECK_MSG(s.ok(), std::string(r.dict) + " -> " + s.message);
+      CHECK_EQ(h.data_bytes, uint64_t{8});
+      CHECK_EQ(h.descr, std::string("<f4"));
+    } else {
+      CHECK_MSG(s.code == tl::Code::kFormat, std::string(r.dict) + " was accepted or gave " + tl::code_name(s.code));
+      CHECK_MSG(s.message.find(r.why) != std::string::npos, std::string(r.dict) + " -> " + s.message);
+      CHECK(s.offset >= 0 && s.offset <= static_cast<int64_t>(f.size()));
+    }
+  }
+}
+
 TEST_CASE(text_parser_comma_separated) {
   std::vector<float> v;
   tl::ItemStatus s = parse("1.5, -2.25,3e2 ,\t4", v, 4);
@@ -361,10 +439,9 @@ TEST_CASE(text_parser_long_out_of_range_token) {
   CHECK_EQ(v[1], 0.0f);
 }
 
-TEST_CASE(png_decoder_leaves_rows_over_4_gib_to_libvips) {
-  // zlib's avail_out is 32-bit: an RGBA PNG of 2^24 x 64 has 4 GiB + 64 bytes of filtered rows,
-  // which the direct decoder used to inflate into a truncated count and read back as zeros
-  // (with maxPixels raised past 2^30). It must leave such a file to libvips, allocating nothing.
+// A PNG whose IHDR declares width x height (8-bit, the colour type given) with one IDAT of
+// the bytes given: the header says what an attacker wants, the data holds what it holds.
+std::vector<uint8_t> png_declaring(uint32_t width, uint32_t height, uint8_t colour, const std::vector<uint8_t>& idat) {
   auto be32 = [](std::vector<uint8_t>& v, uint32_t x) {
     for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
   };
@@ -377,19 +454,74 @@ TEST_CASE(png_decoder_leaves_rows_over_4_gib_to_libvips) {
   };
   std::vector<uint8_t> file = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   std::vector<uint8_t> ihdr;
-  be32(ihdr, 1u << 24);
-  be32(ihdr, 64);
-  ihdr.insert(ihdr.end(), {8, 6, 0, 0, 0});
+  be32(ihdr, width);
+  be32(ihdr, height);
+  ihdr.insert(ihdr.end(), {8, colour, 0, 0, 0});
   chunk(file, "IHDR", ihdr);
-  chunk(file, "IDAT", {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});  // an empty zlib stream
+  chunk(file, "IDAT", idat);
   chunk(file, "IEND", {});
+  return file;
+}
+
+const std::vector<uint8_t> kEmptyZlib = {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01};
+
+TEST_CASE(png_decoder_leaves_rows_over_4_gib_to_libvips) {
+  // zlib's avail_out is 32-bit: an RGBA PNG of 2^24 x 64 has 4 GiB + 64 bytes of filtered rows,
+  // which the direct decoder used to inflate into a truncated count and read back as zeros
+  // (with maxPixels raised past 2^30). It must leave such a file to libvips, allocating nothing.
+  const std::vector<uint8_t> file = png_declaring(1u << 24, 64, 6, kEmptyZlib);
   std::vector<uint8_t> pixels, raw;
   tl::PngImage image;
   bool handled = true;
-  tl::ItemStatus s = tl::decode_png(file.data(), file.size(), uint64_t{1} << 40, pixels, raw, image, &handled);
+  tl::ItemStatus s = tl::decode_png(file.data(), file.size(), tl::PngLimits{uint64_t{1} << 40, UINT64_MAX}, pixels, raw, image, &handled);
   CHECK(!handled);
   CHECK(s.ok());
   CHECK_EQ(raw.capacity(), size_t{0});
+}
+
+TEST_CASE(png_decoder_allocates_as_data_arrives_and_within_its_cap) {
+  std::vector<uint8_t> pixels, raw;
+  tl::PngImage image;
+  bool handled = false;
+  // 12000x12000 grey declared (288 MB of rows and pixels), under the cap; the data holds one
+  // zero byte of it. What is allocated follows the data: at most the first 64 KiB step.
+  std::vector<uint8_t> one(1, 0);
+  uLongf zlen = compressBound(1);
+  std::vector<uint8_t> z(zlen);
+  CHECK_EQ(compress(z.data(), &zlen, one.data(), 1), Z_OK);
+  z.resize(zlen);
+  std::vector<uint8_t> file = png_declaring(12000, 12000, 0, z);
+  tl::ItemStatus s = tl::decode_png(file.data(), file.size(), tl::PngLimits{268402689, uint64_t{512} << 20}, pixels, raw, image, &handled);
+  CHECK(handled);
+  CHECK_EQ(s.code, tl::Code::kDecode);
+  CHECK_MSG(s.message.find("ends early") != std::string::npos, s.message);
+  CHECK(raw.capacity() <= size_t{64} << 10);
+  CHECK_EQ(pixels.capacity(), size_t{0});
+  // 16000x16000 RGBA declared: over a 512 MiB cap from the header, nothing allocated.
+  std::vector<uint8_t>().swap(raw);
+  file = png_declaring(16000, 16000, 6, z);
+  s = tl::decode_png(file.data(), file.size(), tl::PngLimits{268402689, uint64_t{512} << 20}, pixels, raw, image, &handled);
+  CHECK(handled);
+  CHECK_EQ(s.code, tl::Code::kTooLarge);
+  CHECK_MSG(s.message.find("memory cap of 536870912") != std::string::npos, s.message);
+  CHECK_EQ(raw.capacity(), size_t{0});
+  // A real image still decodes whole across many growth steps: 600x400 RGB of a gradient.
+  std::vector<uint8_t> rows;
+  for (uint32_t y = 0; y < 400; ++y) {
+    rows.push_back(0);
+    for (uint32_t x = 0; x < 600 * 3; ++x) rows.push_back(static_cast<uint8_t>((x + y) & 255));
+  }
+  zlen = compressBound(static_cast<uLong>(rows.size()));
+  z.assign(zlen, 0);
+  CHECK_EQ(compress(z.data(), &zlen, rows.data(), static_cast<uLong>(rows.size())), Z_OK);
+  z.resize(zlen);
+  file = png_declaring(600, 400, 2, z);
+  s = tl::decode_png(file.data(), file.size(), tl::PngLimits{}, pixels, raw, image, &handled);
+  CHECK(handled);
+  CHECK_MSG(s.ok(), s.message);
+  CHECK_EQ(image.width, 600u);
+  CHECK_EQ(pixels.size(), size_t{600 * 400 * 3});
+  CHECK_EQ(pixels[static_cast<size_t>(399) * 1800 + 1799], static_cast<uint8_t>((1799 + 399) & 255));
 }
 
 TEST_CASE(text_parser_float_overflow_is_inf) {

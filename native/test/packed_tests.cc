@@ -182,3 +182,30 @@ TEST_CASE(parse_packed_survives_every_truncation_and_byte_flip) {
 }
 
 }  // namespace
+
+// Two index entries sharing bytes, with every CRC (records and header) valid: only the overlap
+// check can catch it, and it must, or record 1 reads as record 0.
+TEST_CASE(parse_packed_refuses_overlapping_records) {
+  PackDir dir;
+  const std::string path = (dir.path / "overlap.tlpack").string();
+  {
+    std::unique_ptr<tl::PackWriter> w;
+    CHECK(tl::PackWriter::create(dir.path.string(), two_fields(), "{}", w).ok());
+    write_records(*w, 0, 4);
+    CHECK(w->commit(7, 0, 4, 0, 1).ok());
+    CHECK(w->publish(path).ok());
+  }
+  std::string bytes = read_all(path);
+  tl::PackedHeader h;
+  CHECK(tl::parse_packed(bytes.data(), bytes.size(), h).ok());
+  const tl::PackedEntry e0 = tl::packed_entry(bytes.data(), h, 0, 0);
+  char* e1 = bytes.data() + h.index_offset + (1 * h.fields.size() + 0) * tl::kPackedIndexEntryBytes;
+  std::memcpy(e1, &e0.offset, 8);
+  std::memcpy(e1 + 12, &e0.crc, 4);
+  const uint32_t crc = tl::packed_header_crc(bytes.data(), h.header_bytes, bytes.data() + h.index_offset, h.index_bytes);
+  std::memcpy(bytes.data() + 12, &crc, 4);
+  const tl::ItemStatus s = tl::parse_packed(bytes.data(), bytes.size(), h);
+  CHECK_EQ(s.code, tl::Code::kFormat);
+  CHECK_MSG(s.message.find("record 1 field 'image'") != std::string::npos && s.message.find("overlaps record 0 field 'image'") != std::string::npos,
+            s.message);
+}

@@ -8,7 +8,7 @@ import { itemError } from '../failures.js';
 import { expandGlob } from '../files.js';
 import { binding } from '../native.js';
 import { oneOf } from '../validate.js';
-import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions } from './image-options.js';
+import { IMAGE_DEFAULTS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
@@ -108,7 +108,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
           delete base.mean;
           delete base.std;
         }
-        const image = normaliseImageOptions({ ...base, ...options.image } as ImagePipelineOptions);
+        const image = readerLimited(name, base, options.image);
         outputs.push({ field, image });
         specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
       } else if (options.image && imageShaped(stored)) {
@@ -206,4 +206,32 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     const bytes = this.shards.reduce((a, s) => a + s.bytes, 0);
     return { records: this.length, bytes, failures: [...failures.entries], ok: failures.count === 0 };
   }
+}
+
+/**
+ * The pipeline of an encoded image field: the file's (what it was packed with) under the
+ * reader's limits. The file may tighten maxPixels, never raise it; maxItemBytes and failOn are
+ * the reader's alone; an output size the file asks for must fit the reader's maxItemBytes
+ * (the reader's own `size` is the reader's choice). A file cannot make a reader decode more
+ * than it would decode from a plain image file with the same options.
+ */
+function readerLimited(name: string, stored: Partial<ImagePipelineOptions>, reader: Partial<ImagePipelineOptions> | undefined): NativeImageOptions {
+  const { maxItemBytes: _ignored, failOn: _alsoIgnored, ...fromFile } = stored;
+  const readerMaxPixels = reader?.maxPixels ?? IMAGE_DEFAULTS.maxPixels;
+  const fileMaxPixels = typeof fromFile.maxPixels === 'number' && fromFile.maxPixels >= 1 ? fromFile.maxPixels : readerMaxPixels;
+  const image = normaliseImageOptions({
+    ...fromFile,
+    ...reader,
+    maxPixels: Math.min(fileMaxPixels, readerMaxPixels),
+    maxItemBytes: reader?.maxItemBytes ?? IMAGE_DEFAULTS.maxItemBytes,
+    failOn: reader?.failOn ?? IMAGE_DEFAULTS.failOn,
+  } as ImagePipelineOptions);
+  if (reader?.size === undefined && outputBytesOf(image) > image.maxItemBytes) {
+    throw new TensorLoaderError(
+      'ETOOLARGE',
+      `field '${name}': the packed file asks for ${image.height}x${image.width}x${image.channels} ${image.dtype} items ` +
+        `(${outputBytesOf(image)} bytes each), over maxItemBytes ${image.maxItemBytes}; pass image: { size } to choose the output size`,
+    );
+  }
+  return image;
 }
