@@ -213,3 +213,27 @@ describe('faults', () => {
     lease.release();
   });
 });
+
+describe('S3 client path (path-style GetObject/HeadObject against the same nginx)', () => {
+  it('s3://bucket/key through @aws-sdk/client-s3 with a static credential and forcePathStyle equals the file', async () => {
+    const s3 = { endpoint: nginx.url, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-secret' } };
+    const cache = new ShardCache({ dir: cacheDir(), maxBytes: 8 << 20, s3 });
+    const before = nginx.log().length;
+    const lease = await cache.acquire(`s3://data/${names[7]}`);
+    expect(readFileSync(lease.path).equals(local(names[7]!))).toBe(true);
+    lease.release();
+    const reqs = nginx.log().slice(before);
+    expect(reqs.map((r) => `${r.method} ${r.uri} ${r.status}`)).toEqual([`HEAD /data/${names[7]} 200`, `GET /data/${names[7]} 200`]);
+    expect(reqs[0]!.agent).toMatch(/aws-sdk-js/);
+    // Resume: a part left by a cut is continued with Range + If-Match.
+    const dir = cacheDir();
+    proxy.inject(`/data/${names[8]}`, ['cut']);
+    const viaProxy = new ShardCache({ dir, maxBytes: 8 << 20, s3: { ...s3, endpoint: proxy.url }, retry: { baseDelayMs: 5 } });
+    const resumed = await viaProxy.acquire(`s3://data/${names[8]}`);
+    expect(readFileSync(resumed.path).equals(local(names[8]!))).toBe(true);
+    resumed.release();
+    expect(gets(`/data/${names[8]}`).at(-1)).toMatchObject({ status: 206 });
+    const missing = await cache.acquire('s3://data/none.bin').catch((e: unknown) => e);
+    expect(missing).toMatchObject({ name: 'RemoteError', code: 'ERR_REMOTE_STATUS', status: 404 });
+  });
+});
