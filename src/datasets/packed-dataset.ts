@@ -7,6 +7,9 @@ import { expandGlob } from '../files.js';
 import { binding } from '../native.js';
 import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
+import type { CacheOptions, ShardCache } from '../remote/cache.js';
+import { RemotePackedDataset } from '../remote/remote-packed.js';
+import { isRemote } from '../remote/transports.js';
 
 export interface PackedDatasetOptions {
   /** Which fields items contain, in this order. Default: every stored field. */
@@ -23,6 +26,8 @@ export interface PackedDatasetOptions {
    * with. Without this option raw image fields come as stored.
    */
   image?: Partial<ImagePipelineOptions>;
+  /** Accept some shards of a set, not all of them (a remote set streamed shard by shard). Default false. */
+  subset?: boolean;
 }
 
 /** What verify() found. */
@@ -54,11 +59,15 @@ export class PackedDataset implements NativeDataset<BatchArray> {
   readonly [nativeSource]: NativePackedSource;
 
   constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions = {}) {
+    const named = typeof pathOrPaths === 'string' ? [pathOrPaths] : pathOrPaths;
+    if (named.some((p) => isRemote(p))) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards are fetched first: await PackedDataset.open(urls, { cache: { dir, maxBytes } })');
+    }
     const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
     this.paths = Object.freeze(paths);
     let source: NativePackedSource;
     try {
-      source = new binding.NativePackedSource(paths);
+      source = new binding.NativePackedSource(paths, options.subset === true);
     } catch (e) {
       const err = e as Error & { code?: string; path?: string; offset?: number };
       throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
@@ -118,6 +127,17 @@ export class PackedDataset implements NativeDataset<BatchArray> {
     this.fields = Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) })));
     this.dtype = this.fields[0]!.dtype;
     this.itemShape = this.fields[0]!.shape;
+  }
+
+  /**
+   * Local paths or globs as the constructor takes them, or http(s)/s3 URLs (with {000..099}
+   * ranges) fetched whole into `cache` first and then mapped as local shards (see RemotePackedDataset).
+   */
+  static async open(source: string | readonly string[], options: PackedDatasetOptions & { cache?: CacheOptions | ShardCache; index?: string } = {}): Promise<PackedDataset> {
+    const named = typeof source === 'string' ? [source] : source;
+    if (!named.some((p) => isRemote(p)) && !options.index) return new PackedDataset(source, options);
+    if (!options.cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
+    return (await RemotePackedDataset.open(source, { ...options, cache: options.cache })).mapped();
   }
 
   get length(): number {

@@ -56,6 +56,7 @@ interface Held {
 export class ShardCache {
   readonly dir: string;
   readonly maxBytes: number;
+  readonly options: Readonly<CacheOptions>;
   readonly #o: CacheOptions;
   readonly #retry;
   readonly #slots: Semaphore;
@@ -89,6 +90,7 @@ export class ShardCache {
     mkdirSync(this.dir, { recursive: true });
     this.maxBytes = options.maxBytes;
     this.#o = options;
+    this.options = Object.freeze({ ...options });
     this.#retry = resolveRetry(options.retry);
     this.#slots = new Semaphore(concurrency);
     this.#progress = new DownloadProgress(options.progress ?? 'auto', options.onProgress);

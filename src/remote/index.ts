@@ -5,3 +5,6 @@ export type { DownloadEvent } from './progress.js';
 export type { RetryOptions } from './retry.js';
 export type { S3Options } from './s3.js';
 export { isRemote, type RemoteSourceOptions } from './transports.js';
+export { RemotePackedDataset, rankShards, type RemotePackedOptions, type StreamOptions, type RemoteShardInfo } from './remote-packed.js';
+export { loadShardIndex, makeShardIndex, type ShardIndex, type IndexedShard } from './shard-index.js';
+export { expandBraces } from './braces.js';

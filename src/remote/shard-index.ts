@@ -1,0 +1,62 @@
+// Shard indexes in WebDataset's wids form: {"__kind__": "wids-shard-index-v1", "shardlist":
+// [{"url": ..., "nsamples": ...}]}. Relative URLs are relative to the index's own location, so an
+// index can sit next to its shards on a server or a disk.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { TensorLoaderError } from '../errors.js';
+import { isRemote } from './transports.js';
+
+export interface IndexedShard {
+  url: string;
+  nsamples: number;
+  filesize?: number;
+}
+
+export interface ShardIndex {
+  __kind__: 'wids-shard-index-v1';
+  wids_version: 1;
+  shardlist: IndexedShard[];
+}
+
+const MAX_INDEX_BYTES = 64 << 20;
+
+export function makeShardIndex(shards: IndexedShard[]): ShardIndex {
+  return { __kind__: 'wids-shard-index-v1', wids_version: 1, shardlist: shards };
+}
+
+/** Reads an index from a path or an http(s) URL, checking every entry. */
+export async function loadShardIndex(location: string, options: { headers?: Record<string, string> } = {}): Promise<IndexedShard[]> {
+  let text: string;
+  if (/^https?:\/\//i.test(location)) {
+    const res = await fetch(location, { headers: options.headers ?? {} }).catch((e: unknown) => {
+      throw new TensorLoaderError('ERR_REMOTE_NETWORK', `${location}: ${(e as Error).message}`, { cause: e });
+    });
+    if (!res.ok) throw new TensorLoaderError('ERR_REMOTE_STATUS', `${location}: HTTP ${res.status}`);
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_INDEX_BYTES) throw new TensorLoaderError('EFORMAT', `${location}: a shard index over ${MAX_INDEX_BYTES} bytes`);
+    text = await res.text();
+  } else {
+    text = await readFile(location, 'utf8');
+  }
+  if (text.length > MAX_INDEX_BYTES) throw new TensorLoaderError('EFORMAT', `${location}: a shard index over ${MAX_INDEX_BYTES} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new TensorLoaderError('EFORMAT', `${location}: not JSON (${(e as Error).message})`);
+  }
+  const list = (parsed as { shardlist?: unknown })?.shardlist;
+  if (!Array.isArray(list) || list.length === 0) throw new TensorLoaderError('EFORMAT', `${location}: no "shardlist" array of shards`);
+  return list.map((s, i) => {
+    const e = s as Partial<IndexedShard>;
+    if (typeof e?.url !== 'string' || e.url === '' || !Number.isSafeInteger(e.nsamples) || e.nsamples! < 0) {
+      throw new TensorLoaderError('EFORMAT', `${location}: shardlist[${i}] needs a "url" string and a non-negative integer "nsamples"`);
+    }
+    return { url: resolveAgainst(location, e.url), nsamples: e.nsamples! };
+  });
+}
+
+function resolveAgainst(index: string, url: string): string {
+  if (isRemote(url) || url.startsWith('/')) return url;
+  if (isRemote(index)) return new URL(url, index).toString();
+  return resolve(dirname(index), url);
+}
