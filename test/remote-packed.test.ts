@@ -137,6 +137,35 @@ describe('remote packed shards', () => {
   }
 });
 
+describe('hostile remote inputs', () => {
+  it('a shard with the right length and wrong bytes is refused on open (EFORMAT), never read', async () => {
+    mkdirSync(join(www, 'bad'), { recursive: true });
+    const good = readFileSync(paths[0]!);
+    const flipped = Buffer.from(good);
+    flipped[200] ^= 0xff;  // inside the header: its CRC no longer matches
+    writeFileSync(join(www, 'bad', 'one.tlpack'), flipped);
+    await expect(PackedDataset.open(`${nginx.url}/bad/one.tlpack`, { cache: { dir: cacheDir(), maxBytes: 1 << 24 } })).rejects.toMatchObject({ name: 'TensorLoaderError', code: 'EFORMAT' });
+    writeFileSync(join(www, 'bad', 'not-packed.tlpack'), Buffer.alloc(4096, 7));
+    await expect(RemotePackedDataset.open(`${nginx.url}/bad/not-packed.tlpack`, { cache: { dir: cacheDir(), maxBytes: 1 << 24 } })).rejects.toThrow(/not a packed shard/);
+  });
+
+  it('bad indexes, patterns and options are clear errors', async () => {
+    const cache = { dir: cacheDir(), maxBytes: 1 << 24 };
+    writeFileSync(join(www, 'bad', 'index.json'), '{"shardlist": [{"url": "a.tlpack", "nsamples": -1}]}');
+    await expect(RemotePackedDataset.open('', { cache, index: `${nginx.url}/bad/index.json` })).rejects.toThrow(/shardlist\[0\] needs/);
+    writeFileSync(join(www, 'bad', 'notjson.json'), '{"shardlist": ');
+    await expect(RemotePackedDataset.open('', { cache, index: `${nginx.url}/bad/notjson.json` })).rejects.toThrow(/not JSON/);
+    await expect(RemotePackedDataset.open('', { cache, index: `${nginx.url}/bad/missing.json` })).rejects.toThrow(/HTTP 404/);
+    await expect(RemotePackedDataset.open(`${nginx.url}/x-{5..1}.tlpack`, { cache })).rejects.toThrow(/runs backwards/);
+    await expect(RemotePackedDataset.open(`${nginx.url}/x-{0..99999999}.tlpack`, { cache })).rejects.toThrow(/more than 1000000/);
+    await expect(RemotePackedDataset.open([`${nginx.url}/a.tlpack`, '/tmp/b.tlpack'], { cache })).rejects.toThrow(/mix of remote and local/);
+    await expect(PackedDataset.open(`${nginx.url}/a.tlpack`)).rejects.toThrow(/need a cache/);
+    const remote = await RemotePackedDataset.open(pattern(), { cache, counts: 'none' });
+    expect(() => remote.stream({ rank: 2, worldSize: 2 })).toThrow(/rank must be/);
+    expect(() => remote.stream({ prefetch: -1 })).toThrow(/prefetch/);
+  });
+});
+
 describe('tar sample counting (the WebDataset key rule) for tensorloader index', () => {
   it('counts runs of members sharing a key in tars made by Python tarfile (pax, gnu) and GNU tar, long names included', async () => {
     const dir = join(tmp, 'tars');
