@@ -105,6 +105,14 @@ describe('ShardCache over HTTP (nginx)', () => {
     expect(() => new ShardCache({ dir: cacheDir(), maxBytes: 1, concurrency: 0 })).toThrow(/concurrency/);
   });
 
+  it('a server that refuses HEAD (a URL presigned for GET) is probed with a one-byte range instead', async () => {
+    const cache = new ShardCache({ dir: cacheDir(), maxBytes: 8 << 20 });
+    const lease = await cache.acquire(`${nginx.url}/nohead/data/${names[9]}`);
+    expect(readFileSync(lease.path).equals(local(names[9]!))).toBe(true);
+    lease.release();
+    expect(nginx.log().filter((l) => l.uri === `/nohead/data/${names[9]}`).map((l) => `${l.method} ${l.status} ${l.range}`)).toEqual(['HEAD 405 ', 'GET 206 bytes=0-0', 'GET 200 ']);
+  });
+
   it('a missing shard is ERR_REMOTE_STATUS 404 at once (not retried)', async () => {
     const cache = new ShardCache({ dir: cacheDir(), maxBytes: 1 << 20, retry: { baseDelayMs: 1 } });
     const err = await cache.acquire(url('nope.bin')).catch((e: unknown) => e);

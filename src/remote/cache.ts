@@ -135,6 +135,7 @@ export class ShardCache {
         return this.#lease(url, again);
       }
       await touch(shard);
+      this.#ahead.delete(key);  // a prefetch that finished while this acquire waited on it
       const h = { refs: 1, path, size: meta.size };
       this.#held.set(url, h);
       return this.#lease(url, h);

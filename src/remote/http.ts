@@ -51,9 +51,18 @@ export class HttpTransport implements Transport {
 
   async head(url: string, options: { idleTimeoutMs: number; signal?: AbortSignal | undefined }): Promise<RemoteMeta> {
     const timer = new IdleTimer(url, options.idleTimeoutMs, options.signal);
-    const res = await request(url, { method: 'HEAD', headers: this.#headers }, timer);
-    timer[Symbol.dispose]();
-    return metaOf(res.headers, lengthOf(url, res.headers, res.status));
+    try {
+      const res = await request(url, { method: 'HEAD', headers: this.#headers }, timer);
+      timer[Symbol.dispose]();
+      return metaOf(res.headers, lengthOf(url, res.headers, res.status));
+    } catch (e) {
+      // Presigned URLs are signed for GET only: ask for one byte instead, the total is in Content-Range.
+      if (!(e instanceof RemoteError && (e.status === 403 || e.status === 405))) throw e;
+      const probe = await this.read(url, { start: 0, end: 0, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal });
+      for await (const chunk of probe.body) void chunk;
+      if (Number.isNaN(probe.meta.size)) throw new RemoteError('ERR_REMOTE_LENGTH', 'HEAD is refused and the range answer gives no total size', { url, attempts: 1 });
+      return probe.meta;
+    }
   }
 
   async read(url: string, o: ReadOptions): Promise<ReadResponse> {

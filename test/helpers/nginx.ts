@@ -1,7 +1,8 @@
 // A real nginx for remote tests: started on 127.0.0.1 on a free port with a generated config in
 // a temp folder (pid, logs and temp paths inside it), serving `root`; `daemon off` under a child
 // process that stop() kills. Requests carrying `x-rate` / `x-rate-after` headers are throttled by
-// nginx's limit_rate (stalls, slow downloads); /down/ always answers 503.
+// nginx's limit_rate (stalls, slow downloads); /down/ always answers 503; /nohead/ serves the
+// same files but refuses HEAD (as a URL presigned for GET does).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 export interface Nginx {
   url: string;
   port: number;
-  /** Access log lines so far: method, uri, status, bytes sent, Range header, User-Agent. */
+  /** Access log lines so far: method, path as requested (no query), status, bytes sent, Range header, User-Agent. */
   log(): Array<{ method: string; uri: string; status: number; bytes: number; range: string; agent: string }>;
   stop(): Promise<void>;
 }
@@ -41,7 +42,7 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 512; }
 http {
-  log_format tl '$request_method\\t$uri\\t$status\\t$body_bytes_sent\\t$http_range\\t$http_user_agent';
+  log_format tl '$request_method\\t$request_uri\\t$status\\t$body_bytes_sent\\t$http_range\\t$http_user_agent';
   access_log ${join(dir, 'access.log')} tl;
   ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(tmp).join('\n  ')}
   default_type application/octet-stream;
@@ -55,6 +56,10 @@ http {
     limit_rate $tl_rate;
     limit_rate_after $tl_after;
     location /down/ { return 503; }
+    location /nohead/ {
+      if ($request_method = HEAD) { return 405; }
+      rewrite ^/nohead/(.*)$ /$1 break;
+    }
   }
 }
 `;
@@ -98,7 +103,7 @@ export async function startNginx(root: string): Promise<Nginx> {
           .filter((l) => l && !l.includes('__tl_ready__'))
           .map((l) => {
             const [method, uri, status, bytes, range, agent] = l.split('\t');
-            return { method: method!, uri: uri!, status: Number(status), bytes: Number(bytes), range: range === '-' ? '' : range!, agent: agent ?? '' };
+            return { method: method!, uri: uri!.split('?')[0]!, status: Number(status), bytes: Number(bytes), range: range === '-' ? '' : range!, agent: agent ?? '' };
           }),
       stop: async () => {
         if (!exited) {
