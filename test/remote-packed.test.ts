@@ -179,6 +179,12 @@ describe('tar sample counting (the WebDataset key rule) for tensorloader index',
       const { samples, members } = await countTarSamples(t, (await import('node:fs')).createReadStream(join(dir, `${t}.tar`)));
       expect([t, samples, members]).toEqual([t, 4, 8]);
     }
+    // The CLI over the same tars, local and served by nginx.
+    mkdirSync(join(www, 'tars'), { recursive: true });
+    writeFileSync(join(www, 'tars', 'py-gnu.tar'), readFileSync(join(dir, 'py-gnu.tar')));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'index', join(dir, 'gnutar-pax.tar'), `${nginx.url}/tars/py-gnu.tar`, '--quiet'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).shardlist.map((s: { url: string; nsamples: number }) => [s.url.split('/').pop(), s.nsamples])).toEqual([['gnutar-pax.tar', 4], ['py-gnu.tar', 4]]);
     const full = readFileSync(join(dir, 'py-pax.tar'));
     await expect(countTarSamples('cut', [full.subarray(0, 3000)])).rejects.toThrow(/truncated/);
     const bad = Buffer.from(full);

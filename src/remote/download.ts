@@ -72,6 +72,7 @@ export async function downloadInto(c: DownloadContext, meta: RemoteMeta): Promis
     }
     let at = have;
     const end = have + res.length;
+    c.onBytes?.(at, meta.size);  // the starting point: bytes resumed are not counted as fetched
     for await (const chunk of res.body) {
       if (at + chunk.byteLength > end) throw new RemoteError('ERR_REMOTE_LENGTH', `the body is longer than its ${res.length} announced bytes`, { url: c.url, attempts: 1 });
       let off = 0;
