@@ -159,7 +159,8 @@ async function main(): Promise<void> {
     compare(`Remote packed shards: 12 shards of 64x64x3 uint8 over loopback HTTP (nginx), batch 256`, [
       ['tensorloader', remote('local', ex2Shards, remoteEpochs, '256')],
       ['tensorloader, http, mapped (cold cache)', remote('http-mapped', ex2Shards, remoteEpochs, '256')],
-      ['tensorloader, http, streamed (3-shard cache)', remote('http-stream', ex2Shards, remoteEpochs, '256')],
+      ['tensorloader, http, stream() items (3-shard cache)', remote('http-stream', ex2Shards, remoteEpochs, '256')],
+      ['tensorloader, http, batches() (3-shard cache)', remote('http-batches', ex2Shards, remoteEpochs, '256')],
     ]),
   );
 

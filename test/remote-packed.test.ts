@@ -88,6 +88,30 @@ describe('remote packed shards', () => {
     expect(peak).toBeGreaterThan(shardBytes());
   });
 
+  it('batches(): native batches shard by shard, each rank its shards, the union is the epoch, same order on a rerun', async () => {
+    const cache = new ShardCache({ dir: cacheDir(), maxBytes: 3 * shardBytes() + 4096 });
+    const remote = await RemotePackedDataset.open(pattern(), { cache });
+    const run = async (rank: number, worldSize: number) => {
+      const labels: number[] = [];
+      for await (const batch of remote.batches(3, { rank, worldSize, shuffle: true, seed: 4, loader: { batchSize: 20 } })) {
+        using b = batch;
+        expect(b.size).toBeLessThanOrEqual(20);
+        const x = b.fields.x!.data as Float32Array;
+        const l = Array.from(b.fields.label!.data as Int32Array);
+        l.forEach((v, j) => expect(x[j * 1024 + 1]).toBe(local.get(v).x![1]));
+        labels.push(...l);
+      }
+      return labels;
+    };
+    const r0 = await run(0, 2);
+    const r1 = await run(1, 2);
+    expect(r0.length).toBe(ITEMS / 2);
+    expect([...r0, ...r1].sort((a, b) => a - b)).toEqual(Array.from({ length: ITEMS }, (_, i) => i));
+    expect(await run(0, 2)).toEqual(r0);
+    expect(r0).not.toEqual([...r0].sort((a, b) => a - b));
+    expect((await cache.usage()).bytes).toBeLessThanOrEqual(cache.maxBytes);
+  });
+
   it('counts none: length unknown, the stream still reads the set; the DataLoader batches it', async () => {
     const remote = await RemotePackedDataset.open(pattern(), { cache: { dir: cacheDir(), maxBytes: 4 * shardBytes() }, counts: 'none' });
     expect(remote.length).toBeUndefined();

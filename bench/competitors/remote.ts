@@ -2,7 +2,9 @@
 // JSON line. MODE SHARD_DIR EPOCHS BATCH:
 //   local        PackedDataset over the shard files (the baseline)
 //   http-mapped  PackedDataset.open(URLs, { cache }) from a cold cache: fetch every shard, then map
-//   http-stream  RemotePackedDataset.stream() through a cache of 3 shards: every epoch fetches again
+//   http-stream  RemotePackedDataset.stream() (JS items, collated) through a cache of 3 shards:
+//                every epoch fetches again
+//   http-batches RemotePackedDataset.batches() (a native loader per shard), the same cache
 // and `pack IMAGE_DIR SHARD_DIR SHARD_SIZE` makes the set (64x64x3 uint8 records, as Example 2's packed file).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +49,17 @@ if (mode === 'local') {
   const stream: IterableDataset = remote.stream({ prefetch: 2 });
   const loader = new DataLoader(stream, { batchSize });
   items = await run(() => loader);
+} else if (mode === 'http-batches') {
+  const shard = (await import('node:fs')).statSync(join(dir, names[0]!)).size;
+  const cache = new ShardCache({ dir: cacheDir, maxBytes: 3 * shard + 4096 });
+  const remote = await RemotePackedDataset.open(urls, { cache });
+  items = 0;
+  for (let e = 0; e < epochs; e++) {
+    for await (const b of remote.batches(e, { prefetch: 2, loader: { batchSize } })) {
+      items += b.size;
+      b.release();
+    }
+  }
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

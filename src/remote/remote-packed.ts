@@ -2,7 +2,9 @@
 // Range GET each); then the set is either mapped whole (every shard in the cache at once, then
 // read as a local PackedDataset) or streamed shard by shard through the cache as an
 // IterableDataset, each rank taking its share of the shards, the next ones fetched ahead.
+import type { Batch } from '../batch.js';
 import type { BatchArray } from '../dataset.js';
+import { DataLoader, type DataLoaderOptions } from '../loader.js';
 import { TensorLoaderError } from '../errors.js';
 import { IterableDataset } from '../js-dataset.js';
 import { Xoshiro128, shuffleInPlace } from '../prng.js';
@@ -141,6 +143,35 @@ export class RemotePackedDataset {
     if (!Number.isInteger(prefetch) || prefetch < 0) throw new RangeError(`prefetch must be a non-negative integer, got ${prefetch}`);
     rankShards(this.shards.length, 0, options);  // checks rank and worldSize now, not mid-epoch
     return new IterableDataset((epoch) => this.#items(epoch, options, prefetch));
+  }
+
+  /**
+   * Native batches shard by shard: the same shards per rank and epoch as stream(), each shard
+   * read by its own native DataLoader (`loader` options: batchSize, threads, image...), so
+   * items never pass through JS. A batch never spans two shards: a shard's last batch is short
+   * unless its record count is a multiple of batchSize (or `dropLast` drops it). Release each
+   * batch before the next as with any loader: once a shard is done its loader closes, and views
+   * of its batches still held read as empty (`loader: { copy: true }` to keep them).
+   */
+  async *batches(epoch: number, options: StreamOptions & { loader?: Omit<DataLoaderOptions, 'sampler' | 'batchSampler' | 'resume' | 'epoch'> } = {}): AsyncGenerator<Batch<BatchArray>> {
+    const prefetch = options.prefetch ?? 2;
+    const mine = rankShards(this.shards.length, epoch, options).map((i) => this.shards[i]!.url);
+    for (let k = 0; k < mine.length; k++) {
+      this.cache.prefetch(mine.slice(k + 1, k + 1 + prefetch));
+      const lease = await this.cache.acquire(mine[k]!);
+      const loader = new DataLoader<BatchArray>(new PackedDataset(lease.path, { ...this.#options, subset: true }), {
+        ...options.loader,
+        shuffle: options.shuffle ?? false,
+        seed: ((options.seed ?? 0) ^ Math.imul(k + 1, 0x9e3779b9)) >>> 0,
+        epoch,
+      });
+      try {
+        yield* loader;
+      } finally {
+        loader.close();
+        lease.release();
+      }
+    }
   }
 
   async *#items(epoch: number, o: StreamOptions, prefetch: number): AsyncGenerator<Record<string, BatchArray>> {
