@@ -6,7 +6,7 @@
 //                every epoch fetches again
 //   http-batches RemotePackedDataset.batches() (a native loader per shard), the same cache
 // and `pack IMAGE_DIR SHARD_DIR SHARD_SIZE` makes the set (64x64x3 uint8 records, as Example 2's packed file).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DataLoader, ImageFilesDataset, IterableDataset, PackedDataset, RemotePackedDataset, ShardCache, listFiles, pack } from '../../src/index.js';
@@ -32,6 +32,12 @@ async function run(loader: () => DataLoader<unknown>): Promise<number> {
   return items;
 }
 
+/** The set through a cache that holds 3 shards: every epoch fetches most of them again. */
+async function smallCache(): Promise<RemotePackedDataset> {
+  const cache = new ShardCache({ dir: cacheDir, maxBytes: 3 * statSync(join(dir, names[0]!)).size + 4096 });
+  return RemotePackedDataset.open(urls, { cache });
+}
+
 const t0 = performance.now();
 let items: number;
 if (mode === 'local') {
@@ -43,16 +49,12 @@ if (mode === 'local') {
   const loader = new DataLoader(ds, { batchSize });
   items = await run(() => loader);
 } else if (mode === 'http-stream') {
-  const shard = (await import('node:fs')).statSync(join(dir, names[0]!)).size;
-  const cache = new ShardCache({ dir: cacheDir, maxBytes: 3 * shard + 4096 });
-  const remote = await RemotePackedDataset.open(urls, { cache });
+  const remote = await smallCache();
   const stream: IterableDataset = remote.stream({ prefetch: 2 });
   const loader = new DataLoader(stream, { batchSize });
   items = await run(() => loader);
 } else if (mode === 'http-batches') {
-  const shard = (await import('node:fs')).statSync(join(dir, names[0]!)).size;
-  const cache = new ShardCache({ dir: cacheDir, maxBytes: 3 * shard + 4096 });
-  const remote = await RemotePackedDataset.open(urls, { cache });
+  const remote = await smallCache();
   items = 0;
   for (let e = 0; e < epochs; e++) {
     for await (const b of remote.batches(e, { prefetch: 2, loader: { batchSize } })) {
