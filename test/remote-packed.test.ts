@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, PackedDataset, RemotePackedDataset, ShardCache, pack } from '../src/index.js';
 import { countTarSamples } from '../src/remote/tar-count.js';
-import { startNginx, type Nginx } from './helpers/nginx.js';
+import { plainEnv, startNginx, type Nginx } from './helpers/nginx.js';
 
 const ITEMS = 400;
 const PER_SHARD = 50;
@@ -197,8 +197,8 @@ describe('tar sample counting (the WebDataset key rule) for tensorloader index',
     const files = ['a.jpg', 'a.cls', 'b.seg.png', 'b.cls', '__meta__.json', 'c.jpg', `${'deep'.repeat(30)}/d.jpg`, `${'deep'.repeat(30)}/d.cls`];
     for (const f of files) writeFileSync(join(dir, 'm', f), 'x'.repeat(700));
     const py = `import tarfile,sys\nfor fmt,name in ((tarfile.PAX_FORMAT,'pax'),(tarfile.GNU_FORMAT,'gnu')):\n  with tarfile.open(sys.argv[1]+'/py-'+name+'.tar','w',format=fmt) as t:\n    for f in sys.argv[2:]: t.add(sys.argv[1]+'/m/'+f, arcname=f)\n`;
-    expect(spawnSync('/usr/bin/python3', ['-c', py, dir, ...files]).status).toBe(0);
-    for (const fmt of ['gnu', 'pax']) expect(spawnSync('tar', [`--format=${fmt}`, '-cf', join(dir, `gnutar-${fmt}.tar`), '-C', join(dir, 'm'), ...files]).status).toBe(0);
+    expect(spawnSync('/usr/bin/python3', ['-c', py, dir, ...files], { env: plainEnv() }).status).toBe(0);
+    for (const fmt of ['gnu', 'pax']) expect(spawnSync('tar', [`--format=${fmt}`, '-cf', join(dir, `gnutar-${fmt}.tar`), '-C', join(dir, 'm'), ...files], { env: plainEnv() }).status).toBe(0);
     for (const t of ['py-pax', 'py-gnu', 'gnutar-gnu', 'gnutar-pax']) {
       const { samples, members } = await countTarSamples(t, (await import('node:fs')).createReadStream(join(dir, `${t}.tar`)));
       expect([t, samples, members]).toEqual([t, 4, 8]);

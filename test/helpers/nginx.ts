@@ -17,8 +17,14 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-export function nginxAvailable(): boolean {
-  return existsSync('/usr/sbin/nginx');
+/**
+ * The environment for programs that are not node (nginx, python3, tar): without the sanitizer
+ * runtime that `npm run test:asan` preloads into node, whose leak check would report theirs.
+ */
+export function plainEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['LD_PRELOAD', 'ASAN_OPTIONS', 'LSAN_OPTIONS', 'UBSAN_OPTIONS']) delete env[k];
+  return env;
 }
 
 async function freePort(): Promise<number> {
@@ -72,9 +78,14 @@ export async function startNginx(root: string): Promise<Nginx> {
     mkdirSync(join(dir, 'tmp'));
     const port = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), config(dir, root, port));
-    const child: ChildProcess = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+    const child: ChildProcess = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore', env: plainEnv() });
     let exited = false;
+    let spawnError = '';
     child.on('exit', () => (exited = true));
+    child.on('error', (e) => {
+      exited = true;
+      spawnError = `${e.message} (apt-get install nginx; .ci/run installs it)`;
+    });
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 10_000;
     let up = false;
@@ -89,7 +100,7 @@ export async function startNginx(root: string): Promise<Nginx> {
     }
     if (!up) {
       child.kill('SIGKILL');
-      const err = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
+      const err = spawnError || (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
       rmSync(dir, { recursive: true, force: true });
       if (attempt < 3 && /in use/.test(err)) continue;  // the free port was taken meanwhile
       throw new Error(`nginx did not start: ${err}`);
