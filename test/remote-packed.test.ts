@@ -179,7 +179,7 @@ describe('hostile remote inputs', () => {
     await expect(RemotePackedDataset.open('', { cache, index: `${nginx.url}/bad/index.json` })).rejects.toThrow(/shardlist\[0\] needs/);
     writeFileSync(join(www, 'bad', 'notjson.json'), '{"shardlist": ');
     await expect(RemotePackedDataset.open('', { cache, index: `${nginx.url}/bad/notjson.json` })).rejects.toThrow(/not JSON/);
-    await expect(RemotePackedDataset.open('', { cache, index: `${nginx.url}/bad/missing.json` })).rejects.toThrow(/HTTP 404/);
+    await expect(RemotePackedDataset.open('', { cache, index: `${nginx.url}/bad/missing.json` })).rejects.toMatchObject({ name: 'RemoteError', code: 'ERR_REMOTE_STATUS', status: 404 });
     await expect(RemotePackedDataset.open(`${nginx.url}/x-{5..1}.tlpack`, { cache })).rejects.toThrow(/runs backwards/);
     await expect(RemotePackedDataset.open(`${nginx.url}/x-{0..99999999}.tlpack`, { cache })).rejects.toThrow(/more than 1000000/);
     await expect(RemotePackedDataset.open([`${nginx.url}/a.tlpack`, '/tmp/b.tlpack'], { cache })).rejects.toThrow(/mix of remote and local/);

@@ -81,7 +81,7 @@ export class RemotePackedDataset {
     const cache = cacheOption instanceof ShardCache ? cacheOption : new ShardCache(cacheOption);
     let shards: RemoteShardInfo[];
     if (index) {
-      shards = (await loadShardIndex(index, { headers: cache.options.headers })).map((s) => ({ url: s.url, records: s.nsamples, bytes: s.filesize }));
+      shards = (await loadShardIndex(index, cache.options)).map((s) => ({ url: s.url, records: s.nsamples, bytes: s.filesize }));
     } else {
       const urls = expandRemoteSource(source);
       if (counts === 'none') shards = urls.map((url) => ({ url, records: undefined }));

@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TensorLoaderError } from '../errors.js';
-import { isRemote } from './transports.js';
+import { RemoteError } from './remote-error.js';
+import { resolveRetry, withRetry, type RetryOptions } from './retry.js';
+import { isRemote, transportFor, type RemoteSourceOptions } from './transports.js';
 
 export interface IndexedShard {
   url: string;
@@ -24,16 +26,23 @@ export function makeShardIndex(shards: IndexedShard[]): ShardIndex {
   return { __kind__: 'wids-shard-index-v1', wids_version: 1, shardlist: shards };
 }
 
-/** Reads an index from a path or an http(s) URL, checking every entry. */
-export async function loadShardIndex(location: string, options: { headers?: Record<string, string> } = {}): Promise<IndexedShard[]> {
+/** Reads an index from a path or a URL (http(s), s3; retried as shard downloads are), checking every entry. */
+export async function loadShardIndex(location: string, options: RemoteSourceOptions & { retry?: RetryOptions } = {}): Promise<IndexedShard[]> {
   let text: string;
-  if (/^https?:\/\//i.test(location)) {
-    const res = await fetch(location, { headers: options.headers ?? {} }).catch((e: unknown) => {
-      throw new TensorLoaderError('ERR_REMOTE_NETWORK', `${location}: ${(e as Error).message}`, { cause: e });
+  if (isRemote(location)) {
+    const transport = transportFor(location, options);
+    text = await withRetry(resolveRetry(options.retry), async () => {
+      const res = await transport.read(location, { start: 0, idleTimeoutMs: 30_000 });
+      if (res.length > MAX_INDEX_BYTES) throw new TensorLoaderError('EFORMAT', `${location}: a shard index over ${MAX_INDEX_BYTES} bytes`);
+      const chunks: Buffer[] = [];
+      let have = 0;
+      for await (const chunk of res.body) {
+        chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        have += chunk.byteLength;
+      }
+      if (have !== res.length) throw new RemoteError('ERR_REMOTE_LENGTH', `the index body ended after ${have} of ${res.length} bytes`, { url: location, attempts: 1 });
+      return Buffer.concat(chunks).toString('utf8');
     });
-    if (!res.ok) throw new TensorLoaderError('ERR_REMOTE_STATUS', `${location}: HTTP ${res.status}`);
-    if (Number(res.headers.get('content-length') ?? 0) > MAX_INDEX_BYTES) throw new TensorLoaderError('EFORMAT', `${location}: a shard index over ${MAX_INDEX_BYTES} bytes`);
-    text = await res.text();
   } else {
     text = await readFile(location, 'utf8');
   }
