@@ -73,7 +73,7 @@ export interface ShardEntry {
   bytes: number;
   mtimeMs: number;
   complete: boolean;
-  /** Live lease links of any process. */
+  /** Live lease links of other processes (this process knows its own from its lease table). */
   leases: number;
   /** Download temporaries: path, bytes, and whether the process that wrote it is gone. */
   parts: Array<{ path: string; bytes: number; orphan: boolean }>;
@@ -107,7 +107,7 @@ export async function scan(dir: string): Promise<{ bytes: number; entries: Map<s
     }
     const e = entries.get(key) ?? { key, bytes: 0, mtimeMs: 0, complete: false, leases: 0, parts: [] };
     if (rest === 'shard') Object.assign(e, { bytes: st.size, mtimeMs: st.mtimeMs, complete: true });
-    else if (rest.startsWith('lease-')) e.leases++;
+    else if (rest.startsWith('lease-') && !(owner?.host === HOST && owner.pid === process.pid)) e.leases++;
     else if (rest.startsWith('part-')) e.parts.push({ path: join(dir, name), bytes: st.size, orphan: !!owner && !ownerAlive(owner.host, owner.pid) });
     entries.set(key, e);
   }

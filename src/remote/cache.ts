@@ -299,6 +299,7 @@ export class ShardCache {
    * was fetched ahead and not read yet.
    */
   async #makeRoom(url: string, bytes: number, background: boolean): Promise<void> {
+    // This process's readers: its lease table, not its links (a released lease's link may not be unlinked yet).
     const own = new Set([...this.#held.keys()].map((u) => keyOf(u)));
     const self = keyOf(url);
     const { bytes: scanned, entries } = await scan(this.dir);
