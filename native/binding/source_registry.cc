@@ -1,10 +1,12 @@
 #include "binding/source_registry.h"
 
 #include "binding/errors_js.h"
+#include "binding/idx_source_wrap.h"
 #include "binding/image_source_wrap.h"
 #include "binding/npy_source_wrap.h"
 #include "binding/packed_source_wrap.h"
 #include "binding/text_source_wrap.h"
+#include "binding/token_source_wrap.h"
 
 namespace tl::js {
 
@@ -22,11 +24,17 @@ std::shared_ptr<const ItemSource> source_from_js(Napi::Env env, Napi::Value valu
     bool is_packed = false;
     napi_check_object_type_tag(env, value, &PackedSourceWrap::kTypeTag, &is_packed);
     if (is_packed) return PackedSourceWrap::Unwrap(value.As<Napi::Object>())->source();
+    bool is_idx = false;
+    napi_check_object_type_tag(env, value, &IdxSourceWrap::kTypeTag, &is_idx);
+    if (is_idx) return IdxSourceWrap::Unwrap(value.As<Napi::Object>())->source();
+    bool is_token = false;
+    napi_check_object_type_tag(env, value, &TokenSourceWrap::kTypeTag, &is_token);
+    if (is_token) return TokenSourceWrap::Unwrap(value.As<Napi::Object>())->source();
     bool is_fields = false;
     napi_check_object_type_tag(env, value, &FieldsSourceWrap::kTypeTag, &is_fields);
     if (is_fields) return FieldsSourceWrap::Unwrap(value.As<Napi::Object>())->source();
   }
-  throw_type_error(env, "expected a native dataset source (NativeTextSource, NativeImageSource, NativeNpySource, NativePackedSource or NativeFieldsSource)");
+  throw_type_error(env, "expected a native dataset source (NativeTextSource, NativeImageSource, NativeNpySource, NativeIdxSource, NativeTokenSource, NativePackedSource or NativeFieldsSource)");
   return nullptr;
 }
 

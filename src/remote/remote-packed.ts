@@ -153,7 +153,7 @@ export class RemotePackedDataset {
    * batch before the next as with any loader: once a shard is done its loader closes, and views
    * of its batches still held read as empty (`loader: { copy: true }` to keep them).
    */
-  async *batches(epoch: number, options: StreamOptions & { loader?: Omit<DataLoaderOptions, 'sampler' | 'batchSampler' | 'resume' | 'epoch'> } = {}): AsyncGenerator<Batch<BatchArray>> {
+  async *batches(epoch: number, options: StreamOptions & { loader?: Omit<DataLoaderOptions<BatchArray>, 'sampler' | 'batchSampler' | 'resume' | 'epoch' | 'collate'> } = {}): AsyncGenerator<Batch<BatchArray>> {
     const prefetch = options.prefetch ?? 2;
     const mine = rankShards(this.shards.length, epoch, options).map((i) => this.shards[i]!.url);
     for (let k = 0; k < mine.length; k++) {
