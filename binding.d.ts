@@ -81,7 +81,8 @@ export interface NativePackedOutput {
 
 /** One or more shards made by pack(): mapped once, validated on open. Throws (.code, .path, .offset) on a bad set. */
 export declare class NativePackedSource {
-  constructor(paths: string[]);
+  /** `subset`: any shards of one set, not necessarily all of them (streamed remote shards). */
+  constructor(paths: string[], subset?: boolean);
   readonly length: number;
   readonly fields: NativePackedField[];
   /** The JSON written by pack() (pipeline options, classes, source). */

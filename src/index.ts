@@ -40,3 +40,4 @@ export { binding as native } from './native.js';
 export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
 export { reportTable, reportSvg } from './audit/report.js';
 export { SERIES, fitGrowth, type SeriesName } from './audit/series.js';
+export { ShardCache, RemoteError, isRemote, RemotePackedDataset, rankShards, loadShardIndex, makeShardIndex, expandBraces, type CacheOptions, type ShardLease, type DownloadEvent, type RetryOptions, type S3Options, type RemoteSourceOptions, type RemotePackedOptions, type StreamOptions, type ShardIndex, type IndexedShard } from './remote/index.js';

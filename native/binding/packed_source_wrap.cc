@@ -29,12 +29,13 @@ Napi::Function PackedSourceWrap::Define(Napi::Env env) {
 PackedSourceWrap::PackedSourceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PackedSourceWrap>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArray()) {
-    throw_type_error(env, "NativePackedSource(paths: string[])");
+    throw_type_error(env, "NativePackedSource(paths: string[], subset?: boolean)");
     return;
   }
   std::vector<std::string> paths;
   if (!paths_from_js(env, info[0].As<Napi::Array>(), paths)) return;
-  source_ = std::make_shared<PackedSource>(std::move(paths));
+  const bool subset = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  source_ = std::make_shared<PackedSource>(std::move(paths), subset);
   if (!source_->status().ok()) {
     throw_status(env, source_->status(), source_->failed_path());
     return;

@@ -60,7 +60,7 @@ bool same_fields(const PackedHeader& a, const PackedHeader& b) {
 
 }  // namespace
 
-PackedSource::PackedSource(std::vector<std::string> paths) {
+PackedSource::PackedSource(std::vector<std::string> paths, bool subset) {
   if (paths.empty()) {
     status_ = ItemStatus::error(Code::kNotFound, "no packed files given");
     return;
@@ -86,6 +86,8 @@ PackedSource::PackedSource(std::vector<std::string> paths) {
     std::string problem;
     if (h.set_id != first.set_id) {
       problem = "belongs to another pack than " + shards_.front().path;
+    } else if (subset) {
+      if (!same_fields(h, first)) problem = "does not continue the set (fields differ)";
     } else if (h.shard_count != shards_.size()) {
       problem = "is shard " + std::to_string(h.shard_number + 1) + " of " + std::to_string(h.shard_count) + " but " +
                 std::to_string(shards_.size()) + " shards were given";
@@ -103,7 +105,7 @@ PackedSource::PackedSource(std::vector<std::string> paths) {
     starts_.push_back(next);
     next += h.record_count;
   }
-  if (next != first.total_records) {
+  if (!subset && next != first.total_records) {
     status_ = ItemStatus::error(Code::kFormat, "the shards hold " + std::to_string(next) + " records, the set has " +
                                                    std::to_string(first.total_records));
     failed_path_ = shards_.front().path;

@@ -32,8 +32,9 @@ struct PackedOutput {
 class PackedSource final : public ItemSource {
  public:
   // Opens, maps and validates every shard; they must be one complete set (same set id and
-  // fields, shard numbers 0..n-1 in order). Check status().
-  explicit PackedSource(std::vector<std::string> paths);
+  // fields, shard numbers 0..n-1 in order), or with `subset` any shards of one set (same set id
+  // and fields: a reader streaming a remote set shard by shard). Check status().
+  explicit PackedSource(std::vector<std::string> paths, bool subset = false);
   const ItemStatus& status() const { return status_; }
   const std::string& failed_path() const { return failed_path_; }
   // The first shard's header: fields, meta, totals.

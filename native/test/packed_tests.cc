@@ -120,6 +120,18 @@ TEST_CASE(packed_round_trip_with_shards) {
   tl::PackedSource missing({p1});
   CHECK(!missing.status().ok());
   CHECK_MSG(missing.status().message.find("but 1 shards were given") != std::string::npos, missing.status().message);
+
+  // subset: one shard of the set alone, numbered from its own record 0 (a streamed remote shard).
+  tl::PackedSource alone({p1}, true);
+  CHECK_MSG(alone.status().ok(), alone.status().message);
+  CHECK_EQ(alone.length(), size_t{4});
+  for (uint32_t r = 0; r < 4; ++r) {
+    uint8_t pixels[18];
+    int32_t label = -1;
+    uint8_t* dsts[2] = {pixels, reinterpret_cast<uint8_t*>(&label)};
+    CHECK(alone.fill_fields(tl::ItemRef{r, 0}, dsts, scratch).ok());
+    CHECK_EQ(label, static_cast<int32_t>(8 + r));
+  }
 }
 
 TEST_CASE(pack_writer_discards_what_it_wrote) {

@@ -10,6 +10,9 @@ import { binding } from '../native.js';
 import { oneOf } from '../validate.js';
 import { IMAGE_DEFAULTS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
+import type { CacheOptions, ShardCache } from '../remote/cache.js';
+import { RemotePackedDataset } from '../remote/remote-packed.js';
+import { isRemote } from '../remote/transports.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 export interface PackedDatasetOptions {
@@ -29,11 +32,13 @@ export interface PackedDatasetOptions {
    * dataset's Uint8Array tensors); given for a file with no such field, it is an error.
    */
   image?: Partial<ImagePipelineOptions>;
+  /** Accept some shards of a set, not all of them (a remote set streamed shard by shard). Default false. */
+  subset?: boolean;
   /** The int32 scalar field that fills batch.labels. Default: the field packed as the label. */
   labelField?: string;
 }
 
-const OPTION_KEYS = new Set(['fields', 'verify', 'image', 'labelField']);
+const OPTION_KEYS = new Set(['fields', 'verify', 'image', 'labelField', 'subset']);
 
 // A raw field the pixel conversion can read: uint8 [H, W, C] or grey [H, W].
 function imageShaped(f: NativePackedField): boolean {
@@ -71,6 +76,10 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
   readonly [nativeSource]: NativePackedSource;
 
   constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions = {}) {
+    const named = typeof pathOrPaths === 'string' ? [pathOrPaths] : pathOrPaths;
+    if (named.some((p) => isRemote(p))) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards are fetched first: await PackedDataset.open(urls, { cache: { dir, maxBytes } })');
+    }
     for (const key of Object.keys(options)) {
       if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `PackedDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
     }
@@ -78,7 +87,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     this.paths = Object.freeze(paths);
     let source: NativePackedSource;
     try {
-      source = new binding.NativePackedSource(paths);
+      source = new binding.NativePackedSource(paths, options.subset === true);
     } catch (e) {
       const err = e as Error & { code?: string; path?: string; offset?: number };
       throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
@@ -154,6 +163,18 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     this.fields = Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) })));
     this.dtype = this.fields[0]!.dtype;
     this.itemShape = this.fields[0]!.shape;
+  }
+
+  /**
+   * Local paths or globs as the constructor takes them, or http(s)/s3 URLs (with {000..099}
+   * ranges) fetched whole into `cache` first and then mapped as local shards (see RemotePackedDataset).
+   */
+  static async open(source: string | readonly string[], options: PackedDatasetOptions & { cache?: CacheOptions | ShardCache; index?: string } = {}): Promise<PackedDataset> {
+    const named = typeof source === 'string' ? [source] : source;
+    const { cache, index, ...packed } = options;
+    if (!named.some((p) => isRemote(p)) && !index) return new PackedDataset(source, packed);
+    if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
+    return (await RemotePackedDataset.open(source, { ...packed, cache, ...(index ? { index } : {}) })).mapped();
   }
 
   get length(): number {
