@@ -258,7 +258,7 @@ describe('atomic pack', () => {
     const script = `
       import { pack, ImageFilesDataset, listFiles } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))};
       const ds = new ImageFilesDataset(listFiles(${JSON.stringify(srcDir)}), { size: 64, dtype: 'uint8', layout: 'HWC' });
-      await pack(ds, ${JSON.stringify(out)}, { groupSize: 16, threads: 1, progress: (p) => { if (p.done >= 64) console.log('progress', p.done); } });
+      await pack(ds, ${JSON.stringify(out)}, { groupSize: 16, threads: 1, progress: (p) => { if (p.done >= 64) { console.log('progress', p.done); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000); } } });
       console.log('finished');`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out1 = '';
