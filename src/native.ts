@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Binding from '../binding.js';
+import { ItemError, TensorLoaderError } from './errors.js';
 import { moduleDir } from './module-dir.js';
 
 export type { Binding };
@@ -106,3 +107,5 @@ function load(): typeof Binding {
 }
 
 export const binding: typeof Binding = load();
+// The addon constructs these itself, so native errors reach callers already typed.
+binding.setErrorClasses({ TensorLoaderError, ItemError });

@@ -42,6 +42,7 @@
 #include "core/counters.h"
 #include "core/file_reader.h"
 #include "core/item_source.h"
+#include "core/worker_scratch.h"
 #include "core/mapped_file.h"
 #include "core/npy_header.h"
 #include "core/npy_source.h"
@@ -892,9 +893,9 @@ TEST_CASE(engine_batches_values) {
       while (completed < (kFileCount + 15) / 16) {
         while (pos < kFileCount && in_flight < opts.slots) {
           const size_t n = std::min<size_t>(16, kFileCount - pos);
-          std::string error;
+          tl::ItemStatus error;
           tl::BatchJob* job = engine.submit(order.data() + pos, n, 0, &error);
-          CHECK_MSG(job != nullptr, error);
+          CHECK_MSG(job != nullptr, error.message);
           if (job == nullptr) return;
           CHECK_EQ(job->count, n);
           pos += n;
@@ -925,7 +926,7 @@ TEST_CASE(engine_batches_values) {
       CHECK_EQ(engine.arena().leased_count(), size_t{0});
 
       // Job objects are reused per slot: the statuses of an earlier failure are cleared.
-      std::string error;
+      tl::ItemStatus error;
       uint32_t bad[2] = {0, static_cast<uint32_t>(ds.missing_index)};
       tl::BatchJob* job = engine.submit(bad, 2, 0, &error);
       CHECK(job != nullptr);
@@ -968,7 +969,7 @@ TEST_CASE(engine_compact_and_refill_replace_failed_items) {
     opts.slots = 1;
     opts.threads = 2;
     tl::BatchEngine engine(source, opts, done.notify());
-    std::string error;
+    tl::ItemStatus error;
     uint32_t first[4] = {5, static_cast<uint32_t>(ds.missing_index), 6, 7};
     tl::BatchJob* job = engine.submit(first, 4, 3, &error);
     CHECK(job != nullptr);
@@ -985,7 +986,7 @@ TEST_CASE(engine_compact_and_refill_replace_failed_items) {
       uint32_t too_many[2] = {8, 9};
       CHECK(engine.refill(slot, 3, too_many, 2, 3, &error) == nullptr);  // only one row left
       tl::BatchJob* again = engine.refill(slot, 3, more, 1, 3, &error);
-      CHECK_MSG(again != nullptr, error);
+      CHECK_MSG(again != nullptr, error.message);
       CHECK(done.wait_for(2));
       const float* rows = reinterpret_cast<const float*>(engine.arena().slot_data(slot));
       const uint32_t want[4] = {5, 6, 7, 8};
@@ -1011,9 +1012,9 @@ TEST_CASE(engine_missing_file_in_batch) {
     opts.threads = 2;
     tl::BatchEngine engine(source, opts, done.notify());
     uint32_t indices[5] = {5, 6, static_cast<uint32_t>(ds.missing_index), 7, 8};
-    std::string error;
+    tl::ItemStatus error;
     tl::BatchJob* job = engine.submit(indices, 5, 0, &error);
-    CHECK_MSG(job != nullptr, error);
+    CHECK_MSG(job != nullptr, error.message);
     if (job == nullptr) return;
     CHECK(done.wait_for(1));
     CHECK_EQ(done.calls.load(), 1);
@@ -1040,22 +1041,22 @@ TEST_CASE(engine_submit_refusals) {
     opts.slots = 2;
     opts.threads = 2;
     tl::BatchEngine engine(source, opts, done.notify());
-    std::string error;
+    tl::ItemStatus error;
     const uint32_t length = static_cast<uint32_t>(source->length());
 
     uint32_t out_of_range[3] = {0, length, 1};
     CHECK(engine.submit(out_of_range, 3, 0, &error) == nullptr);
-    CHECK_MSG(error.find("out of range") != std::string::npos, error);
+    CHECK_MSG(error.message.find("out of range") != std::string::npos, error.message);
     CHECK_EQ(engine.arena().leased_count(), size_t{0});  // nothing leased by a refusal
 
     uint32_t ok[4] = {0, 1, 2, 3};
-    error.clear();
+    error = tl::ItemStatus();
     CHECK(engine.submit(ok, 0, 0, &error) == nullptr);
-    CHECK(!error.empty());
-    error.clear();
+    CHECK(!error.ok());
+    error = tl::ItemStatus();
     uint32_t five[5] = {0, 1, 2, 3, 4};
     CHECK(engine.submit(five, 5, 0, &error) == nullptr);  // over the batch size
-    CHECK(!error.empty());
+    CHECK(!error.ok());
     CHECK_EQ(engine.arena().leased_count(), size_t{0});
 
     // Two slots: two batches in flight (consumed, not released), the third is refused.
@@ -1063,9 +1064,10 @@ TEST_CASE(engine_submit_refusals) {
     tl::BatchJob* b = engine.submit(ok, 4, 0, &error);
     CHECK(a != nullptr && b != nullptr);
     CHECK(done.wait_for(2));
-    error.clear();
+    error = tl::ItemStatus();
     CHECK(engine.submit(ok, 4, 0, &error) == nullptr);
-    CHECK_EQ(error, std::string("no free slot"));
+    CHECK_EQ(error.message, std::string("no free slot"));
+    CHECK_EQ(error.code, tl::Code::kNoSlot);
     if (a != nullptr) CHECK(engine.release(a->slot));
     tl::BatchJob* c = engine.submit(ok, 4, 0, &error);
     CHECK(c != nullptr);
@@ -1076,16 +1078,16 @@ TEST_CASE(engine_submit_refusals) {
     engine.shutdown(false);
     CHECK_EQ(tl::counters().pool_threads.load(), before.pool_threads);
     if (b != nullptr) CHECK(engine.release(b->slot));
-    error.clear();
+    error = tl::ItemStatus();
     CHECK(engine.submit(ok, 4, 0, &error) == nullptr);
-    CHECK(!error.empty());
+    CHECK(!error.ok());
     CHECK_EQ(engine.arena().leased_count(), size_t{1});  // only c, whose slot is still out
     engine.shutdown(true);
     engine.shutdown(true);  // idempotent
     CHECK_EQ(engine.arena().reserved_bytes(), size_t{0});
-    error.clear();
+    error = tl::ItemStatus();
     CHECK(engine.submit(ok, 4, 0, &error) == nullptr);
-    CHECK(!error.empty());
+    CHECK(!error.ok());
   }
   CHECK_COUNTERS_EQ(before);
 }
@@ -1100,9 +1102,9 @@ TEST_CASE(engine_init_error) {
     CHECK(!engine.init_error().empty());
     CHECK_EQ(engine.threads(), size_t{0});
     uint32_t idx = 0;
-    std::string error;
+    tl::ItemStatus error;
     CHECK(engine.submit(&idx, 1, 0, &error) == nullptr);
-    CHECK(error == engine.init_error());
+    CHECK(error.message == engine.init_error());
   }
   CHECK_COUNTERS_EQ(before);
 }
@@ -1143,7 +1145,7 @@ TEST_CASE(engine_shutdown_with_queued_jobs) {
     auto engine = std::make_unique<tl::BatchEngine>(source, opts, done.notify());
     std::vector<uint32_t> idx(32);
     for (uint32_t i = 0; i < 32; ++i) idx[i] = i;
-    std::string error;
+    tl::ItemStatus error;
     for (int i = 0; i < 4; ++i) CHECK(engine->submit(idx.data(), idx.size(), 0, &error) != nullptr);
     // ~4 x 32 x 20 ms / 2 threads = 1.3 s of queued work; stop after the first items started.
     const auto wait_start = std::chrono::steady_clock::now();
@@ -1190,7 +1192,7 @@ TEST_CASE(engine_destroyed_while_running) {
     {
       tl::BatchEngine engine(source, opts, done.notify());
       uint32_t idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-      std::string error;
+      tl::ItemStatus error;
       for (int i = 0; i < 3; ++i) CHECK(engine.submit(idx, 8, 0, &error) != nullptr);
       std::this_thread::sleep_for(std::chrono::milliseconds(12));
     }
@@ -1267,9 +1269,9 @@ TEST_CASE(engine_stress_many_batches) {
         uint32_t idx[7];
         const size_t n = 1 + submitted % 7;
         for (size_t i = 0; i < n; ++i) idx[i] = static_cast<uint32_t>(next++ % kFileCount);
-        std::string error;
+        tl::ItemStatus error;
         tl::BatchJob* job = engine.submit(idx, n, 0, &error);
-        CHECK_MSG(job != nullptr, error);
+        CHECK_MSG(job != nullptr, error.message);
         if (job == nullptr) return;
         ++submitted;
         ++in_flight;
@@ -1762,9 +1764,9 @@ TEST_CASE(engine_rings_die_with_the_pool) {
       std::vector<uint32_t> idx(32);
       for (size_t round = 0; round < 20; ++round) {
         for (size_t i = 0; i < 32; ++i) idx[i] = static_cast<uint32_t>((round * 32 + i) % kFileCount);
-        std::string error;
+        tl::ItemStatus error;
         tl::BatchJob* job = engine.submit(idx.data(), idx.size(), 0, &error);
-        CHECK_MSG(job != nullptr, error);
+        CHECK_MSG(job != nullptr, error.message);
         if (job == nullptr) break;
         CHECK(done.wait_for(round + 1));
         CHECK_EQ(job->failed.load(), size_t{0});
@@ -1787,13 +1789,13 @@ TEST_CASE(vips_runtime_init_idempotent) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&ok] {
-      std::string error;
+      tl::ItemStatus error;
       if (tl::vips_runtime_init(&error) && error.empty()) ok.fetch_add(1);
     });
   }
   for (auto& t : threads) t.join();
   CHECK_EQ(ok.load(), 4);
-  std::string error;
+  tl::ItemStatus error;
   CHECK(tl::vips_runtime_init(&error));
   CHECK(tl::vips_runtime_init(nullptr));
   const std::string version = tl::vips_runtime_version();

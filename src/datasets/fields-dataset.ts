@@ -30,12 +30,7 @@ export class FieldsDataset implements NativeDataset<BatchArray> {
     this.fields = Object.freeze(entries.map(([name, d]) => Object.freeze({ name, dtype: d.dtype, shape: d.itemShape })));
     this.dtype = this.fields[0]!.dtype;
     this.itemShape = this.fields[0]!.shape;
-    try {
-      this[nativeSource] = new binding.NativeFieldsSource(entries.map(([, d]) => d[nativeSource]));
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'ERR_INVALID_ARG', err.message, { cause: e });
-    }
+    this[nativeSource] = new binding.NativeFieldsSource(entries.map(([, d]) => d[nativeSource]));
   }
 
   get length(): number {

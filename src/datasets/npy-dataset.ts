@@ -2,7 +2,6 @@
 // mapping into its batch slot.
 import type { NativeNpySource } from '../../binding.js';
 import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
-import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { FieldsDataset } from './fields-dataset.js';
 
@@ -22,12 +21,7 @@ export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDa
 
   constructor(path: string) {
     this.path = path;
-    try {
-      this[nativeSource] = new binding.NativeNpySource(path);
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    this[nativeSource] = new binding.NativeNpySource(path);
     this.shape = Object.freeze([...this[nativeSource].shape]);
     this.itemShape = Object.freeze(this.shape.slice(1));
     this.dtype = this[nativeSource].dtype;

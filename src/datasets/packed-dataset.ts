@@ -56,13 +56,7 @@ export class PackedDataset implements NativeDataset<BatchArray> {
   constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions = {}) {
     const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
     this.paths = Object.freeze(paths);
-    let source: NativePackedSource;
-    try {
-      source = new binding.NativePackedSource(paths);
-    } catch (e) {
-      const err = e as Error & { code?: string; path?: string; offset?: number };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    const source = new binding.NativePackedSource(paths);
     this[nativeSource] = source;
     this.storedFields = Object.freeze(source.fields);
     this.meta = parseMeta(source.meta);
@@ -109,12 +103,7 @@ export class PackedDataset implements NativeDataset<BatchArray> {
     }
     const verify = options.verify ?? 'first-read';
     if (!['first-read', 'always', 'never'].includes(verify)) throw new RangeError(`verify must be 'first-read', 'always' or 'never', got ${verify}`);
-    try {
-      source.configure(outputs, verify);
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    source.configure(outputs, verify);
     this.fields = Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) })));
     this.dtype = this.fields[0]!.dtype;
     this.itemShape = this.fields[0]!.shape;
@@ -156,7 +145,7 @@ export class PackedDataset implements NativeDataset<BatchArray> {
           at = end;
           break;
         }
-        if (failures.length < 1000) failures.push(new ItemError(failure));
+        if (failures.length < 1000) failures.push(failure);
         at = failure.index + 1;
       }
       options.onProgress?.(at, this.length);
