@@ -22,15 +22,9 @@ class NpySourceWrap final : public SourceWrap<NpySourceWrap> {
       throw_type_error(info.Env(), "NativeNpySource(path: string)");
       return;
     }
-    const std::string path = info[0].As<Napi::String>().Utf8Value();
-    auto source = std::make_shared<NpySource>(path);
     // A bad array is one error for the whole dataset, with the same fields as an item error.
-    if (!source->status().ok()) {
-      throw_status(info.Env(), source->status(), path);
-      return;
-    }
-    npy_ = source.get();
-    adopt(info, std::move(source));
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    npy_ = adopt_opened(info, std::make_shared<NpySource>(path), path);
   }
 
  private:

@@ -62,12 +62,8 @@ class PackedSourceWrap final : public SourceWrap<PackedSourceWrap> {
     std::vector<std::string> paths;
     if (!paths_arg(info, 0, "NativePackedSource(paths: string[])", paths)) return;
     auto source = std::make_shared<PackedSource>(std::move(paths));
-    if (!source->status().ok()) {
-      throw_status(info.Env(), source->status(), source->failed_path());
-      return;
-    }
-    packed_ = source.get();
-    adopt(info, std::move(source));
+    const std::string failed = source->failed_path();
+    packed_ = adopt_opened(info, std::move(source), failed);
   }
 
  private:
@@ -148,40 +144,38 @@ Napi::Value PackedSourceWrap::Verify(const Napi::CallbackInfo& info) {
 
 // NativeFieldsSource(sources): several single-field native sources of equal length as one
 // dataset of several fields (core/fields_source.h).
-class FieldsSourceWrap final : public SourceWrap<FieldsSourceWrap> {
- public:
-  static constexpr const char* kName = "NativeFieldsSource";
-  static constexpr napi_type_tag kTypeTag = {0x1f94d7b2c05e6a38ULL, 0xa2d45c7e9b0f1e63ULL};
-
-  explicit FieldsSourceWrap(const Napi::CallbackInfo& info) : SourceWrap(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) {
-      throw_type_error(env, "NativeFieldsSource(sources: NativeSource[])");
-      return;
-    }
-    Napi::Array a = info[0].As<Napi::Array>();
-    std::vector<std::shared_ptr<const ItemSource>> sources;
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      std::shared_ptr<const ItemSource> s = source_from_js(env, a.Get(i));
-      if (!s) return;
-      if (s->field_count() != 1) {
-        throw_error(env, "ERR_INVALID_ARG", "NativeFieldsSource: sources[" + std::to_string(i) + "] already has several fields");
-        return;
-      }
-      if (!sources.empty() && s->length() != sources.front()->length()) {
-        throw_error(env, "ERR_INVALID_ARG", "the fields have different lengths: " + std::to_string(sources.front()->length()) +
-                                                " and " + std::to_string(s->length()) + " (sources[" + std::to_string(i) + "])");
-        return;
-      }
-      sources.push_back(std::move(s));
-    }
-    adopt(info, std::make_shared<FieldsSource>(std::move(sources)));
+std::shared_ptr<const ItemSource> make_fields_source(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!arg_is(info, 0, napi_object, "NativeFieldsSource(sources: NativeSource[])")) return nullptr;
+  if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) {
+    throw_type_error(env, "NativeFieldsSource(sources: NativeSource[]) needs at least one source");
+    return nullptr;
   }
-};
+  Napi::Array a = info[0].As<Napi::Array>();
+  std::vector<std::shared_ptr<const ItemSource>> sources;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    std::shared_ptr<const ItemSource> s = source_from_js(env, a.Get(i));
+    if (!s) return nullptr;
+    const std::string which = " (sources[" + std::to_string(i) + "])";
+    if (s->field_count() != 1) {
+      throw_error(env, "ERR_INVALID_ARG", "NativeFieldsSource: a source already has several fields" + which);
+      return nullptr;
+    }
+    if (!sources.empty() && s->length() != sources.front()->length()) {
+      throw_error(env, "ERR_INVALID_ARG", "the fields have different lengths: " + std::to_string(sources.front()->length()) +
+                                              " and " + std::to_string(s->length()) + which);
+      return nullptr;
+    }
+    sources.push_back(std::move(s));
+  }
+  return std::make_shared<FieldsSource>(std::move(sources));
+}
+
+constexpr SourceSpec kFieldsSource{"NativeFieldsSource", {0x1f94d7b2c05e6a38ULL, 0xa2d45c7e9b0f1e63ULL}, &make_fields_source};
 
 }  // namespace
 
 SourceClass packed_source_class() { return source_class<PackedSourceWrap>(); }
-SourceClass fields_source_class() { return source_class<FieldsSourceWrap>(); }
+SourceClass fields_source_class() { return source_class<PlainSourceWrap<kFieldsSource>>(); }
 
 }  // namespace tl::js

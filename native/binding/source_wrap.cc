@@ -59,6 +59,14 @@ Napi::Value read_into(const Napi::CallbackInfo& info, const ItemSource& source, 
   return env.Undefined();
 }
 
+bool arg_is(const Napi::CallbackInfo& info, size_t i, napi_valuetype type, const char* usage) {
+  if (info.Length() > i && info[i].Type() == type) return true;
+  throw_type_error(info.Env(), usage);
+  return false;
+}
+
+void throw_opened_status(Napi::Env env, const ItemStatus& status, const std::string& path) { throw_status(env, status, path); }
+
 bool paths_arg(const Napi::CallbackInfo& info, size_t i, const char* usage, std::vector<std::string>& out) {
   if (info.Length() <= i || !info[i].IsArray()) {
     throw_type_error(info.Env(), usage);

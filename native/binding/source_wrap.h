@@ -28,6 +28,9 @@ bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& o
 // is not an array of strings.
 bool paths_arg(const Napi::CallbackInfo& info, size_t i, const char* usage, std::vector<std::string>& out);
 
+// throw_status of errors_js.h, for the template below.
+void throw_opened_status(Napi::Env env, const ItemStatus& status, const std::string& path);
+
 template <typename Wrap>
 class SourceWrap : public Napi::ObjectWrap<Wrap> {
  public:
@@ -56,6 +59,18 @@ class SourceWrap : public Napi::ObjectWrap<Wrap> {
     source_ = std::move(source);
     napi_type_tag_object(info.Env(), info.This(), &Wrap::kTypeTag);
   }
+  // The same for a source that opens its files on construction: a failed open throws its
+  // status (naming `path`) instead. Returns the source, or nullptr after throwing.
+  template <typename S>
+  S* adopt_opened(const Napi::CallbackInfo& info, std::shared_ptr<S> source, const std::string& path) {
+    if (!source->status().ok()) {
+      throw_opened_status(info.Env(), source->status(), path);
+      return nullptr;
+    }
+    S* raw = source.get();
+    adopt(info, std::move(source));
+    return raw;
+  }
 
  private:
   Napi::Value Length(const Napi::CallbackInfo& info) {
@@ -71,5 +86,29 @@ class SourceWrap : public Napi::ObjectWrap<Wrap> {
   std::shared_ptr<const ItemSource> source_;
   WorkerScratch scratch_;
 };
+
+// A source with nothing of its own beyond the shared members: its name, its type tag, and a
+// function that makes the core source from the constructor's arguments (null with a JS error
+// pending when they are bad).
+struct SourceSpec {
+  const char* name;
+  napi_type_tag tag;
+  std::shared_ptr<const ItemSource> (*make)(const Napi::CallbackInfo& info);
+};
+
+template <const SourceSpec& Spec>
+class PlainSourceWrap final : public SourceWrap<PlainSourceWrap<Spec>> {
+ public:
+  static constexpr const char* kName = Spec.name;
+  static constexpr napi_type_tag kTypeTag = Spec.tag;
+
+  explicit PlainSourceWrap(const Napi::CallbackInfo& info) : SourceWrap<PlainSourceWrap<Spec>>(info) {
+    std::shared_ptr<const ItemSource> source = Spec.make(info);
+    if (source) this->adopt(info, std::move(source));
+  }
+};
+
+// Whether info[i] is present and of `type`; a TypeError showing `usage` is pending when not.
+bool arg_is(const Napi::CallbackInfo& info, size_t i, napi_valuetype type, const char* usage);
 
 }  // namespace tl::js

@@ -54,17 +54,18 @@ ItemStatus decode_record(const FieldDecoder& decoder, const RecordReader& reader
   return s;
 }
 
+ItemStatus InPlaceDecoder::decode(const char* data, size_t size, const ItemRef&, uint8_t* dst) const {
+  ItemStatus s = accepts(size);
+  if (s.ok()) write_in_place(data, size, dst);
+  return s;
+}
+
 ItemStatus RawCopyDecoder::accepts(size_t size) const {
   return size == bytes_ ? ItemStatus{} : wrong_size("the record", size, bytes_);
 }
 
 void RawCopyDecoder::write_in_place(const char* data, size_t size, uint8_t* dst) const { std::memcpy(dst, data, size); }
 
-ItemStatus RawCopyDecoder::decode(const char* data, size_t size, const ItemRef&, uint8_t* dst) const {
-  ItemStatus s = accepts(size);
-  if (s.ok()) std::memcpy(dst, data, size);
-  return s;
-}
 
 PixelConvertDecoder::PixelConvertDecoder(const ImageOptions& options)
     : writer_(options),
@@ -79,11 +80,6 @@ void PixelConvertDecoder::write_in_place(const char* data, size_t, uint8_t* dst)
   writer_.write_image(reinterpret_cast<const uint8_t*>(data), dst);
 }
 
-ItemStatus PixelConvertDecoder::decode(const char* data, size_t size, const ItemRef&, uint8_t* dst) const {
-  ItemStatus s = accepts(size);
-  if (s.ok()) writer_.write_image(reinterpret_cast<const uint8_t*>(data), dst);
-  return s;
-}
 
 ItemStatus TextDecoder::decode(const char* data, size_t size, const ItemRef&, uint8_t* dst) const {
   // Slots are 64-byte aligned and item bytes a multiple of 4, so dst is float-aligned.

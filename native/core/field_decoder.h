@@ -39,13 +39,19 @@ class FieldDecoder {
 ItemStatus decode_record(const FieldDecoder& decoder, const RecordReader& reader, const RecordView& view,
                          const ItemRef& item, uint8_t* dst);
 
+// A decoder whose whole work is a plain copy or loop over the record: it reads mapped bytes in
+// place, and ordinary memory the same way.
+class InPlaceDecoder : public FieldDecoder {
+ public:
+  ItemStatus decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const final;
+  bool in_place() const final { return true; }
+};
+
 // The record is the value: copied as it is (a packed raw field, a .npy row).
-class RawCopyDecoder final : public FieldDecoder {
+class RawCopyDecoder final : public InPlaceDecoder {
  public:
   explicit RawCopyDecoder(size_t bytes) : bytes_(bytes) {}
   size_t out_bytes() const override { return bytes_; }
-  ItemStatus decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const override;
-  bool in_place() const override { return true; }
   ItemStatus accepts(size_t size) const override;
   void write_in_place(const char* data, size_t size, uint8_t* dst) const override;
 
@@ -55,12 +61,10 @@ class RawCopyDecoder final : public FieldDecoder {
 
 // Raw uint8 [height, width, channels] pixels converted on the way (dtype, scale, mean/std,
 // layout) by a PixelWriter.
-class PixelConvertDecoder final : public FieldDecoder {
+class PixelConvertDecoder final : public InPlaceDecoder {
  public:
   explicit PixelConvertDecoder(const ImageOptions& options);
   size_t out_bytes() const override { return writer_.item_bytes(); }
-  ItemStatus decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const override;
-  bool in_place() const override { return true; }
   ItemStatus accepts(size_t size) const override;
   void write_in_place(const char* data, size_t size, uint8_t* dst) const override;
 
