@@ -195,8 +195,6 @@ export interface NativeCounters {
 export declare function counters(): NativeCounters;
 export declare const vipsVersion: string;
 export declare const napiVersion: number;
-/** Whether glibc's allocator was tuned to keep decode buffers (TENSORLOADER_MALLOC_TUNING=0 turns it off). */
-export declare const allocatorTuned: boolean;
 /** Files at least this large are memory-mapped and copied out under the SIGBUS guard; smaller ones are read into a reused buffer. */
 export declare const mmapThreshold: number;
 /**

@@ -50,7 +50,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     throw_error(env, "EVIPS", "libvips failed to initialise: " + error);
     return exports;
   }
-  const bool tuned = tune_allocator();
+  tune_allocator();
   export_sources(env, exports);
   exports.Set("NativePackWriter", PackWriterWrap::Define(env));
   exports.Set("NativeLoader", LoaderWrap::Define(env));
@@ -58,7 +58,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));
   exports.Set("vipsVersion", Napi::String::New(env, vips_runtime_version()));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
-  exports.Set("allocatorTuned", Napi::Boolean::New(env, tuned));
   exports.Set("mmapThreshold", Napi::Number::New(env, static_cast<double>(kDefaultMmapThreshold)));
 #if defined(__SANITIZE_ADDRESS__)
   exports.Set("leakCheck", Napi::Function::New<LeakCheck>(env, "leakCheck"));
