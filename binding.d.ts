@@ -113,6 +113,25 @@ export declare class NativePackedSource extends NativeSourceBase {
   advise(pattern: 'sequential' | 'random'): void;
 }
 
+/** An IDX file (MNIST-style; .gz inflated once into memory or the cache directory). Throws (.code, .path) on a bad file. */
+export declare class NativeIdxSource extends NativeSourceBase {
+  /** cacheDir '' keeps the inflated array in memory. */
+  constructor(path: string, cacheDir: string, maxBytes: number);
+  readonly shape: number[];
+  readonly gzipped: boolean;
+  /** The inflated cache file read ('' when none). */
+  readonly cachePath: string;
+}
+
+/** A flat token file read as (x, y) windows shifted by one; fields x and y of `block` int32 or int64 tokens. */
+export declare class NativeTokenSource extends NativeSourceBase {
+  constructor(path: string, options: { tokenBytes: 2 | 4; block: number; random: boolean; seed: number; length: number; outBytes: 4 | 8 });
+  /** Tokens in the file. */
+  readonly tokens: number;
+  /** Where window `index` of `epoch` starts, in tokens. */
+  offset(index: number, epoch: number): number;
+}
+
 /** Several single-field native sources of equal length, read as one source of several fields. */
 export declare class NativeFieldsSource extends NativeSourceBase {
   constructor(sources: NativeSource[]);
@@ -134,7 +153,7 @@ export declare class NativePackWriter {
   readonly contentCrc: number;
 }
 
-export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativePackedSource | NativeFieldsSource;
+export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativeIdxSource | NativeTokenSource | NativePackedSource | NativeFieldsSource;
 
 export interface NativeLoaderOptions {
   batchSize: number;

@@ -10,6 +10,8 @@ namespace tl::js {
 SourceClass text_source_class();
 SourceClass image_source_class();
 SourceClass npy_source_class();
+SourceClass idx_source_class();
+SourceClass token_source_class();
 SourceClass packed_source_class();
 SourceClass fields_source_class();
 
@@ -17,7 +19,8 @@ namespace {
 
 const std::vector<SourceClass>& sources() {
   static const std::vector<SourceClass> table = {
-      text_source_class(), image_source_class(), npy_source_class(), packed_source_class(), fields_source_class(),
+      text_source_class(),   image_source_class(),  npy_source_class(),    idx_source_class(),
+      token_source_class(),  packed_source_class(), fields_source_class(),
   };
   return table;
 }

@@ -271,10 +271,13 @@ std::vector<PackedOutput> all_fields(const PackedShards& set) {
 std::shared_ptr<const FieldDecoder> output_decoder(const PackedField& fd, const PackedOutput& o, ItemStatus& error) {
   if (fd.encoding == PackedEncoding::kImage) return std::make_shared<ImagePipeline>(o.image);
   if (!o.convert) return std::make_shared<RawCopyDecoder>(static_cast<size_t>(fd.row_bytes));
-  const bool image_like = fd.dtype == PackedDType::kUint8 && fd.shape.size() == 3 && fd.shape[2] >= 1 && fd.shape[2] <= 4;
+  // [H, W] is a grey image: the same bytes as [H, W, 1].
+  const bool grey = fd.shape.size() == 2;
+  const bool image_like = fd.dtype == PackedDType::kUint8 && (grey || (fd.shape.size() == 3 && fd.shape[2] >= 1 && fd.shape[2] <= 4));
   if (!image_like || o.image.height != static_cast<int>(fd.shape[0]) || o.image.width != static_cast<int>(fd.shape[1]) ||
-      o.image.channels != static_cast<int>(fd.shape[2])) {
-    error = ItemStatus::error(Code::kFormat, "field '" + fd.name + "' is not uint8 [height, width, channels]; it cannot be converted");
+      o.image.channels != (grey ? 1 : static_cast<int>(fd.shape[2]))) {
+    error = ItemStatus::error(Code::kFormat,
+                              "field '" + fd.name + "' is not uint8 [height, width, channels] or [height, width]; it cannot be converted");
     return nullptr;
   }
   return std::make_shared<PixelConvertDecoder>(o.image);
