@@ -110,7 +110,7 @@ describe('native errors', () => {
 
   it('a loader takes every registered source and names them when given something else', () => {
     expect(() => new binding.NativeLoader({} as never, { batchSize: 1, slots: 1 })).toThrow(
-      /NativeTextSource, NativeImageSource, NativeNpySource, NativePackedSource, NativeFieldsSource/,
+      /NativeTextSource, NativeImageSource, NativeNpySource, NativeIdxSource, NativeTokenSource, NativePackedSource, NativeFieldsSource/,
     );
     const fields = new binding.NativeFieldsSource([new binding.NativeImageSource([png], base), new binding.NativeTextSource(['x'], 2)]);
     expect(fields.fieldBytes).toEqual([3 * 8 * 8 * 4, 8]);
