@@ -1,7 +1,6 @@
 // What the loader needs from a dataset backed by the native core: its item count and shape,
 // its element type, and the native source the pool threads read from.
-import type { NativeFailure, NativeSource } from '../binding.js';
-import { ItemError } from './errors.js';
+import type { NativeSource } from '../binding.js';
 
 /** Key under which native datasets expose their source to the loader. */
 export const nativeSource: unique symbol = Symbol.for('tensorloader.nativeSource');
@@ -88,9 +87,8 @@ function newArray(dtype: DType, shape: readonly number[]): BatchArray {
 export function readItem<T extends BatchArray>(dataset: NativeDataset<T>, index: number, epoch = 0): T {
   checkIndex(dataset, index);
   const out = newArray(dataset.dtype, dataset.itemShape) as T;
-  const source = dataset[nativeSource] as { readInto(index: number, target: ArrayBufferView, epoch?: number): NativeFailure | null };
-  const failure = source.readInto(index, out, epoch);
-  if (failure) throw new ItemError(failure);
+  // Throws the item's ItemError itself.
+  dataset[nativeSource].readInto(index, out, epoch);
   return out;
 }
 
@@ -99,8 +97,6 @@ export function readFields(dataset: NativeDataset, index: number, epoch = 0): Re
   checkIndex(dataset, index);
   const fields = dataset.fields!;
   const arrays = fields.map((f) => newArray(f.dtype, f.shape));
-  const source = dataset[nativeSource] as { readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null };
-  const failure = source.readInto(index, arrays, epoch);
-  if (failure) throw new ItemError(failure);
+  dataset[nativeSource].readInto(index, arrays, epoch);
   return Object.fromEntries(fields.map((f, i) => [f.name, arrays[i]!]));
 }

@@ -76,11 +76,10 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
       s.view.Reset();
       s.handed_out = false;
       if (can_call_js && s.in_flight()) {
-        Napi::Error err = Napi::Error::New(env, "the loader was closed while this batch was in flight");
-        err.Set("code", "ECLOSED");
+        Napi::Value err = coded_error(env, "ECLOSED", "the loader was closed while this batch was in flight");
         Napi::FunctionReference reject = std::move(s.reject);
         s.drop_promise();
-        reject.Call({err.Value()});
+        reject.Call({err});
       }
       s.drop_promise();
     }
@@ -335,12 +334,9 @@ SlotState* LoaderWrap::LeasedSlot(const Napi::CallbackInfo& info) {
   return &s;
 }
 
-Napi::Value LoaderWrap::Track(Napi::Env env, BatchJob* job, const std::string& error) {
+Napi::Value LoaderWrap::Track(Napi::Env env, BatchJob* job, const ItemStatus& error) {
   LoaderState& st = *state_;
-  if (job == nullptr) {
-    const char* code = error == "no free slot" ? "ENOSLOT" : error == "the loader is closed" ? "ECLOSED" : "ERR_INVALID_ARG";
-    return throw_error(env, code, error);
-  }
+  if (job == nullptr) return throw_error(env, error);
   SlotState& s = st.slots[static_cast<size_t>(job->slot)];
   s.job_id = job->id;
   Napi::Value promise = st.new_promise(s);
@@ -364,7 +360,7 @@ Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "submit(indices: Uint32Array, epoch?: number)");
   }
   Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
-  std::string error;
+  ItemStatus error;
   BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), epoch, &error);
   if (job != nullptr) st.slots[static_cast<size_t>(job->slot)].generation = st.next_generation++;
   return Track(env, job, error);
@@ -383,7 +379,7 @@ Napi::Value LoaderWrap::Refill(const Napi::CallbackInfo& info) {
   int64_t position = info[2].As<Napi::Number>().Int64Value();
   if (position < 0) return throw_type_error(env, "refill: position must be >= 0");
   Napi::Uint32Array indices = info[3].As<Napi::Uint32Array>();
-  std::string error;
+  ItemStatus error;
   BatchJob* job = state_->engine->refill(info[0].As<Napi::Number>().Int32Value(), static_cast<size_t>(position),
                                          indices.Data(), indices.ElementLength(), epoch, &error);
   return Track(env, job, error);

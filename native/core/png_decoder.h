@@ -4,9 +4,9 @@
 // libvips (the caller falls back when `handled` is false).
 //
 // Why: libvips builds a graph of GObjects for every image and serialises on process-wide
-// locks (signal emission, tracked allocations). For a 100x100 PNG, the seed's Example 2, that
-// is ~150 us of a ~180 us decode on the 2-core dev VM, and two threads decode no faster than
-// one. This path takes ~40 us and scales with threads.
+// locks (signal emission, tracked allocations). For a small PNG (the seed's Example 2 is
+// 100x100) that is most of the decode, and two threads decode no faster than one; this path
+// is several times faster and scales with threads (the bench's Example 2 comparison).
 #pragma once
 
 #include <cstddef>

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/counters.h"
+#include "core/worker_scratch.h"
 
 namespace tl {
 

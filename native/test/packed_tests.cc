@@ -16,6 +16,7 @@
 #include "core/pack_writer.h"
 #include "core/packed_format.h"
 #include "core/packed_source.h"
+#include "core/worker_scratch.h"
 #include "test/harness.h"
 
 namespace {

@@ -4,7 +4,6 @@ import type { NativePackedField, NativePackedOutput, NativePackedSource } from '
 import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { ErrorLog } from '../error-log.js';
 import { TensorLoaderError, type ItemError } from '../errors.js';
-import { itemError } from '../failures.js';
 import { expandGlob } from '../files.js';
 import { binding } from '../native.js';
 import { oneOf } from '../validate.js';
@@ -85,13 +84,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     }
     const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
     this.paths = Object.freeze(paths);
-    let source: NativePackedSource;
-    try {
-      source = new binding.NativePackedSource(paths, options.subset === true);
-    } catch (e) {
-      const err = e as Error & { code?: string; path?: string; offset?: number };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    const source = new binding.NativePackedSource(paths, options.subset === true);
     this[nativeSource] = source;
     this.storedFields = Object.freeze(source.fields);
     this.meta = parseMeta(source.meta);
@@ -154,12 +147,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     }
     this.labelField = labelName;
     const verify = oneOf('verify', options.verify ?? 'first-read', ['first-read', 'always', 'never']);
-    try {
-      source.configure(outputs, verify);
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    source.configure(outputs, verify);
     this.fields = Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) })));
     this.dtype = this.fields[0]!.dtype;
     this.itemShape = this.fields[0]!.shape;
@@ -218,7 +206,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
           at = end;
           break;
         }
-        failures.add(itemError(failure));
+        failures.add(failure);
         at = failure.index + 1;
       }
       options.onProgress?.(at, this.length);
