@@ -47,21 +47,17 @@ export function arrayOf(dtype: DType, buffer: ArrayBuffer, elements: number): Ba
 }
 
 /** The same at a byte offset (a field's plane in a slot). */
+const ARRAY_TYPES = {
+  float32: Float32Array,
+  uint8: Uint8Array,
+  float16: Uint16Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+} as const satisfies Record<DType, new (buffer: ArrayBuffer, byteOffset: number, length: number) => BatchArray>;
+
 export function arrayAt(dtype: DType, buffer: ArrayBuffer, byteOffset: number, elements: number): BatchArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buffer, byteOffset, elements);
-    case 'uint8':
-      return new Uint8Array(buffer, byteOffset, elements);
-    case 'float16':
-      return new Uint16Array(buffer, byteOffset, elements);
-    case 'float64':
-      return new Float64Array(buffer, byteOffset, elements);
-    case 'int32':
-      return new Int32Array(buffer, byteOffset, elements);
-    case 'int64':
-      return new BigInt64Array(buffer, byteOffset, elements);
-  }
+  return new ARRAY_TYPES[dtype](buffer, byteOffset, elements);
 }
 
 export const BYTES: Record<DType, number> = { float32: 4, uint8: 1, float16: 2, float64: 8, int32: 4, int64: 8 };

@@ -7,7 +7,7 @@
 
 namespace tl {
 
-ItemStatus open_image_header(const char* data, size_t size, uint64_t max_pixels, ImageRef& img, bool* is_jpeg) {
+ItemStatus open_image_header(const char* data, size_t size, const HeaderLimits& limits, ImageRef& img, bool* is_jpeg) {
   const char* loader = vips_foreign_find_load_buffer(data, size);
   if (loader == nullptr) {
     take_vips_error();
@@ -19,20 +19,29 @@ ItemStatus open_image_header(const char* data, size_t size, uint64_t max_pixels,
   // libvips worker thread; the two common formats go straight to their loader.
   void* buf = const_cast<char*>(data);
   if (is_png) {
-    vips_pngload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+    vips_pngload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", limits.fail_on, nullptr);
   } else if (*is_jpeg) {
-    vips_jpegload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+    vips_jpegload_buffer(buf, size, img.out(), "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", limits.fail_on, nullptr);
   } else {
-    img = ImageRef(vips_image_new_from_buffer(data, size, "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                              VIPS_FAIL_ON_ERROR, nullptr));
+    img = ImageRef(vips_image_new_from_buffer(data, size, "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", limits.fail_on, nullptr));
   }
   if (!img) return ItemStatus::error(Code::kDecode, "cannot read the image header: " + take_vips_error());
-  const int64_t sw = img.get()->Xsize;
-  const int64_t sh = img.get()->Ysize;
-  if (static_cast<uint64_t>(sw) * static_cast<uint64_t>(sh) > max_pixels) {
-    return ItemStatus::error(Code::kTooLarge, "image is " + std::to_string(sw) + "x" + std::to_string(sh) + " = " +
-                                                  std::to_string(sw * sh) + " pixels, over maxPixels " +
-                                                  std::to_string(max_pixels));
+  const auto sw = static_cast<uint64_t>(img.get()->Xsize);
+  const auto sh = static_cast<uint64_t>(img.get()->Ysize);
+  const std::string dims = std::to_string(sw) + "x" + std::to_string(sh);
+  if (sw * sh > limits.max_pixels) {
+    return ItemStatus::error(Code::kTooLarge, "image is " + dims + " = " + std::to_string(sw * sh) + " pixels, over maxPixels " +
+                                                  std::to_string(limits.max_pixels));
+  }
+  // What the decoder will allocate is what the header declares, whatever the file holds: a
+  // few hundred bytes of AVIF, SVG, TIFF or JPEG can declare 16000x16000. Refuse it here.
+  const auto bands = static_cast<uint64_t>(img.get()->Bands);
+  const uint64_t converted = limits.out_channels > 0 && bands != static_cast<uint64_t>(limits.out_channels) ? static_cast<uint64_t>(limits.out_channels) : 0;
+  const uint64_t bytes = sw * sh * (bands * vips_format_sizeof(img.get()->BandFmt) + converted);
+  if (bytes > limits.max_bytes) {
+    return ItemStatus::error(Code::kTooLarge, "image is " + dims + " with " + std::to_string(img.get()->Bands) + " bands: decoding needs " +
+                                                  std::to_string(bytes) + " bytes, over this item's memory cap of " +
+                                                  std::to_string(limits.max_bytes) + " (maxItemBytes, or the loader's memoryBudget / threads)");
   }
   return {};
 }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/allocator_tuning.h"
 #include "core/image_header.h"
 #include "core/item_rng.h"
 #include "core/png_decoder.h"
@@ -29,6 +30,55 @@ struct ImageScratch {
   ResampleScratch resample;
 };
 thread_local ImageScratch t_scratch;
+
+// What a pool thread keeps between items: buffers up to this size are reused (the steady
+// state of a training set allocates nothing); anything larger, left by one big or hostile
+// item, is given back after it, so a thread's retained memory stays small whatever it read.
+constexpr size_t kScratchKeepBytes = size_t{4} << 20;
+
+template <typename T>
+bool trim_vector(std::vector<T>& v) {
+  if (v.capacity() * sizeof(T) <= kScratchKeepBytes) return false;
+  std::vector<T>().swap(v);
+  return true;
+}
+
+struct TrimOnExit {
+  ImageScratch& ts;
+  bool force = false;  // release the free heap even when no scratch was trimmed
+  ~TrimOnExit() {
+    bool trimmed = trim_vector(ts.decoded);
+    trimmed = trim_vector(ts.raw) || trimmed;
+    trimmed = trim_vector(ts.pixels) || trimmed;
+    trimmed = trim_vector(ts.row) || trimmed;
+    trimmed = trim_vector(ts.resample.temp) || trimmed;
+    trimmed = trim_vector(ts.resample.row) || trimmed;
+    trimmed = trim_vector(ts.resample.acc) || trimmed;
+    // Blocks under the mmap threshold (allocator_tuning raises it) go back to the heap, not
+    // to the system: hand the heap's free top back too.
+    if (trimmed || force) release_free_heap();
+  }
+};
+
+VipsFailOn vips_fail_on(FailOn f) {
+  switch (f) {
+    case FailOn::kNone: return VIPS_FAIL_ON_NONE;
+    case FailOn::kTruncated: return VIPS_FAIL_ON_TRUNCATED;
+    case FailOn::kError: return VIPS_FAIL_ON_ERROR;
+    case FailOn::kWarning: return VIPS_FAIL_ON_WARNING;
+  }
+  return VIPS_FAIL_ON_WARNING;
+}
+
+// The item's decode limits: the dataset's, tightened (never loosened) by the loader's cap.
+HeaderLimits limits_of(const ImageOptions& o, const ItemRef& item) {
+  HeaderLimits limits;
+  limits.max_pixels = o.max_pixels;
+  limits.max_bytes = item.max_item_bytes != 0 ? std::min(item.max_item_bytes, o.max_item_bytes) : o.max_item_bytes;
+  limits.fail_on = vips_fail_on(o.fail_on);
+  limits.out_channels = o.channels;
+  return limits;
+}
 
 ItemStatus vips_fail(const char* step) {
   return ItemStatus::error(Code::kDecode, std::string(step) + ": " + take_vips_error());
@@ -117,10 +167,10 @@ void convert_channels(const uint8_t* src, size_t stride, int w, int h, int bands
 // pixels are pulled through a region on this thread. `draw` picks the crop and flip from the
 // oriented size, which the JPEG shrink factor depends on.
 template <typename Draw>
-ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o, Draw&& draw, const CropBox& box, ImageRef& img,
-                            RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
+ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o, const HeaderLimits& limits, Draw&& draw,
+                            const CropBox& box, ImageRef& img, RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
   bool is_jpeg = false;
-  ItemStatus header = open_image_header(data, size, o.max_pixels, img, &is_jpeg);
+  ItemStatus header = open_image_header(data, size, limits, img, &is_jpeg);
   if (!header.ok()) return header;
   void* buf = const_cast<char*>(data);
   const int64_t sw = img.get()->Xsize;
@@ -143,7 +193,7 @@ ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o
     if (k > 1) {
       img.reset();
       if (vips_jpegload_buffer(buf, size, img.out(), "shrink", k, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                               VIPS_FAIL_ON_ERROR, nullptr) != 0) {
+                               limits.fail_on, nullptr) != 0) {
         return vips_fail("cannot read the JPEG");
       }
     }
@@ -214,6 +264,7 @@ struct Decoded {
 // on (seed, epoch, index) and the oriented size, whichever decoder runs.
 ItemStatus decode_image(const char* data, size_t size, const ImageOptions& o, const ItemRef& item, ImageScratch& ts,
                         Decoded& d) {
+  const HeaderLimits limits = limits_of(o, item);
   ItemRng rng(o.seed, item.epoch, item.index);
   auto draw = [&](int64_t ow, int64_t oh) {
     d.box = CropBox{0, 0, ow, oh};
@@ -222,8 +273,9 @@ ItemStatus decode_image(const char* data, size_t size, const ImageOptions& o, co
   };
   PngImage png;
   bool handled = false;
-  ItemStatus s = decode_png(reinterpret_cast<const uint8_t*>(data), size, o.max_pixels, ts.decoded, ts.raw, png, &handled);
-  if (!handled) return decode_with_vips(data, size, o, draw, d.box, d.img, d.region, d.plane, d.ow, d.oh);
+  ItemStatus s = decode_png(reinterpret_cast<const uint8_t*>(data), size, PngLimits{o.max_pixels, limits.max_bytes},
+                            ts.decoded, ts.raw, png, &handled);
+  if (!handled) return decode_with_vips(data, size, o, limits, draw, d.box, d.img, d.region, d.plane, d.ow, d.oh);
   if (!s.ok()) return s;
   d.ow = png.width;
   d.oh = png.height;
@@ -299,6 +351,15 @@ void resample_contain(const Plane& plane, const ImageOptions& o, const PixelWrit
 }  // namespace
 
 ItemStatus ImagePipeline::decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const {
+  TrimOnExit trim{t_scratch};
+  ItemStatus s = decode_item(data, size, item, dst);
+  // A failed item may have left libvips' buffers (freed, below the mmap threshold) in the heap:
+  // give them back too. Failures are rare, so this costs nothing in steady state.
+  if (!s.ok()) trim.force = true;
+  return s;
+}
+
+ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const {
   const ImageOptions& o = options_;
   ImageScratch& ts = t_scratch;
   Decoded d;

@@ -23,6 +23,9 @@ class ImagePipeline final : public FieldDecoder {
   const ImageOptions& options() const { return options_; }
 
  private:
+  // decode() without the scratch trimming around it.
+  ItemStatus decode_item(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const;
+
   ImageOptions options_;
   PixelWriter writer_;
 };
