@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, NpyDataset, toOrtFeeds, type Batch } from '../src/index.js';
 import { writeNpy } from '../examples/npy.js';
+import { plainEnv } from './helpers/nginx.js';
 
 const N = 24;
 const ITEM = 3 * 8 * 8;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const x = Float32Array.from({ length: N * ITEM }, (_, i) => Math.sin(i * 0.37));
   writeNpy(join(dir, 'x.npy'), x, [N, 3, 8, 8]);
   const script = join(import.meta.dirname, '..', 'scripts', 'export-onnx.py');
-  execFileSync('/usr/bin/python3', [script, '--model', 'tiny', '--size', '8', '--out', join(dir, 'tiny.onnx'), '--input', join(dir, 'x.npy'), '--output', join(dir, 'torch.npy')]);
+  execFileSync('/usr/bin/python3', [script, '--model', 'tiny', '--size', '8', '--out', join(dir, 'tiny.onnx'), '--input', join(dir, 'x.npy'), '--output', join(dir, 'torch.npy')], { env: plainEnv() });
   const raw = readFileSync(join(dir, 'torch.npy'));
   const headerEnd = 10 + raw.readUInt16LE(8);
   reference = new Float32Array(raw.buffer.slice(raw.byteOffset + headerEnd, raw.byteOffset + raw.length));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, FASHION_MNIST_CLASSES, IdxDataset, nativeCounters } from '../src/index.js';
+import { plainEnv } from './helpers/nginx.js';
 
 const DATA = '/usr/share/datasets/fashion-mnist';
 const images = join(DATA, 't10k-images-idx3-ubyte.gz');
@@ -24,7 +25,7 @@ const npyData = (path: string): Buffer => {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tl-idx-'));
-  const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'scripts', 'fashion-mnist-reference.py'), '--data', DATA, '--out', join(dir, 'ref'), '--split', 'test'], { encoding: 'utf8' });
+  const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'scripts', 'fashion-mnist-reference.py'), '--data', DATA, '--out', join(dir, 'ref'), '--split', 'test'], { encoding: 'utf8', env: plainEnv() });
   torchClasses = out.trim().split(',');
   torchImages = npyData(join(dir, 'ref', 'images.npy'));
   const l = npyData(join(dir, 'ref', 'labels.npy'));

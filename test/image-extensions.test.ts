@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_EXTENSIONS, ImageFilesDataset, ImageFolderDataset } from '../src/index.js';
+import { plainEnv } from './helpers/nginx.js';
 
 let dir: string;
 beforeAll(() => {
@@ -17,7 +18,7 @@ im = Image.new('RGB', (8, 6), (10, 200, 30))
 for ext in ['bmp', 'ppm', 'png']:
     im.save('${dir}/cls/a.' + ext)
 im.convert('L').save('${dir}/cls/a.pgm')
-`]);
+`], { env: plainEnv() });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

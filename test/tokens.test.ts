@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit, DataLoader, memorySnapshot, reportTable, TokenDataset } from '../src/index.js';
+import { plainEnv } from './helpers/nginx.js';
 
 const sanitizer = process.env.TENSORLOADER_SANITIZER === '1';
 let dir: string;
@@ -24,7 +25,7 @@ rng = np.random.default_rng(1)
 rng.integers(0, 50257, 100_003, dtype=np.uint16).tofile('${dir}/train.bin')
 rng.integers(0, 2**31 - 1, 5_000, dtype=np.uint32).tofile('${dir}/big.bin')
 rng.integers(0, 50257, 32 * 2**20, dtype=np.uint16).tofile('${dir}/long.bin')
-`]);
+`], { env: plainEnv() });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,7 +38,7 @@ data = np.memmap('${file}', dtype=np.${dtype}, mode='r')
 offsets = json.load(open('${dir}/offsets.json'))
 out = np.stack([np.stack([data[o:o+${block}], data[o+1:o+1+${block}]]) for o in offsets]).astype(np.int64)
 np.save('${dir}/windows.npy', out)
-`]);
+`], { env: plainEnv() });
   const b = npy(join(dir, 'windows.npy'));
   return new BigInt64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }
