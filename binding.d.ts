@@ -3,7 +3,7 @@
 
 /** An item that could not be produced, carried across threads as a value. */
 export interface NativeFailure {
-  /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED, EFORMAT, EDECODE */
+  /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED, EFORMAT, EDECODE, ETRUNCATED */
   code: string;
   message: string;
   /** Dataset index of the item. */

@@ -21,6 +21,7 @@ enum class Code : int32_t {
   kCancelled,    // ECANCELLED: the loader was closed before the item ran
   kFormat,       // EFORMAT: not an image in a format libvips can read
   kDecode,       // EDECODE: a corrupt or truncated image, or a failing pipeline step
+  kTruncated,    // ETRUNCATED: a container (tar) ends before what its headers describe
 };
 
 const char* code_name(Code code);
