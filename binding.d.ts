@@ -97,6 +97,30 @@ export declare class NativePackedSource {
   advise(pattern: 'sequential' | 'random'): void;
 }
 
+export interface NativeTarField {
+  name: string;
+  /** Lowercased extensions; the first one a sample has is read. */
+  exts: string[];
+  kind: 'image' | 'label' | 'array';
+  /** kind 'image': normalised image pipeline options. */
+  image?: object;
+}
+
+/** WebDataset tar shards, indexed by their headers on open; item i is sample i of all shards in order. */
+export declare class NativeTarSource {
+  constructor(paths: string[], fields: NativeTarField[]);
+  readonly length: number;
+  readonly shards: Array<{ path: string; firstSample: number; samples: number; bytes: number }>;
+  readonly fieldBytes: number[];
+  /** Per field: null, or the dtype and shape of an array ('npy') field, from the first sample. */
+  readonly arrays: Array<{ dtype: 'float32' | 'float64' | 'uint8' | 'int32' | 'int64'; shape: number[] } | null>;
+  readInto(index: number, targets: ArrayBufferView | ArrayBufferView[], epoch?: number): NativeFailure | null;
+  key(index: number): string;
+  extensions(index: number): string[];
+  /** A copy of the sample's member with this extension, or null when it has none. */
+  member(index: number, ext: string): Buffer | null;
+}
+
 /** Several single-field native sources of equal length, read as one source of several fields. */
 export declare class NativeFieldsSource {
   constructor(sources: NativeSource[]);
@@ -120,7 +144,7 @@ export declare class NativePackWriter {
   readonly contentCrc: number;
 }
 
-export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativePackedSource | NativeFieldsSource;
+export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativePackedSource | NativeTarSource | NativeFieldsSource;
 
 export interface NativeLoaderOptions {
   batchSize: number;

@@ -35,3 +35,5 @@ export { binding as native } from './native.js';
 export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
 export { reportTable, reportSvg } from './audit/report.js';
 export { SERIES, fitGrowth, type SeriesName } from './audit/series.js';
+export { WebDataset, type WebDatasetOptions, type SampleMeta, type ShardInfo } from './datasets/webdataset.js';
+export { expandShards, isUrl, localShardPaths, MAX_SHARDS, type ShardSource } from './shards.js';

@@ -13,6 +13,7 @@
 #include "binding/npy_source_wrap.h"
 #include "binding/pack_writer_wrap.h"
 #include "binding/packed_source_wrap.h"
+#include "binding/tar_source_wrap.h"
 #include "binding/text_source_wrap.h"
 #include "core/allocator_tuning.h"
 #include "core/counters.h"
@@ -59,6 +60,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNpySource", NpySourceWrap::Define(env));
   exports.Set("NativePackedSource", PackedSourceWrap::Define(env));
   exports.Set("NativeFieldsSource", FieldsSourceWrap::Define(env));
+  exports.Set("NativeTarSource", TarSourceWrap::Define(env));
   exports.Set("NativePackWriter", PackWriterWrap::Define(env));
   exports.Set("NativeLoader", LoaderWrap::Define(env));
   exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));

@@ -4,6 +4,7 @@
 #include "binding/image_source_wrap.h"
 #include "binding/npy_source_wrap.h"
 #include "binding/packed_source_wrap.h"
+#include "binding/tar_source_wrap.h"
 #include "binding/text_source_wrap.h"
 
 namespace tl::js {
@@ -22,11 +23,14 @@ std::shared_ptr<const ItemSource> source_from_js(Napi::Env env, Napi::Value valu
     bool is_packed = false;
     napi_check_object_type_tag(env, value, &PackedSourceWrap::kTypeTag, &is_packed);
     if (is_packed) return PackedSourceWrap::Unwrap(value.As<Napi::Object>())->source();
+    bool is_tar = false;
+    napi_check_object_type_tag(env, value, &TarSourceWrap::kTypeTag, &is_tar);
+    if (is_tar) return TarSourceWrap::Unwrap(value.As<Napi::Object>())->source();
     bool is_fields = false;
     napi_check_object_type_tag(env, value, &FieldsSourceWrap::kTypeTag, &is_fields);
     if (is_fields) return FieldsSourceWrap::Unwrap(value.As<Napi::Object>())->source();
   }
-  throw_type_error(env, "expected a native dataset source (NativeTextSource, NativeImageSource, NativeNpySource, NativePackedSource or NativeFieldsSource)");
+  throw_type_error(env, "expected a native dataset source (NativeTextSource, NativeImageSource, NativeNpySource, NativePackedSource, NativeTarSource or NativeFieldsSource)");
   return nullptr;
 }
 
