@@ -37,3 +37,4 @@ export { reportTable, reportSvg } from './audit/report.js';
 export { SERIES, fitGrowth, type SeriesName } from './audit/series.js';
 export { WebDataset, type WebDatasetOptions, type SampleMeta, type ShardInfo } from './datasets/webdataset.js';
 export { expandShards, isUrl, localShardPaths, MAX_SHARDS, type ShardSource } from './shards.js';
+export { ShardOrderSampler, type ShardOrderOptions, type ShardOrderPlan, type ShardOrderState } from './shard-order.js';

@@ -55,9 +55,9 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
     for (let i = 0; i < SAMPLES; i++) {
       const item = ds.get(i);
       expect(ds.key(i)).toBe(`sample${String(i).padStart(6, '0')}`);
-      expect(Array.from(item.image!)).toEqual(Array.from(files.get(i)));
+      expect(Array.from(item.image as Float32Array)).toEqual(Array.from(files.get(i)));
       expect(item.label![0]).toBe(labels[i]);
-      expect(Array.from(item.vec!)).toEqual([0, 1, 2, 3].map((v) => v + i));
+      expect(Array.from(item.vec as Float32Array)).toEqual([0, 1, 2, 3].map((v) => v + i));
     }
     const loader = new DataLoader(ds, { batchSize: 5, shuffle: true, seed: 3, threads: 2 });
     const seen: number[] = [];
