@@ -18,7 +18,7 @@
 // streams = W (the default: the world size of the run that starts), a rank reads one stream,
 // holding at most windowShards + 1 shards at a time.
 import { shuffleInPlace, Xoshiro128 } from './prng.js';
-import type { Sampler } from './sampler.js';
+import { envInt, type Sampler } from './sampler.js';
 
 /** JSON-able position in global samples: pass as `resume` (any world size) with DataLoader's `epoch: state.epoch`. */
 export interface ShardOrderState {
@@ -61,14 +61,6 @@ export interface ShardOrderPlan {
   perRank: number;
   /** Of those, over all ranks, repeats added so every rank gets perRank (0 with dropLast). */
   padding: number;
-}
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new RangeError(`${name}=${v} is not an integer`);
-  return n;
 }
 
 function positive(name: string, v: number): number {
