@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataLoader, expandShards, ImageFilesDataset, ItemError, nativeCounters, TensorLoaderError, WebDataset } from '../src/index.js';
+import { DataLoader, expandShards, ImageFilesDataset, ItemError, nativeCounters, ShardOrderSampler, TensorLoaderError, WebDataset } from '../src/index.js';
 import { havePhotos, photos } from './helpers/images.js';
 
 const SAMPLES = 12;
@@ -87,6 +87,30 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
     expect(m.json).toEqual({ i: 7, source: expect.any(String) });
     expect(m.txt).toBe('caption 7');
     expect(ds.fields.map((f) => f.name)).toEqual(['image', 'label']);
+  });
+
+  it('two ranks in the shard-aware order: equal batches, the union is the epoch, each reads its shards', async () => {
+    const ds = new WebDataset(join(dir, 'py-*.tar'), { image, fields: { label: 'cls' } });
+    const shardOf = (i: number) => ds.shards.filter((s) => s.firstSample <= i).length - 1;
+    const ranks = await Promise.all(
+      [0, 1].map(async (rank) => {
+        const sampler = new ShardOrderSampler(ds, { rank, worldSize: 2, seed: 4, streams: 2 });
+        const loader = new DataLoader(ds, { sampler, batchSize: 2 });
+        const seen: number[] = [];
+        let batches = 0;
+        for await (const batch of loader) {
+          expect(Array.from(batch.labels!)).toEqual(Array.from(batch.indices, (i) => i % 5));
+          seen.push(...batch.indices);
+          batches++;
+        }
+        loader.close();
+        return { seen, batches };
+      }),
+    );
+    expect(ranks[0]!.batches).toBe(ranks[1]!.batches);
+    expect(new Set([...ranks[0]!.seen, ...ranks[1]!.seen]).size).toBe(SAMPLES);
+    // 3 shards, 2 streams: each rank's stream is half the permuted shards, so at most 2 of them.
+    for (const r of ranks) expect(new Set(r.seen.map(shardOf)).size).toBeLessThanOrEqual(2);
   });
 
   it('opens and closes without holding descriptors; mappings go with the dataset', () => {
