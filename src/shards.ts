@@ -3,7 +3,7 @@
 // locators they name, in order. This is the seam between where shards live and how they are
 // read: datasets read shards by local path, and localShardPaths() is the one place a locator
 // becomes one (a remote shard becomes a file in the local cache there).
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import braces from 'braces';
 import { globSync, isDynamicPattern } from 'tinyglobby';
@@ -45,6 +45,8 @@ export function expandShards(source: ShardSource): string[] {
         out.push(one);
       } else if (isDynamicPattern(one)) {
         const found = globSync(one, { absolute: true, onlyFiles: true, expandDirectories: false }).sort(naturalCompare);
+        // A real path that merely looks like a pattern (`run(1)/a.tar`) is taken as it is.
+        if (found.length === 0 && existsSync(one)) found.push(resolve(one));
         if (found.length === 0) throw new TensorLoaderError('ENOENT', `no file matches ${one}`);
         out.push(...found);
       } else {

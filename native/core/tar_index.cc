@@ -239,7 +239,7 @@ ItemStatus scan_tar(const TarReadAt& read, uint64_t size, const TarLimits& limit
         s = parse_pax(data, type == 'g' ? global : local);
         if (!s.ok()) return at_header(s, at, name);
       }
-      at = data_at + padded(member_size);
+      at = data_at + std::min(padded(member_size), size - data_at);
       continue;
     }
     // A real member: extended headers before it apply to it alone (global ones to all).
