@@ -76,9 +76,6 @@ export function candidatePaths(root: string): string[] {
   ];
 }
 
-/** The file the addon was loaded from. */
-export let addonPath = '';
-
 function load(): typeof Binding {
   const root = packageRoot(moduleDir);
   const require = createRequire(join(moduleDir, 'native.js'));
@@ -89,9 +86,7 @@ function load(): typeof Binding {
       continue;
     }
     try {
-      const loaded = require(path) as typeof Binding;
-      addonPath = path;
-      return loaded;
+      return require(path) as typeof Binding;
     } catch (err) {
       tried.push(`${path}: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -2,6 +2,7 @@
 // The loader only batches what they give. Every random choice comes from xoshiro128** seeded
 // by (seed, epoch), so an epoch's order is identical on every run, machine and rank.
 import { shuffleInPlace, Xoshiro128 } from './prng.js';
+import { count, positiveInt } from './validate.js';
 
 export interface Sampler {
   /** Number of indices per epoch. */
@@ -14,11 +15,6 @@ function range(n: number): Uint32Array {
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
   return out;
-}
-
-function count(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
-  return value;
 }
 
 /** 0, 1, …, length - 1 every epoch. */
@@ -181,7 +177,7 @@ export class DistributedSampler implements Sampler {
     count('length', size);
     this.worldSize = options.worldSize ?? envInt('WORLD_SIZE', 1);
     this.rank = options.rank ?? envInt('RANK', 0);
-    if (!Number.isInteger(this.worldSize) || this.worldSize < 1) throw new RangeError(`worldSize must be a positive integer, got ${this.worldSize}`);
+    positiveInt('worldSize', this.worldSize);
     if (!Number.isInteger(this.rank) || this.rank < 0 || this.rank >= this.worldSize) {
       throw new RangeError(`rank must be an integer in [0, ${this.worldSize - 1}], got ${this.rank}`);
     }
@@ -241,7 +237,7 @@ export class BatchSampler {
     readonly dropLast = false,
   ) {
     this.sampler = toSampler(sampler);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    positiveInt('batchSize', batchSize);
   }
   get length(): number {
     const n = this.sampler.length;

@@ -2,6 +2,7 @@
 // 20 epochs over 2,000 files, with gc() between epochs so only retained memory counts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, TextTensorDataset, nativeCounters, openDescriptorCount } from '../src/index.js';
+import { poolGauges } from './helpers/gauges.js';
 import { makeTextFolder, settleFinalizers, type TextFolder } from './helpers/text-files.js';
 
 let folder: TextFolder;
@@ -21,13 +22,15 @@ const RSS_GROWTH_BOUND = 8 * 1024 * 1024;
 const underSanitizer = process.env.TENSORLOADER_SANITIZER === '1';
 
 describe('20 epochs over 2,000 files', () => {
-  it('keeps descriptors, arena and slots constant, and RSS growth bounded', async () => {
+  it('keeps descriptors, arenas, pool threads and slots constant, and RSS and external memory bounded', async () => {
     expect(typeof globalThis.gc).toBe('function');
     const ds = new TextTensorDataset(folder.dir, { length: 10 });
     const fdsBefore = openDescriptorCount();
+    const idle = poolGauges();
     const loader = new DataLoader(ds, { batchSize: 32, shuffle: true, seed: 5, threads: 2 });
-    const arena = loader.stats().arenaBytes;
+    let steady: ReturnType<typeof poolGauges> | undefined; // after epoch 1: threads and rings are up
     const rss: number[] = [];
+    const external: number[] = [];
     let checksum = 0;
     for (let epoch = 0; epoch < 20; epoch++) {
       let rows = 0;
@@ -36,18 +39,24 @@ describe('20 epochs over 2,000 files', () => {
         checksum += batch.data[0]!;
       }
       expect(rows).toBe(2000);
-      expect(loader.stats().arenaBytes).toBe(arena);
+      steady ??= poolGauges();
+      expect(poolGauges()).toEqual(steady);
+      expect(steady.arenasLive).toBe(idle.arenasLive + 1);
       expect(loader.stats().slotsLeased).toBe(0);
       expect(nativeCounters().openDescriptors).toBe(0);
       expect(nativeCounters().liveMappings).toBe(0);
       expect(openDescriptorCount()).toBe(fdsBefore);
       await settleFinalizers();
       rss.push(process.memoryUsage().rss);
+      external.push(process.memoryUsage().external);
     }
     expect(checksum).toBeGreaterThan(0);
+    // Handed-out batch buffers are V8 external memory until released or collected.
+    expect(external[19]! - external[0]!, `external per epoch: ${external.join(', ')}`).toBeLessThan(1 << 20);
     const growth = rss[19]! - rss[0]!;
     if (!underSanitizer) expect(growth, `RSS per epoch: ${rss.map((r) => (r / 2 ** 20).toFixed(1)).join(', ')} MiB`).toBeLessThan(RSS_GROWTH_BOUND);
     loader.close();
+    expect(poolGauges()).toEqual(idle);
     expect(openDescriptorCount()).toBe(fdsBefore);
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, ImageFilesDataset, nativeCounters, openDescriptorCount } from '../src/index.js';
 import { writeImageData } from '../examples/data.js';
+import { poolGauges } from './helpers/gauges.js';
 import { settleFinalizers } from './helpers/text-files.js';
 import { havePhotos, imagePath } from './helpers/images.js';
 
@@ -24,27 +25,35 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const RSS_GROWTH_BOUND = 16 * 1024 * 1024;
 
 describe('images over 20 epochs', () => {
-  it('keeps descriptors, arena and slots constant and RSS bounded', async () => {
+  it('keeps descriptors, arenas, pool threads and slots constant, and RSS and external memory bounded', async () => {
     const ds = new ImageFilesDataset(files, { size: [32, 32], randomResizedCrop: true, horizontalFlip: 0.5, seed: 4 });
     const fds = openDescriptorCount();
+    const idle = poolGauges();
     const loader = new DataLoader(ds, { batchSize: 32, shuffle: true, seed: 2, prefetch: 4, threads: 2 });
-    const arena = loader.stats().arenaBytes;
+    let steady: ReturnType<typeof poolGauges> | undefined; // after epoch 1: threads are up
     const rss: number[] = [];
+    const external: number[] = [];
     for (let epoch = 0; epoch < 20; epoch++) {
       let rows = 0;
       for await (const batch of loader) rows += batch.size;
       expect(rows).toBe(2000);
-      expect(loader.stats().arenaBytes).toBe(arena);
+      steady ??= poolGauges();
+      expect(poolGauges()).toEqual(steady);
+      expect(steady.arenasLive).toBe(idle.arenasLive + 1);
       expect(loader.stats().slotsLeased).toBe(0);
       expect(nativeCounters().openDescriptors).toBe(0);
       expect(openDescriptorCount()).toBe(fds);
       await settleFinalizers();
       rss.push(process.memoryUsage().rss);
+      external.push(process.memoryUsage().external);
     }
+    // Handed-out batch buffers are V8 external memory until released or collected.
+    expect(external[19]! - external[0]!, `external per epoch: ${external.join(', ')}`).toBeLessThan(1 << 20);
     if (process.env.TENSORLOADER_SANITIZER !== '1') {
       expect(rss[19]! - rss[0]!, rss.map((r) => (r / 2 ** 20).toFixed(1)).join(', ')).toBeLessThan(RSS_GROWTH_BOUND);
     }
     loader.close();
+    expect(poolGauges()).toEqual(idle);
   });
 });
 

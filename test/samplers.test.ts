@@ -60,11 +60,21 @@ describe('samplers', () => {
         const per = dropLast ? Math.floor(n / world) : Math.ceil(n / world);
         expect(shares.every((s) => s.length === per)).toBe(true);
         const all = shares.flatMap((s) => Array.from(s));
+        // The epoch's permutation (one rank holds it whole); padding repeats its first items,
+        // dropLast cuts its tail, as PyTorch's DistributedSampler does.
+        const order = Array.from(new DistributedSampler(n, { rank: 0, worldSize: 1, seed: 9 }).indices(4));
+        const total = per * world;
+        const times = new Map<number, number>();
+        for (const i of all) times.set(i, (times.get(i) ?? 0) + 1);
         if (dropLast) {
           expect(new Set(all).size).toBe(all.length); // no overlap
+          expect(sorted(all)).toEqual(sorted(order.slice(0, total))); // exactly the permutation's head
         } else {
           expect(new Set(all)).toEqual(new Set(range(n))); // everything covered
-          expect(all.length - n).toBe(per * world - n); // only the declared padding repeats
+          // Only the declared padding repeats: each of the first total - n items of the order
+          // twice, every other item once.
+          const padding = new Set(order.slice(0, total - n));
+          for (const [i, t] of times) expect(t, `index ${i}`).toBe(padding.has(i) ? 2 : 1);
         }
       }
     }

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataLoader, expandShards, ImageFilesDataset, ItemError, nativeCounters, ShardOrderSampler, TensorLoaderError, WebDataset } from '../src/index.js';
+import { DataLoader, expandShards, ImageFilesDataset, ItemError, nativeCounters, pack, PackedDataset, ShardOrderSampler, TensorLoaderError, WebDataset } from '../src/index.js';
 import { havePhotos, photos } from './helpers/images.js';
 
 const SAMPLES = 12;
@@ -111,6 +111,21 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
     expect(new Set([...ranks[0]!.seen, ...ranks[1]!.seen]).size).toBe(SAMPLES);
     // 3 shards, 2 streams: each rank's stream is half the permuted shards, so at most 2 of them.
     for (const r of ranks) expect(new Set(r.seen.map(shardOf)).size).toBeLessThanOrEqual(2);
+  });
+
+  it('packs into a PackedDataset that reads back the same fields, bit for bit', async () => {
+    const ds = new WebDataset(join(dir, 'py-*.tar'), { image: { ...image, dtype: 'uint8', layout: 'HWC' }, fields: { image: 'jpg;png', label: 'cls', vec: 'npy' } });
+    const out = join(dir, 'packed.tlpack');
+    await pack(ds, out);
+    const packed = new PackedDataset(out);
+    expect(packed.length).toBe(SAMPLES);
+    expect(packed.fields.map((f) => f.name)).toEqual(['image', 'label', 'vec']);
+    for (let i = 0; i < SAMPLES; i++) {
+      const a = ds.get(i);
+      const b = packed.get(i);
+      for (const k of ['image', 'label', 'vec']) expect(Array.from(b[k] as Uint8Array)).toEqual(Array.from(a[k] as Uint8Array));
+    }
+    await expect(pack(ds, join(dir, 'enc.tlpack'), { encoded: true })).rejects.toThrow(/tar members are not files/);
   });
 
   it('opens and closes without holding descriptors; mappings go with the dataset', () => {

@@ -1,4 +1,6 @@
 // Shared pieces of the command line: failing with usage, and reading sizes.
+import { positiveInt as checkPositive } from '../validate.js';
+
 export class UsageError extends Error {}
 
 export function fail(message: string): never {
@@ -14,8 +16,5 @@ export function parseSize(value: string | undefined, what = 'image folders'): [n
 }
 
 export function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`${name} must be a positive integer, got ${value}`);
-  return n;
+  return value === undefined ? undefined : checkPositive(name, Number(value), () => fail(`${name} must be a positive integer, got ${value}`));
 }

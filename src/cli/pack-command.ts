@@ -1,11 +1,12 @@
 // `tensorloader pack <source> <out>`: preprocess once into a packed file (or shards).
 import { parseArgs } from 'node:util';
-import type { ImagePipelineOptions } from '../datasets/image-options.js';
+import { FITS, type ImagePipelineOptions } from '../datasets/image-options.js';
 import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import type { NativeDataset } from '../dataset.js';
 import { pack } from '../pack/pack.js';
 import { formatValue } from '../report/svg.js';
 import { fail, parseSize, positiveInt } from './args.js';
+import { oneOf } from '../validate.js';
 import { datasetFrom } from './source.js';
 
 export const PACK_USAGE = `tensorloader pack <source> <out> [--size HxW] [--fit fill|cover|contain] [--channels 1|3|4]
@@ -32,8 +33,7 @@ export async function packCommand(args: string[]): Promise<number> {
     },
   });
   if (positionals.length !== 2) fail('give a source and an output file');
-  const fit = values.fit as ImagePipelineOptions['fit'];
-  if (fit !== undefined && !['fill', 'cover', 'contain'].includes(fit)) fail(`--fit must be fill, cover or contain, got ${fit}`);
+  const fit = values.fit === undefined ? undefined : oneOf('--fit', values.fit as ImagePipelineOptions['fit'] & string, FITS, fail);
   const channels = values.channels === undefined ? undefined : (Number(values.channels) as 1 | 3 | 4);
   const source = await datasetFrom(positionals[0]!, {
     // Raw packs store what a training loop converts cheaply at read time: uint8 HWC pixels.

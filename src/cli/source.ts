@@ -11,6 +11,7 @@ import { PackedDataset } from '../datasets/packed-dataset.js';
 import { TextTensorDataset } from '../datasets/text-tensor-dataset.js';
 import { listFiles } from '../files.js';
 import type { DType } from '../dataset.js';
+import { orList } from '../validate.js';
 import { fail } from './args.js';
 
 export interface SourceOptions {
@@ -44,30 +45,65 @@ function imageList(path: string, image: () => ImagePipelineOptions): ImageFilesD
   return new ImageFilesDataset(files, { ...image(), ...(labelled ? { labels: rows.map((m) => Number(m[2])) } : {}) });
 }
 
+/**
+ * One kind of source the command line recognises: `open` returns its dataset, or undefined when
+ * the path is not of this kind. A new dataset kind is one more row here.
+ */
+interface SourceKind {
+  /** For "not a ..." messages. */
+  name: string;
+  /** A file, a folder, or a glob (no such path on disk). */
+  on: 'file' | 'folder' | 'glob';
+  open(path: string, opts: Required<Pick<SourceOptions, 'image'>> & SourceOptions): unknown | Promise<unknown> | undefined;
+}
+
+// Tried in order; the first that recognises the path wins.
+const SOURCE_KINDS: readonly SourceKind[] = [
+  { name: 'a shard glob', on: 'glob', open: (path) => new PackedDataset(path) },
+  { name: 'a JS module', on: 'file', open: (path) => (isModule(path) ? moduleTarget(path) : undefined) },
+  { name: 'a .npy array', on: 'file', open: (path) => (extname(path).toLowerCase() === '.npy' ? new NpyDataset(path) : undefined) },
+  { name: 'a packed file', on: 'file', open: (path) => (isPacked(path) ? new PackedDataset(path) : undefined) },
+  { name: 'an image list', on: 'file', open: (path, o) => imageList(path, o.image) },
+  { name: 'an image folder', on: 'folder', open: (path, o) => (hasSubfolders(path) ? new ImageFolderDataset(path, o.image()) : undefined) },
+  { name: 'a folder of images', on: 'folder', open: (path, o) => flatImages(path, o.image) },
+  { name: 'a folder of numeric text files', on: 'folder', open: (path, o) => textFolder(path, o.length) },
+];
+
+async function moduleTarget(path: string): Promise<unknown> {
+  const mod = await import(pathToFileURL(path).href);
+  const target = mod.default ?? mod.loader ?? mod.dataset;
+  if (!target) fail(`${path} exports no default, loader or dataset`);
+  return target;
+}
+
+const hasSubfolders = (path: string) => readdirSync(path, { withFileTypes: true }).some((e) => !e.name.startsWith('.') && e.isDirectory());
+
+function folderFiles(path: string): string[] {
+  const files = listFiles(path);
+  if (files.length === 0) fail(`${path} holds no files`);
+  return files;
+}
+
+function flatImages(path: string, image: () => ImagePipelineOptions): ImageFilesDataset<DType> | undefined {
+  const files = folderFiles(path);
+  return isImage(files[0]!) ? new ImageFilesDataset(files.filter(isImage), image()) : undefined;
+}
+
+function textFolder(path: string, length: number | undefined): TextTensorDataset {
+  const files = folderFiles(path);
+  return new TextTensorDataset(files, { length: length ?? readFileSync(files[0]!, 'utf8').replace(/[[\],]/g, ' ').trim().split(/\s+/).length });
+}
+
 export async function datasetFrom(path: string, opts: SourceOptions): Promise<unknown> {
   const full = resolve(path);
-  if (/[*?]/.test(full)) return new PackedDataset(full);
-  const st = statSync(full, { throwIfNoEntry: false });
-  if (!st) fail(`no such file or folder: ${path}`);
-  const image = opts.image ?? (() => fail('image sources need --size'));
-  if (st.isFile()) {
-    if (isModule(full)) {
-      const mod = await import(pathToFileURL(full).href);
-      const target = mod.default ?? mod.loader ?? mod.dataset;
-      if (!target) fail(`${path} exports no default, loader or dataset`);
-      return target;
-    }
-    if (extname(full).toLowerCase() === '.npy') return new NpyDataset(full);
-    if (isPacked(full)) return new PackedDataset(full);
-    const list = imageList(full, image);
-    if (list) return list;
-    fail(`${path}: not a packed file, a .npy array, an image list or a JS module`);
+  const st = /[*?]/.test(full) ? undefined : statSync(full, { throwIfNoEntry: false });
+  const on = /[*?]/.test(full) ? 'glob' : st?.isFile() ? 'file' : st ? 'folder' : undefined;
+  if (!on) fail(`no such file or folder: ${path}`);
+  const options = { ...opts, image: opts.image ?? (() => fail('image sources need --size')) };
+  const kinds = SOURCE_KINDS.filter((k) => k.on === on);
+  for (const kind of kinds) {
+    const dataset = await kind.open(full, options);
+    if (dataset !== undefined) return dataset;
   }
-  const entries = readdirSync(full, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
-  if (entries.some((e) => e.isDirectory())) return new ImageFolderDataset(full, image());
-  const files = listFiles(full);
-  if (files.length === 0) fail(`${path} holds no files`);
-  if (isImage(files[0]!)) return new ImageFilesDataset(files.filter(isImage), image());
-  const length = opts.length ?? readFileSync(files[0]!, 'utf8').replace(/[[\],]/g, ' ').trim().split(/\s+/).length;
-  return new TextTensorDataset(files, { length });
+  fail(`${path}: not ${orList(kinds.map((k) => k.name))}`);
 }

@@ -4,13 +4,14 @@ import type { NativeFieldsSource } from '../../binding.js';
 import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
+import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /**
  * `new FieldsDataset({ x: new NpyDataset('x.npy'), y: new NpyDataset('y.npy') })`: item i is
  * `{ x: x[i], y: y[i] }`; a DataLoader batch carries `fields.x` and `fields.y`, each one typed
  * array over the batch's rows (and `data` is the first field's).
  */
-export class FieldsDataset implements NativeDataset<BatchArray> {
+export class FieldsDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   readonly fields: readonly FieldSpec[];
   readonly dtype: DType;
   readonly itemShape: readonly number[];
@@ -45,5 +46,10 @@ export class FieldsDataset implements NativeDataset<BatchArray> {
   /** Item `index` now, on the calling thread: one new typed array per field, by name. */
   get(index: number, epoch = 0): Record<string, BatchArray> {
     return readFields(this, index, epoch);
+  }
+
+  /** Packed as its fields, by name. */
+  [storedSchema](): StoredSchema {
+    return valueFields(this);
   }
 }

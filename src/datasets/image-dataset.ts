@@ -5,7 +5,8 @@ import type { NativeImageSource } from '../../binding.js';
 import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
-import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
+import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 
 /** torchvision's IMG_EXTENSIONS plus what libvips also reads here. */
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
@@ -14,7 +15,7 @@ export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
 
 type ArrayFor<D extends DType | undefined> = D extends 'uint8' ? Uint8Array : D extends 'float16' ? Uint16Array : Float32Array;
 
-abstract class ImageDatasetBase<T extends BatchArray> implements NativeDataset<T> {
+abstract class ImageDatasetBase<T extends BatchArray> implements NativeDataset<T>, DeclaresSchema {
   readonly files: readonly string[];
   readonly itemShape: readonly number[];
   readonly dtype: DType;
@@ -40,6 +41,17 @@ abstract class ImageDatasetBase<T extends BatchArray> implements NativeDataset<T
     return readItem(this, index, epoch);
   }
 
+  /** Packed: the pipeline's output (raw), or with `encoded` each file's bytes, decoded by the same pipeline when read. */
+  [storedSchema]({ encoded }: { encoded: boolean }): StoredSchema {
+    const meta = { kind: 'image', pipeline: pipelineOf(this.options) } as const;
+    return {
+      fields: [
+        encoded
+          ? { name: 'image', dtype: 'uint8', encoding: 'image', shape: [], meta, files: this.files }
+          : { name: 'image', dtype: this.dtype, encoding: 'raw', shape: [...this.itemShape], meta },
+      ],
+    };
+  }
 }
 
 export interface ImageFilesOptions extends ImagePipelineOptions {
@@ -101,6 +113,10 @@ export class ImageFolderDataset<D extends DType | undefined = undefined> extends
     super(files, Int32Array.from(labels), options);
     this.classes = Object.freeze(classes);
     this.classToIndex = Object.freeze(Object.fromEntries(classes.map((c, i) => [c, i])));
+  }
+
+  override [storedSchema](options: { encoded: boolean }): StoredSchema {
+    return { ...super[storedSchema](options), classes: this.classes };
   }
 }
 

@@ -1,7 +1,9 @@
-// Options of the native image pipeline, validated and normalised in one place so both image
-// datasets (and later the packer) describe the same pipeline the same way.
+// The one schema of the image pipeline's options: the public form, its defaults, the checked
+// form the native source takes, and the way back (what pack() records), so the image datasets,
+// packed image fields and pack() describe the same pipeline the same way.
 import { TensorLoaderError } from '../errors.js';
 import type { DType } from '../dataset.js';
+import { oneOf, positiveInt } from '../validate.js';
 
 export interface ImagePipelineOptions {
   /** Output size [height, width]. Required. */
@@ -79,6 +81,36 @@ export interface NativeImageOptions {
   seed: number;
 }
 
+/**
+ * Every default of the pipeline, in one place: what an option left out means, for the image
+ * datasets, for packed image fields and for pack()'s meta. (The native side validates what it
+ * receives; it does not fill anything in.)
+ */
+export const IMAGE_DEFAULTS = Object.freeze({
+  fit: 'fill',
+  cropFraction: 1,
+  channels: 3,
+  background: 0,
+  pad: 0,
+  kernel: 'bicubic',
+  autorotate: true,
+  shrinkOnLoad: true,
+  /** sharp's limit. */
+  maxPixels: 268402689,
+  dtype: 'float32',
+  scale: 1 / 255,
+  mean: 0,
+  std: 1,
+  layout: 'CHW',
+  randomResizedCrop: { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] },
+  horizontalFlip: 0,
+  seed: 0,
+} as const);
+
+export const FITS = ['fill', 'cover', 'contain'] as const;
+const CHANNELS = [1, 3, 4] as const;
+const DTYPES = ['float32', 'uint8', 'float16'] as const;
+
 function bad(message: string): never {
   throw new TensorLoaderError('ERR_INVALID_ARG', `image options: ${message}`);
 }
@@ -91,54 +123,72 @@ function perChannel(name: string, value: number | readonly number[] | undefined,
   return list;
 }
 
+/** The public options, checked, with every default filled in: what the native source takes. */
 export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptions {
+  const d = IMAGE_DEFAULTS;
   if (o === undefined || o.size === undefined) bad('size is required, e.g. { size: [64, 64] }');
   const [height, width] = typeof o.size === 'number' ? [o.size, o.size] : o.size;
   for (const v of [height, width]) if (!Number.isInteger(v) || v! < 1 || v! > 16384) bad(`size must be integers in 1..16384, got ${String(o.size)}`);
-  const channels = o.channels ?? 3;
-  if (![1, 3, 4].includes(channels)) bad(`channels must be 1, 3 or 4, got ${channels}`);
-  const dtype = o.dtype ?? 'float32';
-  if (!['float32', 'uint8', 'float16'].includes(dtype)) bad(`dtype must be float32, uint8 or float16, got ${dtype}`);
+  const channels = oneOf('channels', o.channels ?? d.channels, CHANNELS, bad);
+  const dtype = oneOf('dtype', o.dtype ?? d.dtype, DTYPES as readonly DType[], bad);
   if (dtype === 'uint8' && (o.scale !== undefined || o.mean !== undefined || o.std !== undefined)) {
     bad('scale, mean and std apply to float dtypes; uint8 gives raw pixels');
   }
-  const std = perChannel('std', o.std, channels, 1);
+  const std = perChannel('std', o.std, channels, d.std);
   if (std.some((v) => v <= 0)) bad('std must be positive');
   const rrc = o.randomResizedCrop;
-  const rrcScale = (typeof rrc === 'object' && rrc.scale) || [0.08, 1];
-  const rrcRatio = (typeof rrc === 'object' && rrc.ratio) || [3 / 4, 4 / 3];
+  const rrcScale = (typeof rrc === 'object' && rrc.scale) || d.randomResizedCrop.scale;
+  const rrcRatio = (typeof rrc === 'object' && rrc.ratio) || d.randomResizedCrop.ratio;
   if (!(rrcScale[0] > 0 && rrcScale[0] <= rrcScale[1] && rrcScale[1] <= 1)) bad('randomResizedCrop.scale must satisfy 0 < lo <= hi <= 1');
   if (!(rrcRatio[0] > 0 && rrcRatio[0] <= rrcRatio[1])) bad('randomResizedCrop.ratio must satisfy 0 < lo <= hi');
-  const hflip = o.horizontalFlip ?? 0;
+  const hflip = o.horizontalFlip ?? d.horizontalFlip;
   if (!(hflip >= 0 && hflip <= 1)) bad('horizontalFlip is a probability in [0, 1]');
-  const cropFraction = o.cropFraction ?? 1;
+  const cropFraction = o.cropFraction ?? d.cropFraction;
   if (!(cropFraction > 0.05 && cropFraction <= 1)) bad('cropFraction must be in (0.05, 1]');
-  const fit = o.fit ?? 'fill';
-  if (!['fill', 'cover', 'contain'].includes(fit)) bad(`fit must be fill, cover or contain, got ${fit}`);
-  const maxPixels = o.maxPixels ?? 268402689;
-  if (!(Number.isInteger(maxPixels) && maxPixels >= 1)) bad('maxPixels must be a positive integer');
   return {
     height: height!,
     width: width!,
-    fit,
+    fit: oneOf('fit', o.fit ?? d.fit, FITS, bad),
     cropFraction,
     channels,
-    background: perChannel('background', o.background, 3, 0),
-    pad: perChannel('pad', o.pad, channels, 0),
-    kernel: o.kernel ?? 'bicubic',
-    autorotate: o.autorotate ?? true,
-    shrinkOnLoad: o.shrinkOnLoad ?? true,
-    maxPixels,
+    background: perChannel('background', o.background, 3, d.background),
+    pad: perChannel('pad', o.pad, channels, d.pad),
+    kernel: o.kernel ?? d.kernel,
+    autorotate: o.autorotate ?? d.autorotate,
+    shrinkOnLoad: o.shrinkOnLoad ?? d.shrinkOnLoad,
+    maxPixels: positiveInt('maxPixels', o.maxPixels ?? d.maxPixels, bad),
     dtype,
-    scale: o.scale ?? 1 / 255,
-    mean: perChannel('mean', o.mean, channels, 0),
+    scale: o.scale ?? d.scale,
+    mean: perChannel('mean', o.mean, channels, d.mean),
     std,
-    layout: o.layout ?? 'CHW',
+    layout: o.layout ?? d.layout,
     randomResizedCrop: Boolean(rrc),
     rrcScale: [...rrcScale],
     rrcRatio: [...rrcRatio],
     hflip,
-    seed: (o.seed ?? 0) >>> 0,
+    seed: (o.seed ?? d.seed) >>> 0,
+  };
+}
+
+/** A normalised pipeline back in the public option form (what pack() stores in its meta). */
+export function pipelineOf(o: NativeImageOptions): ImagePipelineOptions {
+  return {
+    size: [o.height, o.width],
+    fit: o.fit as ImagePipelineOptions['fit'],
+    cropFraction: o.cropFraction,
+    channels: o.channels as 1 | 3 | 4,
+    background: o.background,
+    pad: o.pad,
+    kernel: o.kernel as ImagePipelineOptions['kernel'],
+    autorotate: o.autorotate,
+    shrinkOnLoad: o.shrinkOnLoad,
+    maxPixels: o.maxPixels,
+    dtype: o.dtype,
+    ...(o.dtype === 'uint8' ? {} : { scale: o.scale, mean: o.mean, std: o.std }),
+    layout: o.layout as 'CHW' | 'HWC',
+    randomResizedCrop: o.randomResizedCrop ? { scale: o.rrcScale as [number, number], ratio: o.rrcRatio as [number, number] } : false,
+    horizontalFlip: o.hflip,
+    seed: o.seed,
   };
 }
 

@@ -4,6 +4,7 @@ import type { NativeNpySource } from '../../binding.js';
 import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
+import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 import { FieldsDataset } from './fields-dataset.js';
 
 /**
@@ -12,7 +13,7 @@ import { FieldsDataset } from './fields-dataset.js';
  * Int32Array or BigInt64Array. Fortran order and big-endian files are refused with a clear
  * error, as are files shorter than their header says.
  */
-export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDataset<T> {
+export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDataset<T>, DeclaresSchema {
   readonly path: string;
   /** The array's full shape; items are rows: itemShape = shape.slice(1). */
   readonly shape: readonly number[];
@@ -50,4 +51,8 @@ export class NpyDataset<T extends BatchArray = Float32Array> implements NativeDa
     return readItem(this, index);
   }
 
+  /** Packed as one field of the file's type, 'data'. */
+  [storedSchema](): StoredSchema {
+    return valueFields(this, 'data');
+  }
 }

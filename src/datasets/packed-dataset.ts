@@ -2,11 +2,15 @@
 // have fields (image and label, values, x and y); batches carry each as one typed array.
 import type { NativePackedField, NativePackedOutput, NativePackedSource } from '../../binding.js';
 import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
-import { ItemError, TensorLoaderError } from '../errors.js';
+import { ErrorLog } from '../error-log.js';
+import { TensorLoaderError, type ItemError } from '../errors.js';
+import { itemError } from '../failures.js';
 import { expandGlob } from '../files.js';
 import { binding } from '../native.js';
+import { oneOf } from '../validate.js';
 import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
+import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 export interface PackedDatasetOptions {
   /** Which fields items contain, in this order. Default: every stored field. */
@@ -41,7 +45,7 @@ const RAW_IMAGE_KEYS = new Set(['dtype', 'layout', 'scale', 'mean', 'std']);
  * one complete set (made by one pack()). Opening maps each shard once (descriptor closed at
  * once) and validates magic, version, sizes, index bounds and the header+index checksum.
  */
-export class PackedDataset implements NativeDataset<BatchArray> {
+export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   readonly paths: readonly string[];
   readonly fields: readonly FieldSpec[];
   /** The stored fields, as on disk. */
@@ -99,7 +103,7 @@ export class PackedDataset implements NativeDataset<BatchArray> {
           );
         }
         const [height, width, channels] = stored.shape as [number, number, number];
-        const image = normaliseImageOptions({ layout: 'CHW', ...options.image, size: [height, width], channels: channels as 1 | 3 | 4 });
+        const image = normaliseImageOptions({ ...options.image, size: [height, width], channels: channels as 1 | 3 | 4 });
         outputs.push({ field, convert: true, image });
         specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
       } else {
@@ -107,8 +111,7 @@ export class PackedDataset implements NativeDataset<BatchArray> {
         specs.push({ name, dtype: stored.dtype, shape: stored.shape });
       }
     }
-    const verify = options.verify ?? 'first-read';
-    if (!['first-read', 'always', 'never'].includes(verify)) throw new RangeError(`verify must be 'first-read', 'always' or 'never', got ${verify}`);
+    const verify = oneOf('verify', options.verify ?? 'first-read', ['first-read', 'always', 'never']);
     try {
       source.configure(outputs, verify);
     } catch (e) {
@@ -134,6 +137,11 @@ export class PackedDataset implements NativeDataset<BatchArray> {
     return readFields(this, index, epoch);
   }
 
+  /** Repacked as the fields it reads (after any image conversion), by name. */
+  [storedSchema](): StoredSchema {
+    return valueFields(this);
+  }
+
   /** Tells the kernel how the mapping will be read (the DataLoader does this from its sampler). */
   advise(pattern: 'sequential' | 'random'): void {
     this[nativeSource].advise(pattern);
@@ -146,7 +154,7 @@ export class PackedDataset implements NativeDataset<BatchArray> {
   async verify(options: { onProgress?: (done: number, total: number) => void; chunk?: number } = {}): Promise<VerifyReport> {
     const source = this[nativeSource];
     const chunk = options.chunk ?? 4096;
-    const failures: ItemError[] = [];
+    const failures = new ErrorLog(1000, 'first');
     let at = 0;
     while (at < this.length) {
       const end = Math.min(this.length, at + chunk);
@@ -156,13 +164,13 @@ export class PackedDataset implements NativeDataset<BatchArray> {
           at = end;
           break;
         }
-        if (failures.length < 1000) failures.push(new ItemError(failure));
+        failures.add(itemError(failure));
         at = failure.index + 1;
       }
       options.onProgress?.(at, this.length);
       await new Promise((r) => setImmediate(r));
     }
     const bytes = this.shards.reduce((a, s) => a + s.bytes, 0);
-    return { records: this.length, bytes, failures, ok: failures.length === 0 };
+    return { records: this.length, bytes, failures: [...failures.entries], ok: failures.count === 0 };
   }
 }

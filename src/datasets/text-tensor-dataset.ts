@@ -1,9 +1,10 @@
 // The seed's Example 1: one small text file of numbers per item, parsed natively to float32.
 import type { NativeTextSource } from '../../binding.js';
 import { nativeSource, readItem, type NativeDataset } from '../dataset.js';
-import { TensorLoaderError } from '../errors.js';
 import { resolveFiles } from '../files.js';
 import { binding } from '../native.js';
+import { invalidArg, positiveInt } from '../validate.js';
+import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 export interface TextTensorDatasetOptions {
   /** How many numbers each file holds (the item length). Required: a file with another count is an error. */
@@ -18,17 +19,14 @@ export interface TextTensorDatasetOptions {
  *
  * Given a folder, its files are taken in natural order (data_2 before data_10).
  */
-export class TextTensorDataset implements NativeDataset<Float32Array> {
+export class TextTensorDataset implements NativeDataset<Float32Array>, DeclaresSchema {
   readonly itemShape: readonly number[];
   readonly dtype = 'float32' as const;
   readonly files: readonly string[];
   readonly [nativeSource]: NativeTextSource;
 
   constructor(filesOrFolder: string | readonly string[], options: TextTensorDatasetOptions) {
-    const itemLength = options?.length;
-    if (!Number.isInteger(itemLength) || itemLength < 1) {
-      throw new TensorLoaderError('ERR_INVALID_ARG', `TextTensorDataset: options.length must be a positive integer, got ${itemLength}`);
-    }
+    const itemLength = positiveInt('TextTensorDataset: options.length', options?.length, invalidArg);
     this.files = Object.freeze(resolveFiles(filesOrFolder, options.filter));
     this.itemShape = Object.freeze([itemLength]);
     this[nativeSource] = new binding.NativeTextSource([...this.files], itemLength);
@@ -43,4 +41,8 @@ export class TextTensorDataset implements NativeDataset<Float32Array> {
     return readItem(this, index);
   }
 
+  /** Packed as one float32 field, 'values'. */
+  [storedSchema](): StoredSchema {
+    return valueFields(this, 'values');
+  }
 }

@@ -9,7 +9,8 @@ import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
 import { IMAGE_EXTENSIONS } from './image-dataset.js';
-import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions } from './image-options.js';
+import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 export interface WebDatasetOptions {
   /**
@@ -75,7 +76,7 @@ function extList(name: string, value: string | readonly string[]): string[] {
  * a path, a glob, a brace pattern or a list of those. Samples follow WebDataset's rule: the run of
  * consecutive regular members sharing a key (directory + name up to the first dot).
  */
-export class WebDataset implements NativeDataset<BatchArray> {
+export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   /** The shards, in the order their samples are numbered. */
   readonly paths: readonly string[];
   readonly fields: readonly FieldSpec[];
@@ -86,6 +87,8 @@ export class WebDataset implements NativeDataset<BatchArray> {
   readonly metaExtensions: readonly string[];
   readonly [nativeSource]: NativeTarSource;
   readonly #shards: ReadonlyArray<Readonly<ShardInfo>>;
+  readonly #kinds: readonly Kind[];
+  readonly #image: NativeImageOptions | undefined;
 
   constructor(source: ShardSource, options: WebDatasetOptions = {}) {
     this.paths = Object.freeze(localShardPaths(expandShards(source)));
@@ -117,6 +120,8 @@ export class WebDataset implements NativeDataset<BatchArray> {
       throw new TensorLoaderError(err.code ?? 'EFORMAT', err.path && !err.message.includes(err.path) ? `${err.path}: ${err.message}` : err.message, { cause: e });
     }
     this[nativeSource] = tar;
+    this.#kinds = Object.freeze(native.map((f) => f.kind));
+    this.#image = image;
     this.#shards = Object.freeze(tar.shards.map((x) => Object.freeze(x)));
     const arrays = tar.arrays;
     this.fields = Object.freeze(
@@ -144,6 +149,20 @@ export class WebDataset implements NativeDataset<BatchArray> {
   /** Sample `index` now, on the calling thread: one new typed array per field, by name. */
   get(index: number, epoch = 0): Record<string, BatchArray> {
     return readFields(this, index, epoch);
+  }
+
+  /** Packed as the batch's fields: images as the pipeline's output, labels, arrays. */
+  [storedSchema]({ encoded }: { encoded: boolean }): StoredSchema {
+    if (encoded) throw new TensorLoaderError('ERR_INVALID_ARG', 'encoded: tar members are not files; pack a WebDataset with its decoded fields');
+    return {
+      fields: this.fields.map((f, i) => ({
+        name: f.name,
+        dtype: f.dtype,
+        encoding: 'raw' as const,
+        shape: [...f.shape],
+        meta: this.#kinds[i] === 'image' ? { kind: 'image' as const, pipeline: pipelineOf(this.#image!) } : { kind: this.#kinds[i] === 'label' ? ('label' as const) : ('values' as const) },
+      })),
+    };
   }
 
   /** The key of sample `index` (WebDataset's `__key__`). */

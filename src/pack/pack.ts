@@ -6,14 +6,18 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { NativeFailure, NativePackWriter } from '../../binding.js';
-import { arrayAt, arrayOf, elementsOf, isNativeDataset, nativeSource, type NativeDataset } from '../dataset.js';
+import type { NativePackWriter } from '../../binding.js';
+import { arrayOf, BYTES, elementsOf, isNativeDataset, type NativeDataset } from '../dataset.js';
+import { ErrorLog } from '../error-log.js';
 import { ItemError, TensorLoaderError, getError } from '../errors.js';
 import { isMapDataset, type MapDataset } from '../js-dataset.js';
+import { BatchPump, slotFields } from '../loader/batch-pump.js';
+import { RangePlan } from '../loader/plan.js';
 import { binding } from '../native.js';
+import { onErrorOption, positiveInt, type OnError } from '../validate.js';
 import type { PackMeta } from './meta.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
-import { isImageDataset, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
+import { itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
 
 export interface PackOptions {
   /** Image datasets: store each file's bytes as found (smallest; decoded when read) instead of the pipeline's output (fastest). */
@@ -23,7 +27,7 @@ export interface PackOptions {
   /** Records per row group (read and written together). Default: about 4 MiB of records, 16 to 1024. */
   groupSize?: number;
   /** A bad item: 'throw' (default) stops the pack with an ItemError and writes nothing; 'skip' leaves it out and records it. */
-  onError?: 'throw' | 'skip';
+  onError?: OnError;
   /** Progress on stderr: a bar on a terminal, a line every 2 s otherwise. Default false; a function gets every update instead. */
   progress?: boolean | ((p: ProgressState) => void);
   /** Pool threads for native datasets. Default: one per core. */
@@ -51,16 +55,6 @@ export function shardPaths(out: string, count: number): string[] {
   const stem = out.slice(0, out.length - ext.length);
   const pad = (n: number) => String(n).padStart(5, '0');
   return Array.from({ length: count }, (_, i) => `${stem}-${pad(i)}-of-${pad(count)}${ext}`);
-}
-
-// Skipped items: all counted, the first 1000 kept, so a source of bad files cannot grow memory.
-class SkipList {
-  readonly kept: ItemError[] = [];
-  count = 0;
-  add(e: ItemError): void {
-    if (this.kept.length < 1000) this.kept.push(e);
-    this.count++;
-  }
 }
 
 // 64-bit FNV-1a over a string: the set id, from what the shards hold.
@@ -179,14 +173,11 @@ function defaultGroup(bytesPerItem: number): number {
 export async function pack(source: NativeDataset | MapDataset, out: string, options: PackOptions = {}): Promise<PackResult> {
   const start = performance.now();
   const target = resolve(out);
-  const onError = options.onError ?? 'throw';
-  if (onError !== 'throw' && onError !== 'skip') throw new RangeError(`onError must be 'throw' or 'skip', got ${String(onError)}`);
-  const shardSize = options.shardSize ?? 0xffffffff;
-  if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, got ${shardSize}`);
-  if (options.groupSize !== undefined && (!Number.isInteger(options.groupSize) || options.groupSize < 1)) {
-    throw new RangeError(`groupSize must be a positive integer, got ${options.groupSize}`);
-  }
-  const skipped = new SkipList();
+  const onError = onErrorOption(options.onError);
+  const shardSize = positiveInt('shardSize', options.shardSize ?? 0xffffffff);
+  if (options.groupSize !== undefined) positiveInt('groupSize', options.groupSize);
+  // Skipped items: all counted, the first 1000 kept, so a source of bad files cannot grow memory.
+  const skipped = new ErrorLog(1000, 'first');
   const mode = options.progress === true ? progressMode(false) : 'none';
   const onUpdate = typeof options.progress === 'function' ? options.progress : undefined;
   const progress = new Progress(`pack ${basename(target)}`, source.length, { mode, onUpdate });
@@ -206,7 +197,7 @@ export async function pack(source: NativeDataset | MapDataset, out: string, opti
     const paths = set.finish();
     const bytes = set.bytes();
     progress.update(set.records, bytes, true);
-    return { paths, records: set.records, bytes, fields: set.fields, skipped: skipped.kept, skippedCount: skipped.count, seconds: (performance.now() - start) / 1000 };
+    return { paths, records: set.records, bytes, fields: set.fields, skipped: [...skipped.entries], skippedCount: skipped.count, seconds: (performance.now() - start) / 1000 };
   } catch (e) {
     set?.discard();
     throw e;
@@ -218,73 +209,45 @@ interface PackRun {
   out: string;
   options: PackOptions;
   shardSize: number;
-  onError: 'throw' | 'skip';
-  skipped: SkipList;
+  onError: OnError;
+  skipped: ErrorLog;
   progress: Progress;
 }
 
+// The native pool reads row groups (in order, `inFlight` ahead) while this thread writes the
+// previous one; a failed item is left out (skip) or stops the pack (throw).
 async function packNative(dataset: NativeDataset, { out, options, shardSize, onError, skipped, progress }: PackRun): Promise<ShardSet> {
-  const encoded = options.encoded ?? false;
-  const { fields, meta } = nativeSchema(dataset, encoded);
+  const { fields, meta, files } = nativeSchema(dataset, options.encoded ?? false);
   const set = new ShardSet(out, fields, meta, shardSize);
-  const specs = dataset.fields ?? [{ name: fields[0]!.name, dtype: dataset.dtype, shape: dataset.itemShape }];
-  const itemBytes = specs.reduce((a, f) => a + rowBytes(f), 0);
+  const itemBytes = slotFields(dataset).reduce((a, f) => a + elementsOf(f.shape) * BYTES[f.dtype], 0);
   const group = options.groupSize ?? defaultGroup(itemBytes);
-  const loader = new binding.NativeLoader(dataset[nativeSource], { batchSize: group, slots: 4, threads: options.threads ?? availableParallelism() });
-  const offsets = loader.stats().fieldOffsets;
+  const pump = new BatchPump(dataset, { batchSize: group, slots: 4, threads: options.threads ?? availableParallelism(), slotTimeoutMs: 30_000 });
   const labels = dataset.labels;
-  const files = isImageDataset(dataset) ? dataset.files : undefined;
-  const length = dataset.length;
+  const plan = new RangePlan(dataset.length, group);
+  let done = 0;
   try {
-    const inFlight: Array<{ first: number; indices: Uint32Array; job: ReturnType<typeof loader.submit> }> = [];
-    let next = 0;
-    const submit = () => {
-      while (next < length && inFlight.length < 3) {
-        const indices = Uint32Array.from({ length: Math.min(group, length - next) }, (_, i) => next + i);
-        inFlight.push({ first: next, indices, job: loader.submit(indices, 0) });
-        next += indices.length;
-      }
-    };
-    submit();
-    while (inFlight.length > 0) {
-      const { indices } = inFlight[0]!;
-      const job = await inFlight.shift()!.job;
+    for await (const batch of pump.run(plan, { epoch: 0, prefetch: 3, onError, errors: skipped, minRows: 0, signal: options.signal })) {
       try {
         options.signal?.throwIfAborted();
-        let kept = indices;
-        if (job.failures?.length) {
-          const errors = job.failures.map((f: NativeFailure) => new ItemError(f));
-          if (onError === 'throw') throw errors[0]!;
-          for (const e of errors) skipped.add(e);
-          const bad = new Set(job.failures.map((f) => f.position!));
-          const keep = Uint32Array.from(indices.keys()).filter((p) => !bad.has(p));
-          kept = indices.filter((_, p) => !bad.has(p));
-          if (kept.length > 0) loader.compact(job.slot, job.generation, keep);
-        }
+        const kept = batch.indices;
         if (kept.length > 0) {
-          const buffer = loader.handOut(job.slot, job.generation, kept.length);
-          const columns: Array<ArrayBufferView | string[]> = fields.map((f) => {
-            if (f.name === 'label' && labels && !dataset.fields?.some((s) => s.name === 'label')) return Int32Array.from(kept, (i) => labels[i]!);
-            if (f.encoding === 'image') return Array.from(kept, (i) => files![i]!);
-            const spec = specs.findIndex((s) => s.name === f.name);
-            const s = spec >= 0 ? spec : 0;
-            const n = kept.length * elementsOf(specs[s]!.shape);
-            return dataset.fields ? arrayAt(specs[s]!.dtype, buffer, offsets[s]!, n) : arrayOf(specs[s]!.dtype, buffer, n);
-          });
+          const views = pump.handOut(batch);
+          // Stored fields are the slot's fields in order (encoded ones take the files instead), then the labels.
+          const columns = fields.map((_, f) => (f >= views.length ? Int32Array.from(kept, (i) => labels![i]!) : files[f] ? Array.from(kept, (i) => files[f]![i]!) : views[f]!));
           set.write(kept.length, columns);
         }
       } finally {
-        loader.release(job.slot, job.generation);
+        pump.releaseSlot(batch.slot, batch.generation);
       }
-      progress.update(Math.min(length, next - inFlight.reduce((a, j) => a + j.indices.length, 0)), set.bytes());
-      submit();
+      done += batch.submitted;
+      progress.update(done, set.bytes());
     }
     return set;
   } catch (e) {
     set.discard();
     throw e;
   } finally {
-    loader.close();
+    pump.close();
   }
 }
 

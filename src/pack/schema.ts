@@ -1,54 +1,41 @@
 // What pack() stores for a given source: the fields (name, dtype, shape, raw or encoded image)
-// and the meta JSON. Native datasets describe themselves; a JS dataset's items are inspected.
+// and the meta JSON. Native datasets declare theirs (src/stored-schema.ts); a JS dataset's
+// items are inspected.
 import { BYTES, elementsOf, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
-import { ImageFilesDataset, ImageFolderDataset } from '../datasets/image-dataset.js';
-import { TextTensorDataset } from '../datasets/text-tensor-dataset.js';
 import { TensorLoaderError } from '../errors.js';
-import { pipelineOf, type PackFieldMeta, type PackMeta } from './meta.js';
+import { declaredSchema, type StoredField } from '../stored-schema.js';
+import type { PackFieldMeta, PackMeta } from './meta.js';
 
-export interface StoredField {
-  name: string;
-  dtype: DType;
-  encoding: 'raw' | 'image';
-  shape: number[];
-}
-
-export const isImageDataset = (d: unknown): d is ImageFilesDataset | ImageFolderDataset =>
-  d instanceof ImageFilesDataset || d instanceof ImageFolderDataset;
+export type { StoredField } from '../stored-schema.js';
 
 function sourceName(d: object): string {
   return d.constructor?.name && d.constructor.name !== 'Object' ? d.constructor.name : 'MapDataset';
 }
 
-/** The fields and meta for a native dataset; `encoded` keeps image files as they are. */
-export function nativeSchema(dataset: NativeDataset, encoded: boolean): { fields: StoredField[]; meta: PackMeta } {
-  const fields: StoredField[] = [];
-  const metaFields: Record<string, PackFieldMeta> = {};
-  const image = isImageDataset(dataset);
-  if (encoded && !image) {
+/** What a native dataset packs into; `files[f]` are the files an encoded field stores, as found. */
+export interface NativeSchema {
+  fields: StoredField[];
+  meta: PackMeta;
+  /** Per stored field: the encoded files, or undefined (the slot's field f, or the labels after them). */
+  files: Array<readonly string[] | undefined>;
+}
+
+/** The fields and meta for a native dataset; `encoded` keeps encoded inputs (image files) as they are. */
+export function nativeSchema(dataset: NativeDataset, encoded: boolean): NativeSchema {
+  const declared = declaredSchema(dataset, encoded);
+  if (encoded && !declared.fields.some((f) => f.encoding === 'image')) {
     throw new TensorLoaderError('ERR_INVALID_ARG', 'encoded: only image datasets have encoded files to keep; pack this one raw');
   }
-  if (image) {
-    const pipeline = pipelineOf(dataset.options);
-    fields.push(encoded ? { name: 'image', dtype: 'uint8', encoding: 'image', shape: [] } : { name: 'image', dtype: dataset.dtype, encoding: 'raw', shape: [...dataset.itemShape] });
-    metaFields.image = { kind: 'image', pipeline };
-  } else if (dataset.fields) {
-    for (const f of dataset.fields) {
-      fields.push({ name: f.name, dtype: f.dtype, encoding: 'raw', shape: [...f.shape] });
-      metaFields[f.name] = { kind: 'values' };
-    }
-  } else {
-    const name = dataset instanceof TextTensorDataset ? 'values' : 'data';
-    fields.push({ name, dtype: dataset.dtype, encoding: 'raw', shape: [...dataset.itemShape] });
-    metaFields[name] = { kind: 'values' };
-  }
+  const fields: StoredField[] = declared.fields.map(({ name, dtype, encoding, shape }) => ({ name, dtype, encoding, shape }));
+  const files = declared.fields.map((f) => (f.encoding === 'image' ? f.files : undefined));
+  const metaFields: Record<string, PackFieldMeta> = Object.fromEntries(declared.fields.map((f) => [f.name, f.meta]));
   if (dataset.labels && !fields.some((f) => f.name === 'label')) {
     fields.push({ name: 'label', dtype: 'int32', encoding: 'raw', shape: [] });
     metaFields.label = { kind: 'label' };
   }
   const meta: PackMeta = { format: 'tensorloader.pack', version: 1, source: sourceName(dataset), fields: metaFields };
-  if (dataset instanceof ImageFolderDataset) meta.classes = [...dataset.classes];
-  return { fields, meta };
+  if (declared.classes) meta.classes = [...declared.classes];
+  return { fields, meta, files };
 }
 
 // ---- JS datasets: items are typed arrays, { data, shape } tensors, numbers, bigints, number

@@ -1,0 +1,44 @@
+// Checks of caller-given options, shared by the loader, the samplers, pack() and the datasets so
+// that one kind of mistake always reads the same. Each check returns the value it accepted.
+// RangeError by default; a dataset passes `fail` to throw its own typed error instead.
+
+import { TensorLoaderError } from './errors.js';
+
+type Fail = (message: string) => never;
+
+const rangeError: Fail = (message) => {
+  throw new RangeError(message);
+};
+
+/** For `fail`: a TensorLoaderError with code ERR_INVALID_ARG (what datasets throw for bad options). */
+export const invalidArg: Fail = (message) => {
+  throw new TensorLoaderError('ERR_INVALID_ARG', message);
+};
+
+/** An integer >= 1 (sizes, counts of slots, threads, batches). */
+export function positiveInt(name: string, value: number, fail: Fail = rangeError): number {
+  if (!Number.isInteger(value) || value < 1) fail(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** An integer >= 0 (lengths, indices, epochs). */
+export function count(name: string, value: number, fail: Fail = rangeError): number {
+  if (!Number.isInteger(value) || value < 0) fail(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+/** "a, b or c". */
+export const orList = (words: readonly string[]): string => words.join(', ').replace(/, ([^,]*)$/, ' or $1');
+
+/** One of a fixed set of strings (or numbers). */
+export function oneOf<V extends string | number>(name: string, value: V, allowed: readonly V[], fail: Fail = rangeError): V {
+  if (!allowed.includes(value)) fail(`${name} must be ${orList(allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))))}, got ${String(value)}`);
+  return value;
+}
+
+export type OnError = 'throw' | 'skip';
+
+/** What a bad item does, for the loader and pack(): 'throw' (the default) or 'skip'. */
+export function onErrorOption(value: OnError | undefined): OnError {
+  return oneOf('onError', value ?? 'throw', ['throw', 'skip']);
+}
