@@ -2,7 +2,7 @@
 // pax formats), from images PIL made of the shared photos: image values equal ImageFilesDataset
 // on the extracted members, labels equal the .cls files, npy fields equal what numpy wrote,
 // json/txt come through meta(); cut, corrupt and incomplete shards give typed errors.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +126,20 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
       for (const k of ['image', 'label', 'vec']) expect(Array.from(b[k] as Uint8Array)).toEqual(Array.from(a[k] as Uint8Array));
     }
     await expect(pack(ds, join(dir, 'enc.tlpack'), { encoded: true })).rejects.toThrow(/tar members are not files/);
+  });
+
+  it('tensorloader pack takes tar shards by brace pattern', () => {
+    const out = join(dir, 'cli.tlpack');
+    const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'pack', join(dir, 'py-{000000..000002}.tar'), out, '--size', '16x12', '--quiet'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const packed = new PackedDataset(out);
+    expect(packed.fields.map((f) => [f.name, f.shape])).toEqual([
+      ['image', [16, 12, 3]],
+      ['label', []],
+    ]);
+    expect(Array.from({ length: SAMPLES }, (_, i) => packed.get(i).label![0])).toEqual(Array.from({ length: SAMPLES }, (_, i) => i % 5));
   });
 
   it('opens and closes without holding descriptors; mappings go with the dataset', () => {
