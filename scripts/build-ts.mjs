@@ -1,7 +1,7 @@
 // Builds dist/: the ES modules (tsconfig.build.json) and a CommonJS copy in dist/cjs
 // (tsconfig.cjs.json), with declarations for both. Run by `npm run build:ts` and `prepare`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,4 +60,12 @@ for (const entry of ['index.js', 'index.d.ts', 'cjs/index.js', 'cjs/index.d.ts',
     process.exit(1);
   }
 }
+// The package's bin: npm links it (and `npx tensorloader` in a checkout runs it) as an
+// executable, so it needs the shebang src/cli.ts starts with and the execute bits.
+const cli = join(dist, 'cli.js');
+if (!existsSync(cli) || !readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')) {
+  console.error('build-ts: dist/cli.js is missing or does not start with #!/usr/bin/env node');
+  process.exit(1);
+}
+chmodSync(cli, 0o755);
 console.log('build-ts: dist/ (ES modules) and dist/cjs/ (CommonJS) built');

@@ -1,31 +1,19 @@
 // npm's install step: use the prebuilt addon for this platform when it loads; otherwise build
-// from source with cmake-js (against node-addon-api and the libvips of @img/sharp-libvips-*).
-// Set TENSORLOADER_BUILD_FROM_SOURCE=1 to always build.
+// from source with cmake-js (against node-addon-api and the libvips of the platform's
+// @img/sharp-libvips-* package). Set TENSORLOADER_BUILD_FROM_SOURCE=1 to always build. On a
+// platform with neither a prebuild nor a libvips package the install succeeds without an addon
+// and `import 'tensorloader'` throws an AddonLoadError saying what is supported.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
+const platform = require('./addon-platform.cjs');
 
-// prebuilds/<platform>-<arch>/tensorloader.napi<N>.node (scripts/prebuild.mjs): the highest N
-// this Node supports, as src/native.ts picks it.
-function prebuilds() {
-  const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  let names = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((name) => ({ name, version: Number(/^tensorloader\.napi(\d+)\.node$/.exec(name)?.[1] ?? NaN) }))
-    .filter((p) => Number.isInteger(p.version) && p.version <= Number(process.versions.napi))
-    .sort((a, b) => b.version - a.version)
-    .map((p) => join(dir, p.name));
-}
+const target = platform.hostTarget();
+const key = platform.platformKey(target);
 
 function loads(path) {
   // In a child process, so a prebuild that crashes on load cannot take npm down with it.
@@ -35,7 +23,7 @@ function loads(path) {
 }
 
 if (process.env.TENSORLOADER_BUILD_FROM_SOURCE !== '1') {
-  for (const prebuild of prebuilds()) {
+  for (const prebuild of platform.prebuildsIn(join(root, 'prebuilds', key)).usable) {
     const ok = loads(prebuild);
     if (ok === true) {
       console.log(`tensorloader: using the prebuilt addon ${prebuild}`);
@@ -45,18 +33,27 @@ if (process.env.TENSORLOADER_BUILD_FROM_SOURCE !== '1') {
   }
 }
 
+if (!platform.libvipsDir(root, key)) {
+  // Nothing can be built here: say so, but let the install succeed (the import names the remedy).
+  console.log(
+    `tensorloader: no usable prebuilt addon for ${key} and ${platform.libvipsPackage(key)} is not installed, ` +
+      `so the addon cannot be built here; importing tensorloader will fail. ${platform.supportText(root)}`,
+  );
+  process.exit(0);
+}
+
 let cmakeJs;
 try {
   cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 } catch {
-  console.error('tensorloader: no usable prebuilt addon for this platform and cmake-js is not installed; cannot build from source');
+  console.error(`tensorloader: no usable prebuilt addon for ${key} and cmake-js is not installed; cannot build from source`);
   process.exit(1);
 }
-console.log('tensorloader: building the native addon with cmake-js (needs cmake and a C++17 compiler)');
+console.log(`tensorloader: building the native addon with cmake-js (needs ${platform.BUILD_REQUIREMENTS})`);
 const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build'], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   console.error(
-    'tensorloader: building the native addon failed. Install cmake (>= 3.15) and g++ (>= 10), then run `npm rebuild tensorloader`.',
+    `tensorloader: building the native addon failed. Install ${platform.BUILD_REQUIREMENTS}, then run \`${platform.BUILD_COMMAND}\`.`,
   );
   process.exit(r.status ?? 1);
 }

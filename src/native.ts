@@ -1,19 +1,35 @@
-// Loads the addon: the prebuild for this platform first, then a local build (see
-// candidatePaths). Everything else in src/ reaches native code through `binding` only.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// Loads the addon: the prebuild for this platform first, then a local build (the order is
+// candidatePaths in scripts/addon-platform.cjs). Everything else in src/ reaches native code
+// through `binding` only.
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Binding from '../binding.js';
+import { AddonLoadError } from './addon-error.js';
 import { moduleDir } from './module-dir.js';
 
 export type { Binding };
 
-/**
- * Prebuilds live in `prebuilds/<platform>-<arch>/tensorloader.napi<N>.node`, N being the N-API
- * version the addon was compiled for (`npm run prebuild`, scripts/prebuild.mjs). Keep in step
- * with scripts/install.mjs, which picks a prebuild the same way.
- */
-export const PREBUILD_PATTERN = /^tensorloader\.napi(\d+)\.node$/;
+/** The shared platform logic (scripts/addon-platform.cjs), which scripts/install.mjs uses too. */
+export interface AddonPlatform {
+  BUILD_COMMAND: string;
+  hostTarget(): Target;
+  platformKey(target: Target): string;
+  libvipsPackage(key: string): string;
+  libvipsDir(root: string, key: string): string | undefined;
+  prebuildsIn(dir: string, napi?: number): { usable: string[]; skipped: string[] };
+  prebuiltPlatforms(root: string): string[];
+  candidatePaths(root: string, target: Target, override: string | undefined): string[];
+  supportText(root: string): string;
+}
+
+/** A platform as npm's os/cpu/libc fields describe it. */
+export interface Target {
+  platform: string;
+  arch: string;
+  /** 'glibc' or 'musl' on Linux, '' elsewhere. */
+  libc: string;
+}
 
 function packageRoot(start: string): string {
   let dir = start;
@@ -33,71 +49,55 @@ function packageRoot(start: string): string {
 }
 
 /**
- * The prebuilds in `dir` this Node can load (N-API version at most `napi`), newest N-API first,
- * and the ones it cannot, with the reason.
+ * Loads the addon of the package at `root` for `target` (`override` first when set), or throws
+ * one AddonLoadError:
+ * EPLATFORM when the package holds no prebuild for the platform and there is no source build,
+ * EADDON when an addon exists but does not load (the error lists each path tried and why).
  */
-export function prebuildsIn(
-  dir: string,
-  napi: number = Number(process.versions.napi),
-): { usable: string[]; skipped: string[] } {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return { usable: [], skipped: [] };
-  }
-  const found = names
-    .map((name) => ({ name, version: Number(PREBUILD_PATTERN.exec(name)?.[1] ?? NaN) }))
-    .filter((p) => Number.isInteger(p.version))
-    .sort((a, b) => b.version - a.version);
-  return {
-    usable: found.filter((p) => p.version <= napi).map((p) => join(dir, p.name)),
-    skipped: found
-      .filter((p) => p.version > napi)
-      .map((p) => `${join(dir, p.name)}: needs N-API ${p.version}, this Node has ${napi}`),
-  };
-}
-
-/**
- * Where the addon is looked for, in order: TENSORLOADER_ADDON when set (the test suite runs
- * against a sanitizer build that way), then the prebuild for this platform, then build/Release.
- * The one exception: a build/Release newer than the prebuild (a checkout rebuilt after
- * `npm run prebuild`, or `TENSORLOADER_BUILD_FROM_SOURCE=1 npm rebuild`) comes first, so a
- * fresh source build is never shadowed by an older binary.
- */
-export function candidatePaths(root: string): string[] {
-  const prebuilds = prebuildsIn(join(root, 'prebuilds', `${process.platform}-${process.arch}`)).usable;
-  const local = join(root, 'build', 'Release', 'tensorloader.node');
-  const localIsNewer =
-    prebuilds.length > 0 && existsSync(local) && statSync(local).mtimeMs > statSync(prebuilds[0]!).mtimeMs;
-  return [
-    ...(process.env.TENSORLOADER_ADDON ? [process.env.TENSORLOADER_ADDON] : []),
-    ...(localIsNewer ? [local, ...prebuilds] : [...prebuilds, local]),
-  ];
-}
-
-function load(): typeof Binding {
-  const root = packageRoot(moduleDir);
-  const require = createRequire(join(moduleDir, 'native.js'));
-  const tried: string[] = [...prebuildsIn(join(root, 'prebuilds', `${process.platform}-${process.arch}`)).skipped];
-  for (const path of candidatePaths(root)) {
+export function loadAddon(
+  root: string,
+  target: Target,
+  requireAddon: (path: string) => unknown,
+  override: string | undefined,
+): typeof Binding {
+  const platform = createRequire(join(root, 'package.json'))('./scripts/addon-platform.cjs') as AddonPlatform;
+  const key = platform.platformKey(target);
+  const where = `${key} (Node ${process.versions.node}, N-API ${process.versions.napi})`;
+  const tried: string[] = [...platform.prebuildsIn(join(root, 'prebuilds', key)).skipped];
+  let found = false;
+  for (const path of platform.candidatePaths(root, target, override)) {
     if (!existsSync(path)) {
       tried.push(`${path}: not found`);
       continue;
     }
+    found = true;
     try {
-      return require(path) as typeof Binding;
+      return requireAddon(path) as typeof Binding;
     } catch (err) {
       tried.push(`${path}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  throw new Error(
-    `tensorloader: the native addon could not be loaded for ${process.platform}-${process.arch} ` +
-      `(Node ${process.versions.node}, N-API ${process.versions.napi}). Tried:\n  ${tried.join('\n  ')}\n` +
-      `Prebuilds exist for linux-x64 (glibc) with N-API 9. Elsewhere, build from source: ` +
-      `\`TENSORLOADER_BUILD_FROM_SOURCE=1 npm rebuild tensorloader\` (needs cmake >= 3.15, g++ >= 11 ` +
-      `and zlib's headers; see the README's "Install" section; in a checkout: \`npm run build:native\`).`,
-  );
+  const vips = platform.libvipsPackage(key);
+  const hasVips = platform.libvipsDir(root, key) !== undefined;
+  const support = platform.supportText(root);
+  if (!found && !hasVips) {
+    const message = `tensorloader does not support ${where} as installed: no prebuilt addon for it and no ${vips} to build one against. ${support}`;
+    throw new AddonLoadError('EPLATFORM', message, key, platform.prebuiltPlatforms(root), tried);
+  }
+  const remedies = hasVips
+    ? `build from source: \`${platform.BUILD_COMMAND}\``
+    : `${vips} is not installed: install optional dependencies (\`npm install --include=optional\`), ` +
+      `or, when node_modules was installed for another platform, reinstall for this one ` +
+      `(\`npm install --os=${target.platform} --cpu=${target.arch}${target.libc ? ` --libc=${target.libc}` : ''}\`)`;
+  const message = `tensorloader: the native addon could not be loaded for ${where}. Tried:\n  ${tried.join('\n  ')}\nRemedy: ${remedies}. ${support}`;
+  throw new AddonLoadError('EADDON', message, key, platform.prebuiltPlatforms(root), tried);
+}
+
+function load(): typeof Binding {
+  const root = packageRoot(moduleDir);
+  const platform = createRequire(join(root, 'package.json'))('./scripts/addon-platform.cjs') as AddonPlatform;
+  const requireAddon = createRequire(join(moduleDir, 'native.js'));
+  return loadAddon(root, platform.hostTarget(), requireAddon, process.env.TENSORLOADER_ADDON || undefined);
 }
 
 export const binding: typeof Binding = load();

@@ -128,19 +128,21 @@ async function run(tl, how, projectDir) {
     }
     packedLoader.close();
 
-    // The addon came from the package's prebuild, and libvips from the installed
-    // @img/sharp-libvips-linux-x64 (through the addon's RUNPATH; LD_LIBRARY_PATH is unset).
+    // The addon came from the package's prebuild for this platform, and libvips from the
+    // installed @img/sharp-libvips-<platform> (through the addon's RUNPATH; LD_LIBRARY_PATH is
+    // unset). Under qemu-aarch64, /proc/self/maps shows the emulated process's mappings.
+    const key = `${process.platform}-${process.arch}`;
     const pkgDir = path.join(projectDir, 'node_modules', 'tensorloader');
     const addons = mapped(/\.node$/);
-    assert.deepEqual(addons, [path.join(pkgDir, 'prebuilds', `${process.platform}-${process.arch}`, 'tensorloader.napi9.node')]);
+    assert.deepEqual(addons, [path.join(pkgDir, 'prebuilds', key, 'tensorloader.napi9.node')]);
     assert.equal(tl.native.napiVersion, 9, `${how}: the addon was compiled for N-API ${tl.native.napiVersion}`);
     const vips = mapped(/^libvips-cpp\.so/);
     assert.equal(vips.length, 1, `${how}: libvips-cpp mapped: ${vips.join(', ')}`);
     assert.ok(
-      vips[0].startsWith(path.join(projectDir, 'node_modules', '@img', 'sharp-libvips-linux-x64', 'lib') + path.sep),
+      vips[0].startsWith(path.join(projectDir, 'node_modules', '@img', `sharp-libvips-${key}`, 'lib') + path.sep),
       `${how}: libvips-cpp came from ${vips[0]}`,
     );
-    console.log(`smoke (${how}): ok: images, uint8, text, packed through DataLoader; addon ${addons[0]}; libvips ${vips[0]}`);
+    console.log(`smoke (${how}, ${process.arch}): ok: images, uint8, text, packed through DataLoader; addon ${addons[0]}; libvips ${vips[0]}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
