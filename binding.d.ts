@@ -119,6 +119,27 @@ export declare class NativeTarSource {
   extensions(index: number): string[];
   /** A copy of the sample's member with this extension, or null when it has none. */
   member(index: number, ext: string): Buffer | null;
+/** An IDX file (MNIST-style; .gz inflated once into memory or the cache directory). Throws (.code, .path) on a bad file. */
+export declare class NativeIdxSource {
+  /** cacheDir '' keeps the inflated array in memory. */
+  constructor(path: string, cacheDir: string, maxBytes: number);
+  readonly length: number;
+  readonly shape: number[];
+  readonly gzipped: boolean;
+  /** The inflated cache file read ('' when none). */
+  readonly cachePath: string;
+  readInto(index: number, targets: ArrayBufferView | ArrayBufferView[], epoch?: number): NativeFailure | null;
+}
+
+/** A flat token file read as (x, y) windows shifted by one; fields x and y of `block` int32 or int64 tokens. */
+export declare class NativeTokenSource {
+  constructor(path: string, options: { tokenBytes: 2 | 4; block: number; random: boolean; seed: number; length: number; outBytes: 4 | 8 });
+  readonly length: number;
+  /** Tokens in the file. */
+  readonly tokens: number;
+  /** Where window `index` of `epoch` starts, in tokens. */
+  offset(index: number, epoch: number): number;
+  readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null;
 }
 
 /** Several single-field native sources of equal length, read as one source of several fields. */
@@ -144,7 +165,7 @@ export declare class NativePackWriter {
   readonly contentCrc: number;
 }
 
-export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativePackedSource | NativeTarSource | NativeFieldsSource;
+export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativeIdxSource | NativeTokenSource | NativePackedSource | NativeTarSource | NativeFieldsSource;
 
 export interface NativeLoaderOptions {
   batchSize: number;

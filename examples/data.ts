@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Xoshiro128 } from '../src/prng.js';
-import { encodePng } from './png.js';
+import { encodePng, type RowFilters } from './png.js';
 
 /** `values` formatted like numpy's str(): 8 decimals, trailing zeros trimmed, lines wrapped at 75. */
 export function numpyStyle(values: ArrayLike<number>): string {
@@ -51,8 +51,9 @@ export function writeTextData(dir: string, count: number, length = 10, seed = 0)
 /**
  * The seed's Example 2 data: `count` random RGB PNGs of size × size, img_0.png … (the seed
  * uses numpy's rand * 255 at 100 × 100). Random pixels barely compress, like the seed's files.
+ * `filters`: 'adaptive' chooses a row filter per row as PIL does (see encodePng).
  */
-export function writeImageData(dir: string, count: number, size = 100, seed = 0): string[] {
+export function writeImageData(dir: string, count: number, size = 100, seed = 0, filters: RowFilters = 'none'): string[] {
   mkdirSync(dir, { recursive: true });
   const rng = new Xoshiro128(seed);
   const files: string[] = [];
@@ -66,7 +67,7 @@ export function writeImageData(dir: string, count: number, size = 100, seed = 0)
       if (p + 3 < pixels.length) pixels[p + 3] = r >>> 24;
     }
     const path = join(dir, `img_${i}.png`);
-    writeFileSync(path, encodePng(size, size, 3, pixels));
+    writeFileSync(path, encodePng(size, size, 3, pixels, 6, filters));
     files.push(path);
   }
   return files;

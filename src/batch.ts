@@ -2,13 +2,16 @@
 // then the views are detached (they read as empty) and the slot goes back to the arena. A
 // batch nobody releases is returned by the ArrayBuffer's finalizer when it is collected.
 
+import type { BatchArray } from './dataset.js';
+import { TensorLoaderError } from './errors.js';
+
 /** Gives a slot back; implemented by the loader. */
 export interface SlotOwner {
   releaseSlot(slot: number, generation: number): void;
 }
 
 /** One field of a batch: its rows as one typed array, and their shape [rows, ...]. */
-export interface BatchField<A = unknown> {
+export interface BatchField<A = BatchArray> {
   readonly data: A;
   readonly shape: readonly number[];
 }
@@ -49,6 +52,8 @@ export class Batch<T = Float32Array> implements Disposable {
   #lease: BatchInit<T>['lease'];
   #retained = false;
   #released = false;
+  /** Promises (releaseAfter) the slot must outlive; release() waits for all of them. */
+  #pins = 0;
 
   constructor(init: BatchInit<T>) {
     this.data = init.data;
@@ -90,9 +95,30 @@ export class Batch<T = Float32Array> implements Disposable {
     return this;
   }
 
-  /** Returns the slot now. Views taken from this batch become empty. Idempotent. */
+  /**
+   * Keeps the batch until `work` settles, then releases it; returns `work`'s result. For
+   * consumers that read the memory after the call that was given it returns, such as
+   * onnxruntime's `session.run(feeds)`: `await batch.releaseAfter(session.run(feeds))`, or
+   * collect the promises to keep several batches in flight. A release() meanwhile (the loop
+   * moving on, or the caller's own) waits for every such promise.
+   */
+  releaseAfter<R>(work: PromiseLike<R>): Promise<R> {
+    if (this.#released) throw new TensorLoaderError('ERELEASED', 'releaseAfter: this batch is already released');
+    this.#retained = true;
+    this.#pins++;
+    const unpin = (): void => {
+      if (--this.#pins === 0) this.release();
+    };
+    return Promise.resolve(work).finally(unpin);
+  }
+
+  /**
+   * Returns the slot now (or, while releaseAfter() promises are pending, once they settle).
+   * Views taken from this batch become empty. Idempotent.
+   */
   release(): void {
     if (this.#released) return;
+    if (this.#pins > 0) return; // the last releaseAfter() promise to settle releases
     this.#released = true;
     const lease = this.#lease;
     this.#lease = undefined;

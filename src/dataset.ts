@@ -26,6 +26,8 @@ export interface NativeDataset<T extends BatchArray = BatchArray> {
   readonly dtype: DType;
   /** Class label of every item, when the dataset has labels. */
   readonly labels?: Int32Array;
+  /** The int32 scalar field whose values fill batch.labels (datasets with fields). Default 'label'. */
+  readonly labelField?: string;
   /**
    * Datasets with several fields per item: each field, in the order the native source writes
    * them (the first one is also `dtype`/`itemShape`). Batches then carry `fields`.

@@ -6,12 +6,14 @@ export { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js'
 export { TextTensorDataset, type TextTensorDatasetOptions } from './datasets/text-tensor-dataset.js';
 export { ImageFilesDataset, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFilesOptions, type ImageFolderOptions } from './datasets/image-dataset.js';
 export type { ImagePipelineOptions } from './datasets/image-options.js';
-export { NpyDataset } from './datasets/npy-dataset.js';
+export { NpyDataset, type NpyDType, type ArrayOfNpy } from './datasets/npy-dataset.js';
 export { FieldsDataset } from './datasets/fields-dataset.js';
+export { IdxDataset, FASHION_MNIST_CLASSES, type IdxDatasetOptions } from './datasets/idx-dataset.js';
+export { TokenDataset, type TokenDatasetOptions } from './datasets/token-dataset.js';
 export { PackedDataset, type PackedDatasetOptions, type VerifyReport } from './datasets/packed-dataset.js';
 export { pack, shardPaths, type PackOptions, type PackResult } from './pack/pack.js';
 export type { PackMeta, PackFieldMeta } from './pack/meta.js';
-export type { ProgressState } from './pack/progress.js';
+export type { ProgressState } from './progress.js';
 export { isNativeDataset, type NativeDataset, type DType, type BatchArray, type FieldSpec } from './dataset.js';
 export {
   SequentialSampler,
@@ -28,9 +30,12 @@ export {
   type DistributedSamplerOptions,
 } from './sampler.js';
 export { Xoshiro128, shuffleInPlace } from './prng.js';
+export { toTensor, toTfDataset, type TfModule, type TensorOf, type TfDType, type ToTensorOptions, type TfDatasetOptions, type TfPart } from './adapters/tfjs.js';
+export { toOrtTensor, toOrtFeeds, type OrtModule, type OrtTensorOf, type ToOrtOptions } from './adapters/onnx.js';
+export type { BatchPart } from './adapters/array.js';
 export { TensorLoaderError, ItemError, BackpressureError } from './errors.js';
 export { naturalCompare, listFiles } from './files.js';
-export { memorySnapshot, nativeCounters, openDescriptorCount, type MemorySnapshot } from './memory.js';
+export { memorySnapshot, nativeCounters, openDescriptorCount, residentSplit, type MemorySnapshot } from './memory.js';
 export { binding as native } from './native.js';
 export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
 export { reportTable, reportSvg } from './audit/report.js';

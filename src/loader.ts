@@ -15,10 +15,11 @@ import type { Engine, EngineConfig } from './loader/engine.js';
 import { MapEngine } from './loader/map-engine.js';
 import { NativeEngine } from './loader/native-engine.js';
 import { StreamEngine } from './loader/stream-engine.js';
+import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
 import { count, onErrorOption, positiveInt, type OnError } from './validate.js';
 
-export interface DataLoaderOptions {
+export interface DataLoaderOptions<T = unknown> {
   /** Items per batch. Default 1. */
   batchSize?: number;
   /** A new random order every epoch, fixed by (seed, epoch). Default false. */
@@ -56,9 +57,14 @@ export interface DataLoaderOptions {
   /** Continue from `loader.state()` of an earlier run: exactly the batches that would have come next. */
   resume?: LoaderState;
   /** JS datasets: turns the items of a batch into `batch.data`. Default: defaultCollate. */
-  collate?: (items: any[]) => unknown;
+  collate?: (items: any[]) => T;
   /** IterableDataset with shuffle: the size of the seeded shuffle buffer. Default 1000. */
   shuffleBuffer?: number;
+  /**
+   * Per-epoch progress on stderr: a bar with items/s and ETA on a terminal, a line every 2 s
+   * otherwise. A function gets every update (after each batch) instead. Default off.
+   */
+  progress?: boolean | ((p: ProgressState & { epoch: number }) => void);
 }
 
 /** A JSON-able position in the stream of batches. */
@@ -111,8 +117,9 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   #epoch: number;
   #iterating = false;
   #closed = false;
+  #progress: DataLoaderOptions['progress'];
 
-  constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions = {}) {
+  constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions<T> = {}) {
     const stream = dataset instanceof IterableDataset;
     if (!isNativeDataset(dataset) && !isMapDataset(dataset) && !stream) {
       throw new TensorLoaderError(
@@ -123,6 +130,10 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     if (stream && (options.sampler || options.batchSampler)) throw new RangeError('an IterableDataset has no indices: sampler and batchSampler do not apply');
     this.dataset = dataset;
     const shuffleBuffer = positiveInt('shuffleBuffer', options.shuffleBuffer ?? 1000);
+    if (options.progress !== undefined && typeof options.progress !== 'boolean' && typeof options.progress !== 'function') {
+      throw new RangeError('progress must be true, false or a function');
+    }
+    this.#progress = options.progress;
     if (options.batchSampler && (options.batchSize !== undefined || options.shuffle || options.sampler || options.dropLast)) {
       throw new RangeError('batchSampler is exclusive with batchSize, shuffle, sampler and dropLast');
     }
@@ -226,6 +237,32 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
 
   /** One epoch of batches, in sampler order (resuming mid-epoch after `resume` or a `break`). */
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T>, void, undefined> {
+    if (!this.#progress) {
+      yield* this.#epochBatches();
+      return;
+    }
+    const epoch = this.#epoch;
+    const report = this.#progress;
+    const stream = this.dataset instanceof IterableDataset;
+    const items = stream ? 0 : this.dropLast ? Math.floor(this.sampler.length / this.batchSize) * this.batchSize : this.sampler.length;
+    const progress = new Progress(`epoch ${epoch}`, items, {
+      mode: report === true ? progressMode(false) : 'none',
+      onUpdate: typeof report === 'function' ? (p) => report({ ...p, epoch }) : undefined,
+    });
+    let done = 0;
+    try {
+      for await (const batch of this.#epochBatches()) {
+        done += batch.size;
+        progress.update(done, 0);
+        yield batch;
+      }
+      progress.update(done, 0, true);
+    } finally {
+      progress.stop();
+    }
+  }
+
+  async *#epochBatches(): AsyncGenerator<Batch<T>, void, undefined> {
     if (this.#closed) throw new TensorLoaderError('ECLOSED', 'the loader is closed');
     if (this.#iterating) {
       throw new TensorLoaderError('EBUSY', 'this loader is already iterating; finish or break that loop first (or create a second loader)');

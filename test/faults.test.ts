@@ -238,7 +238,7 @@ describe('files deleted, truncated or replaced while a loader runs', () => {
     const ROWS = 2048;
     const COLS = 256; // 1 KiB rows from byte 128: rows 0..1022 end before byte 1 MiB, row 1023 crosses it
     writeNpy(path, ROWS, COLS);
-    const ds = new NpyDataset(path);
+    const ds = new NpyDataset(path, { dtype: 'float32' });
     expect(nativeCounters().liveMappings).toBe(base.liveMappings + 1);
     const row = (i: number) => Array.from({ length: COLS }, (_, c) => i * COLS + c);
 
@@ -283,7 +283,7 @@ describe('files deleted, truncated or replaced while a loader runs', () => {
       const path = join(tmp, `${fault}.npy`);
       writeNpy(path, 512, 16);
       const mappings = nativeCounters().liveMappings;
-      const ds = new NpyDataset(path);
+      const ds = new NpyDataset(path, { dtype: 'float32' });
       expect(nativeCounters().liveMappings).toBe(mappings + 1);
       const loader = new DataLoader(ds, { batchSize: 32, prefetch: 2, threads: 2 });
       const got = await epoch(loader, 16, (b) => {

@@ -3,6 +3,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLoader, ImageFilesDataset, ItemError, nativeCounters, openDescriptorCount } from '../src/index.js';
 import { encodePng, pngHeaderOnly } from '../examples/png.js';
@@ -27,7 +28,8 @@ describe('pixel formats', () => {
       expect(max).toBeGreaterThan(min); // a real picture, not a constant
       if (channels === 4) {
         const alpha = x.subarray(3 * 32 * 24);
-        const opaque = !['RGBA', 'LA'].includes(manifest.images[name]!.mode);
+        // A palette's tRNS gives RGBA an alpha channel (PIL's convert('RGBA') too).
+        const opaque = !['RGBA', 'LA'].includes(manifest.images[name]!.mode) && !manifest.images[name]!.transparency;
         if (opaque) expect(alpha.every((a) => a === 1)).toBe(true);
         else expect(alpha.some((a) => a < 1)).toBe(true);
       }
@@ -145,6 +147,28 @@ describe('generated PNGs', () => {
       writeFileSync(join(dir, 'a.png'), encodePng(5, 4, 3, px));
       const ds = new ImageFilesDataset([join(dir, 'a.png')], { size: [4, 5], dtype: 'uint8', layout: 'HWC' });
       expect(Array.from(ds.get(0))).toEqual(Array.from(px));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("encodePng with PIL's adaptive row filters uses several filters and round-trips exactly", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-png-'));
+    try {
+      const seen = new Set<number>();
+      for (const channels of [1, 3, 4] as const) {
+        const [w, h] = [13, 9];
+        // Smooth gradients with noise: each row has a filter that beats the others.
+        const px = Uint8Array.from({ length: w * h * channels }, (_, i) => (i * 7 + ((i * 2654435761) >>> 28)) & 255);
+        const png = encodePng(w, h, channels, px, 6, 'adaptive');
+        const idat = png.indexOf('IDAT', 0, 'latin1');
+        const raw = inflateSync(png.subarray(idat + 4, idat + 4 + png.readUInt32BE(idat - 4)));
+        for (let y = 0; y < h; y++) seen.add(raw[y * (w * channels + 1)]!);
+        writeFileSync(join(dir, 'a.png'), png);
+        const ds = new ImageFilesDataset([join(dir, 'a.png')], { size: [h, w], dtype: 'uint8', layout: 'HWC', channels });
+        expect(Array.from(ds.get(0))).toEqual(Array.from(px));
+      }
+      expect(seen.size).toBeGreaterThanOrEqual(3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

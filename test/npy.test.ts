@@ -16,7 +16,7 @@ const asValues = (a: ArrayLike<number | bigint>) => Array.from(a as ArrayLike<nu
 describe('NpyDataset', () => {
   it.each(Object.keys(expected.good))('%s reads back what numpy wrote, row by row and through a loader', async (name) => {
     const e = expected.good[name]!;
-    const ds = new NpyDataset<any>(join(dir, name));
+    const ds = new NpyDataset(join(dir, name));
     expect(ds.shape).toEqual(e.shape);
     expect(ds.dtype).toBe(e.dtype);
     expect(ds.length).toBe(e.shape[0]);

@@ -124,8 +124,8 @@ describe('pack + PackedDataset round trips', () => {
       { name: 'x', dtype: 'float32', shape: [10] },
       { name: 'y', dtype: 'int64', shape: [] },
     ]);
-    const x = new NpyDataset(join(npyDir, 'f4_v1.npy'));
-    const y = new NpyDataset<BigInt64Array>(join(npyDir, 'pair_y.npy'));
+    const x = new NpyDataset(join(npyDir, 'f4_v1.npy'), { dtype: 'float32' });
+    const y = new NpyDataset(join(npyDir, 'pair_y.npy'), { dtype: 'int64' });
     const loader = new DataLoader(pair, { batchSize: 4, shuffle: true, seed: 2, copy: true });
     for await (const batch of loader) {
       const bx = batch.fields.x!.data as Float32Array;

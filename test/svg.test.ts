@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { checkXml } from './helpers/xml.js';
-import { barChartSvg, formatValue, panelChartSvg, type Panel } from '../src/report/svg.js';
+import { barChartSvg, formatValue, panelChartSvg, stackedBarChartSvg, type Panel } from '../src/report/svg.js';
 
 // No XML parser is installed, so this is a deliberately strict subset checker:
 // elements must nest and close in order, attributes must be quoted and unique,
@@ -188,5 +188,28 @@ describe('barChartSvg', () => {
     expect(count(svg, '<rect class="bar"')).toBe(2);
     expect(svg).toContain('>n/a<');
     expect(svg).not.toContain('<g class="legend"');
+  });
+});
+
+describe('stackedBarChartSvg', () => {
+  it('stacks segments per bar, one colour per segment name, totals at the bar ends', () => {
+    const svg = stackedBarChartSvg({
+      title: 'Where an item goes',
+      unit: 'us',
+      bars: [
+        { label: 'whole item', segments: [{ name: 'read', value: 3 }, { name: 'decode', value: 40 }, { name: 'rest', value: 7 }], note: '1.2x floors' },
+        { label: 'floors <sum>', segments: [{ name: 'read', value: 3 }, { name: 'decode', value: 38 }, { name: 'bad', value: Number.NaN }, { name: 'neg', value: -1 }] },
+      ],
+    });
+    expectClean(svg);
+    expect(count(svg, '<rect class="segment"')).toBe(5);
+    expect(svg).toContain('floors &lt;sum&gt;');
+    expect(svg).toContain('font-weight="bold">1.2x floors</tspan>');
+    const fills = [...svg.matchAll(/<rect class="segment"[^>]*fill="([^"]+)"/g)].map((m) => m[1]);
+    expect(fills[0]).toBe(fills[3]);
+    expect(fills[1]).toBe(fills[4]);
+    expect(fills[0]).not.toBe(fills[1]);
+    expect(svg).not.toContain('neg');
+    expectClean(stackedBarChartSvg({ title: 'none', unit: 'us', bars: [] }));
   });
 });

@@ -27,11 +27,20 @@ export function runJson(cmd: string, args: string[], label: string, timeoutMs = 
   return { impl: j.impl, label, items: j.items, seconds: j.seconds, itemsPerSec: j.itemsPerSec, peakRssBytes: peak, ...(j.bytesPerSec ? { bytesPerSec: j.bytesPerSec } : {}) };
 }
 
-/** Debian's /usr/bin/python3 with torch, or why not. */
-export function torchPython(): { python: string } | { skipped: string } {
+// Debian's /usr/bin/python3 if it imports `modules`, or why not.
+function pythonWith(modules: string, missing: string): { python: string } | { skipped: string } {
   const python = '/usr/bin/python3';
   if (!existsSync(python)) return { skipped: `${python} not found` };
-  const r = spawnSync(python, ['-c', 'import torch, numpy, PIL; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.status !== 0) return { skipped: 'PyTorch not installed for /usr/bin/python3 (apt-get install python3-torch python3-pil python3-numpy)' };
-  return { python };
+  const r = spawnSync(python, ['-c', `import ${modules}`], { encoding: 'utf8' });
+  return r.status === 0 ? { python } : { skipped: missing };
+}
+
+/** Debian's /usr/bin/python3 with torch, or why not. */
+export function torchPython(): { python: string } | { skipped: string } {
+  return pythonWith('torch, torchvision, numpy, PIL', 'PyTorch not installed for /usr/bin/python3 (apt-get install python3-torch python3-torchvision python3-pil python3-numpy)');
+}
+
+/** /usr/bin/python3 with PIL and numpy (to write PNGs as the seed does), or why not. */
+export function pilPython(): { python: string } | { skipped: string } {
+  return pythonWith('numpy, PIL', 'no PIL/numpy for /usr/bin/python3');
 }

@@ -8,6 +8,7 @@
 #endif
 
 #include "binding/errors_js.h"
+#include "binding/idx_source_wrap.h"
 #include "binding/image_source_wrap.h"
 #include "binding/loader_wrap.h"
 #include "binding/npy_source_wrap.h"
@@ -15,6 +16,7 @@
 #include "binding/packed_source_wrap.h"
 #include "binding/tar_source_wrap.h"
 #include "binding/text_source_wrap.h"
+#include "binding/token_source_wrap.h"
 #include "core/allocator_tuning.h"
 #include "core/counters.h"
 #include "core/file_reader.h"
@@ -58,6 +60,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTextSource", TextSourceWrap::Define(env));
   exports.Set("NativeImageSource", ImageSourceWrap::Define(env));
   exports.Set("NativeNpySource", NpySourceWrap::Define(env));
+  exports.Set("NativeIdxSource", IdxSourceWrap::Define(env));
+  exports.Set("NativeTokenSource", TokenSourceWrap::Define(env));
   exports.Set("NativePackedSource", PackedSourceWrap::Define(env));
   exports.Set("NativeFieldsSource", FieldsSourceWrap::Define(env));
   exports.Set("NativeTarSource", TarSourceWrap::Define(env));

@@ -151,6 +151,16 @@ ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o
     s = apply(img, "autorotate", [](VipsImage* in, VipsImage** out) { return vips_autorot(in, out, nullptr); });
     if (!s.ok()) return s;
   }
+  // A palette's alpha comes from its tRNS chunk, which PIL's convert('RGB') and convert('L')
+  // ignore: drop it unless RGBA is wanted (convert('RGBA') keeps it).
+  if (o.channels != 4 && (img.get()->Bands == 2 || img.get()->Bands == 4) &&
+      vips_image_get_typeof(img.get(), VIPS_META_PALETTE) != 0) {
+    const int bands = img.get()->Bands - 1;
+    s = apply(img, "palette transparency", [bands](VipsImage* i, VipsImage** out) {
+      return vips_extract_band(i, out, 0, "n", bands, nullptr);
+    });
+    if (!s.ok()) return s;
+  }
   // Uncommon encodings (CMYK, Lab, 16-bit, float, more than 4 bands) go through libvips'
   // colour machinery to 8-bit sRGB; the common ones (8-bit grey/RGB with or without alpha,
   // palettes are already expanded) are converted by convert_channels, in one pass.

@@ -14,6 +14,18 @@
 
 namespace tl {
 
+ItemStatus open_regular_file(const std::string& path, UniqueFd& fd, size_t& size) {
+  fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
+  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
+  size = static_cast<size_t>(st.st_size);
+  return {};
+}
+
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : addr_(std::exchange(other.addr_, nullptr)), size_(std::exchange(other.size_, 0)) {}
 

@@ -6,10 +6,15 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/unique_fd.h"
 
 namespace tl {
 
 enum class AccessPattern { kSequential, kRandom, kWillNeed };
+
+// Opens `path` read-only for mapping: a regular, non-empty file (ENOENT, EIO, ENOTREG or EEMPTY
+// otherwise); `size` is its length.
+ItemStatus open_regular_file(const std::string& path, UniqueFd& fd, size_t& size);
 
 class MappedFile {
  public:

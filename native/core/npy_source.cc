@@ -38,15 +38,12 @@ NpySource::NpySource(std::string path) : path_(std::move(path)) {
 }
 
 ItemStatus NpySource::open_mapped() {
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    return ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
-  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
+  UniqueFd fd;
+  size_t file_size = 0;
+  ItemStatus s = open_regular_file(path_, fd, file_size);
+  if (!s.ok()) return s;
   // Rows are read for the dataset's whole life, in any order: one mapping, random access.
-  ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(st.st_size), AccessPattern::kRandom, map_);
+  s = MappedFile::map(fd.get(), file_size, AccessPattern::kRandom, map_);
   if (!s.ok()) return s;
   // A file truncated by another process since fstat would raise SIGBUS in whatever reads the
   // mapping. parse_npy_header builds strings, so it cannot run under the SIGBUS guard; it is

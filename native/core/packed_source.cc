@@ -124,10 +124,12 @@ ItemStatus PackedSource::configure(std::vector<PackedOutput> outputs, VerifyMode
       decoders.back() = std::make_unique<ImageSource>(std::vector<std::string>{}, o.image);
       bytes.push_back(decoders.back()->item_bytes());
     } else if (o.convert) {
-      const bool image_like = fd.dtype == PackedDType::kUint8 && fd.shape.size() == 3 && fd.shape[2] >= 1 && fd.shape[2] <= 4;
+      // [H, W] is a grey image: the same bytes as [H, W, 1].
+      const bool grey = fd.shape.size() == 2;
+      const bool image_like = fd.dtype == PackedDType::kUint8 && (grey || (fd.shape.size() == 3 && fd.shape[2] >= 1 && fd.shape[2] <= 4));
       if (!image_like || o.image.height != static_cast<int>(fd.shape[0]) || o.image.width != static_cast<int>(fd.shape[1]) ||
-          o.image.channels != static_cast<int>(fd.shape[2])) {
-        return ItemStatus::error(Code::kFormat, "field '" + fd.name + "' is not uint8 [height, width, channels]; it cannot be converted");
+          o.image.channels != (grey ? 1 : static_cast<int>(fd.shape[2]))) {
+        return ItemStatus::error(Code::kFormat, "field '" + fd.name + "' is not uint8 [height, width, channels] or [height, width]; it cannot be converted");
       }
       writers.back() = std::make_unique<PixelWriter>(o.image);
       bytes.push_back(writers.back()->item_bytes());

@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 
+#include "core/simd/unfilter.h"
+
 namespace tl {
 namespace {
 
@@ -17,56 +19,6 @@ inline uint32_t be32(const uint8_t* p) {
 
 ItemStatus corrupt(const std::string& why, size_t offset) {
   return ItemStatus::error(Code::kDecode, "corrupt PNG: " + why, static_cast<int64_t>(offset));
-}
-
-inline uint8_t paeth(int a, int b, int c) {
-  const int p = a + b - c;
-  const int pa = p > a ? p - a : a - p;
-  const int pb = p > b ? p - b : b - p;
-  const int pc = p > c ? p - c : c - p;
-  if (pa <= pb && pa <= pc) return static_cast<uint8_t>(a);
-  return static_cast<uint8_t>(pb <= pc ? b : c);
-}
-
-// Undoes the per-row filters of `raw` (rows of 1 + stride bytes) into `out`.
-bool unfilter(const uint8_t* raw, uint8_t* out, size_t stride, uint32_t rows, size_t bpp) {
-  const uint8_t* prev = nullptr;
-  for (uint32_t y = 0; y < rows; ++y) {
-    const uint8_t filter = raw[0];
-    const uint8_t* in = raw + 1;
-    uint8_t* row = out + static_cast<size_t>(y) * stride;
-    switch (filter) {
-      case 0:
-        std::memcpy(row, in, stride);
-        break;
-      case 1:
-        for (size_t i = 0; i < stride; ++i) row[i] = static_cast<uint8_t>(in[i] + (i >= bpp ? row[i - bpp] : 0));
-        break;
-      case 2:
-        for (size_t i = 0; i < stride; ++i) row[i] = static_cast<uint8_t>(in[i] + (prev ? prev[i] : 0));
-        break;
-      case 3:
-        for (size_t i = 0; i < stride; ++i) {
-          const int left = i >= bpp ? row[i - bpp] : 0;
-          const int up = prev ? prev[i] : 0;
-          row[i] = static_cast<uint8_t>(in[i] + ((left + up) >> 1));
-        }
-        break;
-      case 4:
-        for (size_t i = 0; i < stride; ++i) {
-          const int left = i >= bpp ? row[i - bpp] : 0;
-          const int up = prev ? prev[i] : 0;
-          const int ul = (prev && i >= bpp) ? prev[i - bpp] : 0;
-          row[i] = static_cast<uint8_t>(in[i] + paeth(left, up, ul));
-        }
-        break;
-      default:
-        return false;
-    }
-    prev = row;
-    raw += stride + 1;
-  }
-  return true;
 }
 
 }  // namespace
@@ -162,7 +114,7 @@ ItemStatus decode_png(const uint8_t* data, size_t size, uint64_t max_pixels, std
   *handled = true;
   if (produced < raw_size) return corrupt("image data ends early (truncated?)", pos);
   pixels.resize(stride * height);
-  if (!unfilter(raw.data(), pixels.data(), stride, height, static_cast<size_t>(channels))) {
+  if (!unfilter_rows(raw.data(), pixels.data(), stride, height, static_cast<size_t>(channels))) {
     return corrupt("unknown row filter", pos);
   }
   image.width = width;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/simd/resample_kernels.h"
+
 namespace tl {
 namespace resample_detail {
 
@@ -35,6 +37,18 @@ void horizontal_row(const uint8_t* in, uint8_t* out, const Coefficients& hc, int
   }
 }
 
+// One output row of the vertical pass (n bytes), the scalar way.
+inline void vertical_row_scalar(const uint8_t* temp, size_t stride, int ymin, int ymax, const int32_t* k, uint8_t* out,
+                                size_t n, int32_t* acc) {
+  std::fill(acc, acc + n, 1 << (kPrecisionBits - 1));
+  for (int y = 0; y < ymax; ++y) {
+    const int32_t w = k[y];
+    const uint8_t* p = temp + static_cast<size_t>(ymin + y) * stride;
+    for (size_t i = 0; i < n; ++i) acc[i] += static_cast<int32_t>(p[i]) * w;
+  }
+  for (size_t i = 0; i < n; ++i) out[i] = clip8(acc[i]);
+}
+
 }  // namespace resample_detail
 
 template <typename Emit>
@@ -56,9 +70,25 @@ void resample(const Plane& src, double x0, double y0, double x1, double y1, int 
   // Horizontal pass: source rows [first, last) -> temp, only the wanted columns.
   const size_t temp_stride = static_cast<size_t>(cols) * static_cast<size_t>(ch);
   scratch.temp.resize(temp_stride * static_cast<size_t>(temp_rows));
-  for (int y = 0; y < temp_rows; ++y) {
+  // SIMD kernels where the CPU has them (core/cpu_features.h), chosen once per image.
+  const HorizontalRowFn simd_h = horizontal_row_kernel(simd_level(), ch);
+  const HorizontalRows2Fn simd_h2 = horizontal_rows2_kernel(simd_level(), ch);
+  const VerticalRowFn simd_v = vertical_row_kernel(simd_level());
+  int y = 0;
+  if (simd_h2 != nullptr) {
+    for (; y + 2 <= temp_rows; y += 2) {
+      const uint8_t* in = src.data + static_cast<size_t>(first + y) * src.stride;
+      uint8_t* out = scratch.temp.data() + static_cast<size_t>(y) * temp_stride;
+      simd_h2(in, in + src.stride, src.width, out, out + temp_stride, hc.bounds.data(), hc.k.data(), hc.ksize, col0, cols);
+    }
+  }
+  for (; y < temp_rows; ++y) {
     const uint8_t* in = src.data + static_cast<size_t>(first + y) * src.stride;
     uint8_t* out = scratch.temp.data() + static_cast<size_t>(y) * temp_stride;
+    if (simd_h != nullptr) {
+      simd_h(in, src.width, out, hc.bounds.data(), hc.k.data(), hc.ksize, col0, cols);
+      continue;
+    }
     switch (ch) {
       case 1: horizontal_row<1>(in, out, hc, col0, cols); break;
       case 3: horizontal_row<3>(in, out, hc, col0, cols); break;
@@ -76,14 +106,12 @@ void resample(const Plane& src, double x0, double y0, double x1, double y1, int 
     const int ymin = vc.bounds[o * 2] - first;
     const int ymax = vc.bounds[o * 2 + 1];
     const int32_t* k = &vc.k[o * static_cast<size_t>(vc.ksize)];
-    std::fill(acc, acc + temp_stride, 1 << (kPrecisionBits - 1));
-    for (int y = 0; y < ymax; ++y) {
-      const int32_t w = k[y];
-      const uint8_t* p = scratch.temp.data() + static_cast<size_t>(ymin + y) * temp_stride;
-      for (size_t i = 0; i < temp_stride; ++i) acc[i] += static_cast<int32_t>(p[i]) * w;
-    }
     uint8_t* row = scratch.row.data();
-    for (size_t i = 0; i < temp_stride; ++i) row[i] = clip8(acc[i]);
+    if (simd_v != nullptr) {
+      simd_v(scratch.temp.data(), temp_stride, ymin, ymax, k, row, temp_stride);
+    } else {
+      vertical_row_scalar(scratch.temp.data(), temp_stride, ymin, ymax, k, row, temp_stride, acc);
+    }
     emit(yy - row0, row);
   }
 }

@@ -5,7 +5,7 @@ import { DataLoader } from '../loader.js';
 import { isNativeDataset, type NativeDataset } from '../dataset.js';
 import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import { memorySnapshot } from '../memory.js';
-import { fitGrowth, grew, SERIES, type SeriesName } from './series.js';
+import { fitGrowth, grew, SERIES, type SeriesInfo, type SeriesName } from './series.js';
 
 /** One epoch's work: returns how many items it read (for items/s), or nothing. */
 export type EpochFn = (epoch: number) => Promise<number | void> | number | void;
@@ -18,18 +18,29 @@ export interface AuditOptions {
   warmupEpochs?: number;
   /** Also sample every N batches within an epoch (loaders and datasets). Default 0: per epoch only. */
   sampleEvery?: number;
-  /** Growth per epoch above which a series counts as leaking (see SERIES for the defaults). */
-  thresholds?: Partial<Record<SeriesName, number>>;
+  /**
+   * Growth per epoch above which a series counts as leaking (see SERIES for the defaults; a
+   * user series defaults to 0.5 per epoch). A threshold for `rss` also applies to `rssAnon`
+   * unless that has its own: it is the resident-memory threshold.
+   */
+  thresholds?: Partial<Record<SeriesName, number>> & Record<string, number>;
+  /**
+   * Series of your own, read after every epoch (and every sampleEvery batches), judged like the
+   * built-in ones and shown in the report and the chart:
+   * `{ tfTensors: () => tf.memory().numTensors }`.
+   */
+  series?: Record<string, () => number>;
   /** Called after every epoch, for progress display. */
   onEpoch?: (epoch: number, sample: Sample) => void;
   /** Batch size used when the target is a dataset. Default 32. */
   batchSize?: number;
 }
 
-export type Sample = Record<SeriesName, number> & { epoch: number; step: number };
+export type Sample = Record<SeriesName, number> & Record<string, number> & { epoch: number; step: number };
 
 export interface SeriesVerdict {
-  name: SeriesName;
+  /** A built-in series (SeriesName) or one of `options.series`. */
+  name: SeriesName | (string & {});
   title: string;
   unit: string;
   /** Growth per epoch after warm-up (least squares). */
@@ -53,15 +64,25 @@ export interface AuditReport {
   series: SeriesVerdict[];
   leaks: boolean;
   /** Names of the series that grew. */
-  grew: SeriesName[];
+  grew: Array<SeriesName | (string & {})>;
 }
 
-function sample(epoch: number, step: number, itemsPerSec: number): Sample {
+type UserSeries = ReadonlyArray<readonly [string, () => number]>;
+
+function sample(epoch: number, step: number, itemsPerSec: number, user: UserSeries): Sample {
   const m = memorySnapshot();
+  const own: Record<string, number> = {};
+  for (const [name, read] of user) {
+    const v = read();
+    own[name] = typeof v === 'number' ? v : NaN;
+  }
   return {
+    ...own,
     epoch,
     step,
     rss: m.rss,
+    rssAnon: m.rssAnon ?? NaN,
+    rssFile: m.rssFile ?? NaN,
     heapUsed: m.heapUsed,
     external: m.external,
     arrayBuffers: m.arrayBuffers,
@@ -90,6 +111,15 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
   const every = options.sampleEvery ?? 0;
   if (!Number.isInteger(epochs) || epochs < 2) throw new RangeError('epochs must be an integer >= 2');
   if (!Number.isInteger(warmup) || warmup < 0 || warmup > epochs - 2) throw new RangeError('warmupEpochs must leave at least 2 measured epochs');
+  const user: UserSeries = Object.entries(options.series ?? {});
+  for (const [name, read] of user) {
+    if (name in SERIES || name === 'epoch' || name === 'step') throw new RangeError(`series '${name}' is a built-in name; choose another`);
+    if (typeof read !== 'function') throw new TypeError(`series '${name}' must be a function returning a number`);
+  }
+  for (const name of Object.keys(options.thresholds ?? {})) {
+    if (!(name in SERIES) && !user.some(([n]) => n === name)) throw new RangeError(`thresholds: no series named '${name}'`);
+    if (name in SERIES && !SERIES[name as SeriesName].judged) throw new RangeError(`thresholds: '${name}' is reported, never judged`);
+  }
 
   let owned: DataLoader<any> | undefined;
   let run: EpochFn;
@@ -107,7 +137,7 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
       const t0 = performance.now();
       for await (const batch of l) {
         items += batch.size;
-        if (every > 0 && ++batches % every === 0) steps.push(sample(epoch, batches, (items / (performance.now() - t0)) * 1000));
+        if (every > 0 && ++batches % every === 0) steps.push(sample(epoch, batches, (items / (performance.now() - t0)) * 1000, user));
       }
       return items;
     };
@@ -123,7 +153,7 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
       const items = (await run(epoch)) ?? 0;
       const seconds = (performance.now() - t0) / 1000;
       forced = (await settle()) && forced;
-      const s = sample(epoch, -1, items > 0 ? items / seconds : NaN);
+      const s = sample(epoch, -1, items > 0 ? items / seconds : NaN, user);
       perEpoch.push(s);
       options.onEpoch?.(epoch, s);
     }
@@ -132,9 +162,19 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
   }
 
   const measured = perEpoch.slice(warmup);
-  const series: SeriesVerdict[] = (Object.keys(SERIES) as SeriesName[]).map((name) => {
-    const info = SERIES[name];
-    const points = measured.map((s) => [s.epoch, s[name]] as const).filter((p) => Number.isFinite(p[1]));
+  // The memory verdict is on the anonymous part where it is known; rss is reported beside it.
+  const split = measured.every((s) => Number.isFinite(s.rssAnon));
+  const rssThreshold = options.thresholds?.rss;
+  const infos: Array<[string, SeriesInfo]> = [
+    ...(Object.entries(SERIES) as Array<[SeriesName, SeriesInfo]>).map(([name, info]): [string, SeriesInfo] => {
+      if (name === 'rss') return [name, { ...info, judged: !split }];
+      if (name === 'rssAnon') return [name, { ...info, judged: split, threshold: rssThreshold ?? info.threshold }];
+      return [name, info];
+    }),
+    ...user.map(([name]): [string, SeriesInfo] => [name, { title: name, unit: '', threshold: 0.5, judged: true }]),
+  ];
+  const series: SeriesVerdict[] = infos.map(([name, info]) => {
+    const points = measured.map((s) => [s.epoch, s[name]!] as const).filter((p) => Number.isFinite(p[1]));
     const fit = fitGrowth(points);
     const threshold = options.thresholds?.[name] ?? info.threshold;
     return {

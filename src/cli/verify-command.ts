@@ -1,7 +1,7 @@
 // `tensorloader verify <packed file | shard glob>`: every record's checksum, with progress.
 import { parseArgs } from 'node:util';
 import { PackedDataset } from '../datasets/packed-dataset.js';
-import { Progress, progressMode } from '../pack/progress.js';
+import { Progress, progressMode } from '../progress.js';
 import { fail } from './args.js';
 
 export const VERIFY_USAGE = `tensorloader verify <packed file | shard glob | shard ...> [--quiet]

@@ -9,8 +9,11 @@ import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-
 import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 
 /** torchvision's IMG_EXTENSIONS plus what libvips also reads here. */
+// Only what the bundled libvips (sharp's build) reads: it has no BMP or PPM/PGM loader, so
+// such files stay out of folders by default instead of failing one by one with EFORMAT
+// (test/image-extensions.test.ts checks both).
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
-  '.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp', '.gif', '.avif', '.heic', '.heif',
+  '.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.gif', '.avif', '.heic', '.heif',
 ]);
 
 type ArrayFor<D extends DType | undefined> = D extends 'uint8' ? Uint8Array : D extends 'float16' ? Uint16Array : Float32Array;
@@ -77,6 +80,31 @@ export class ImageFilesDataset<D extends DType | undefined = undefined> extends 
 export interface ImageFolderOptions extends ImagePipelineOptions {
   /** File extensions taken (lower case, with the dot). Default IMAGE_EXTENSIONS. */
   extensions?: readonly string[];
+  /**
+   * Which label each class folder gets, instead of the sorted order: the folder names in label
+   * order (`['tshirt', 'trouser', ...]`), or folder name -> label (`{ tshirt: 0, trouser: 1 }`).
+   * Every folder must be named, and the labels must be 0 to n-1, each once.
+   */
+  classes?: readonly string[] | Readonly<Record<string, number>>;
+}
+
+// The folders in label order, from the sorted folder names and the `classes` option.
+function classOrder(folders: string[], classes: ImageFolderOptions['classes'], root: string): string[] {
+  if (classes === undefined) return folders;
+  const entries: Array<[string, number]> = Array.isArray(classes)
+    ? (classes as readonly string[]).map((name, i) => [name, i])
+    : Object.entries(classes as Record<string, number>);
+  const order: string[] = new Array(entries.length);
+  for (const [name, label] of entries) {
+    if (!Number.isInteger(label) || label < 0 || label >= entries.length || order[label] !== undefined) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', `ImageFolderDataset classes: labels must be 0 to ${entries.length - 1}, each once (got ${label} for '${name}')`);
+    }
+    if (!folders.includes(name)) throw new TensorLoaderError('ERR_INVALID_ARG', `ImageFolderDataset classes: no folder '${name}' in ${root} (it has ${folders.join(', ')})`);
+    order[label] = name;
+  }
+  const unnamed = folders.filter((f) => !order.includes(f));
+  if (unnamed.length > 0) throw new TensorLoaderError('ERR_INVALID_ARG', `ImageFolderDataset classes: folder${unnamed.length > 1 ? 's' : ''} ${unnamed.join(', ')} ha${unnamed.length > 1 ? 've' : 's'} no label`);
+  return order;
 }
 
 /**
@@ -93,11 +121,12 @@ export class ImageFolderDataset<D extends DType | undefined = undefined> extends
     const base = resolve(root);
     const st = statSync(base, { throwIfNoEntry: false });
     if (!st?.isDirectory()) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: ${root} is not a folder`);
-    const classes = readdirSync(base, { withFileTypes: true })
+    const folders = readdirSync(base, { withFileTypes: true })
       .filter((e) => e.isDirectory() || (e.isSymbolicLink() && statSync(join(base, e.name), { throwIfNoEntry: false })?.isDirectory()))
       .map((e) => e.name)
       .sort(byCodePoint);
-    if (classes.length === 0) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: no class folders in ${root}`);
+    if (folders.length === 0) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: no class folders in ${root}`);
+    const classes = classOrder(folders, options.classes, root);
     const extensions = new Set((options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
     const files: string[] = [];
     const labels: number[] = [];

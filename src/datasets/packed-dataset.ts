@@ -24,9 +24,21 @@ export interface PackedDatasetOptions {
    * Image fields. Raw ones (pixels stored at pack time as uint8 [H, W, C]) take `dtype`,
    * `layout`, `scale`, `mean` and `std`: converted on the way into the batch. Encoded ones
    * (pack with `encoded`) take the whole image pipeline, starting from the one they were packed
-   * with. Without this option raw image fields come as stored.
+   * with. Without this option raw image fields come as stored. Raw means any uint8 field of
+   * shape [H, W, C] (C = 1, 3 or 4) or [H, W], whoever packed it (an image dataset or a JS
+   * dataset's Uint8Array tensors); given for a file with no such field, it is an error.
    */
   image?: Partial<ImagePipelineOptions>;
+  /** The int32 scalar field that fills batch.labels. Default: the field packed as the label. */
+  labelField?: string;
+}
+
+const OPTION_KEYS = new Set(['fields', 'verify', 'image', 'labelField']);
+
+// A raw field the pixel conversion can read: uint8 [H, W, C] or grey [H, W].
+function imageShaped(f: NativePackedField): boolean {
+  if (f.encoding !== 'raw' || f.dtype !== 'uint8') return false;
+  return (f.shape.length === 3 && [1, 3, 4].includes(f.shape[2]!)) || f.shape.length === 2;
 }
 
 /** What verify() found. */
@@ -55,9 +67,13 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
   /** Class names when the set was packed from an image folder. */
   readonly classes: readonly string[] | undefined;
   readonly meta: PackMeta;
+  readonly labelField: string | undefined;
   readonly [nativeSource]: NativePackedSource;
 
   constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions = {}) {
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `PackedDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
+    }
     const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
     this.paths = Object.freeze(paths);
     let source: NativePackedSource;
@@ -76,6 +92,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     if (names.length === 0) throw new TensorLoaderError('ERR_INVALID_ARG', 'fields: choose at least one');
     const outputs: NativePackedOutput[] = [];
     const specs: FieldSpec[] = [];
+    let converted = false;
     for (const name of names) {
       const field = this.storedFields.findIndex((f) => f.name === name);
       if (field < 0) {
@@ -94,7 +111,8 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
         const image = normaliseImageOptions({ ...base, ...options.image } as ImagePipelineOptions);
         outputs.push({ field, image });
         specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
-      } else if (meta?.kind === 'image' && options.image) {
+      } else if (options.image && imageShaped(stored)) {
+        converted = true;
         const extra = Object.keys(options.image).filter((k) => !RAW_IMAGE_KEYS.has(k));
         if (extra.length > 0) {
           throw new TensorLoaderError(
@@ -102,7 +120,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
             `field '${name}' holds pixels resized at pack time: only dtype, layout, scale, mean and std apply (not ${extra.join(', ')}); pack with encoded: true to run the whole pipeline when reading`,
           );
         }
-        const [height, width, channels] = stored.shape as [number, number, number];
+        const [height, width, channels = 1] = stored.shape as [number, number, number?];
         const image = normaliseImageOptions({ ...options.image, size: [height, width], channels: channels as 1 | 3 | 4 });
         outputs.push({ field, convert: true, image });
         specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
@@ -111,6 +129,21 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
         specs.push({ name, dtype: stored.dtype, shape: stored.shape });
       }
     }
+    if (options.image && !converted && !outputs.some((o) => o.image)) {
+      throw new TensorLoaderError(
+        'ERR_INVALID_ARG',
+        `image: no field to apply it to (image options apply to encoded image fields and to uint8 [H, W, C] or [H, W] fields; this file has ${this.storedFields.map((f) => `${f.name}: ${f.dtype}[${f.shape.join(', ')}]`).join(', ')})`,
+      );
+    }
+    const labelName = options.labelField ?? specs.find((s) => this.meta.fields[s.name]?.kind === 'label')?.name;
+    if (labelName !== undefined) {
+      const spec = specs.find((s) => s.name === labelName);
+      if (!spec) throw new TensorLoaderError('ERR_INVALID_ARG', `labelField: no field '${labelName}' among ${specs.map((s) => s.name).join(', ')}`);
+      if ((spec.dtype !== 'int32' && spec.dtype !== 'uint8') || spec.shape.length !== 0) {
+        throw new TensorLoaderError('ERR_INVALID_ARG', `labelField: '${labelName}' is ${spec.dtype}[${spec.shape.join(', ')}], labels are int32 (or uint8) scalars`);
+      }
+    }
+    this.labelField = labelName;
     const verify = oneOf('verify', options.verify ?? 'first-read', ['first-read', 'always', 'never']);
     try {
       source.configure(outputs, verify);

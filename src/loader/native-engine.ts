@@ -45,12 +45,14 @@ export class NativeEngine<T> extends Engine<T, NativeDataset> {
       fields = Object.fromEntries(dataset.fields.map((spec, f) => [spec.name, { data: views[f]!, shape: [rows, ...spec.shape] }]));
     }
     const all = dataset.labels;
-    const labelField = fields?.label;
+    const labelField = fields?.[dataset.labelField ?? 'label'];
     const labels = all
       ? Int32Array.from(indices, (i) => all[i]!)
       : labelField?.data instanceof Int32Array && labelField.shape.length === 1
         ? labelField.data
-        : undefined;
+        : labelField?.data instanceof Uint8Array && labelField.shape.length === 1 && dataset.labelField !== undefined
+          ? Int32Array.from(labelField.data) // uint8 labels (IDX files), widened once per batch
+          : undefined;
     const init = { data: views[0] as unknown as T, fields, shape: [rows, ...dataset.itemShape], indices, labels, epoch, number };
     if (copy) {
       this.pump.releaseSlot(pumped.slot, pumped.generation);

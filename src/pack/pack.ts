@@ -16,8 +16,8 @@ import { RangePlan } from '../loader/plan.js';
 import { binding } from '../native.js';
 import { onErrorOption, positiveInt, type OnError } from '../validate.js';
 import type { PackMeta } from './meta.js';
-import { Progress, progressMode, type ProgressState } from './progress.js';
-import { itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
+import { Progress, progressMode, type ProgressState } from '../progress.js';
+import { checkClasses, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
 
 export interface PackOptions {
   /** Image datasets: store each file's bytes as found (smallest; decoded when read) instead of the pipeline's output (fastest). */
@@ -34,6 +34,13 @@ export interface PackOptions {
   threads?: number;
   /** Stops the pack (nothing is written) when aborted. */
   signal?: AbortSignal;
+  /**
+   * JS datasets: the item key holding the class label (an integer number, stored as int32; it
+   * fills batch.labels when the file is read). Default 'label' when items have that key.
+   */
+  labelField?: string;
+  /** Class names by label, stored in the file (PackedDataset.classes); every label must be below their count. */
+  classes?: readonly string[];
 }
 
 export interface PackResult {
@@ -201,6 +208,8 @@ export async function pack(source: NativeDataset | MapDataset, out: string, opti
   } catch (e) {
     set?.discard();
     throw e;
+  } finally {
+    progress.stop();
   }
 }
 
@@ -217,7 +226,12 @@ interface PackRun {
 // The native pool reads row groups (in order, `inFlight` ahead) while this thread writes the
 // previous one; a failed item is left out (skip) or stops the pack (throw).
 async function packNative(dataset: NativeDataset, { out, options, shardSize, onError, skipped, progress }: PackRun): Promise<ShardSet> {
+  if (options.labelField !== undefined) throw new TensorLoaderError('ERR_INVALID_ARG', 'labelField: applies to JS datasets; a native dataset says its labels itself');
   const { fields, meta, files } = nativeSchema(dataset, options.encoded ?? false);
+  if (options.classes !== undefined) {
+    if (!dataset.labels && !meta.fields.label) throw new TensorLoaderError('ERR_INVALID_ARG', 'classes: this dataset has no labels to name');
+    meta.classes = checkClasses(options.classes, dataset.labels);
+  }
   const set = new ShardSet(out, fields, meta, shardSize);
   const itemBytes = slotFields(dataset).reduce((a, f) => a + elementsOf(f.shape) * BYTES[f.dtype], 0);
   const group = options.groupSize ?? defaultGroup(itemBytes);
@@ -256,6 +270,7 @@ async function packJs(dataset: MapDataset, { out, options, shardSize, onError, s
   let set: ShardSet | undefined;
   let columns: ArrayBufferView[] = [];
   const group = options.groupSize ?? 256;
+  const labels = { field: options.labelField ?? 'label', explicit: options.labelField !== undefined, classes: options.classes };
   try {
     for (let first = 0; first < dataset.length; first += group) {
       options.signal?.throwIfAborted();
@@ -266,9 +281,9 @@ async function packJs(dataset: MapDataset, { out, options, shardSize, onError, s
         const index = first + i;
         try {
           if (r.status === 'rejected') throw getError(index, r.reason);
-          const values = itemValues(r.value, index);
+          const values = itemValues(r.value, index, labels);
           if (!set) {
-            const { fields, meta } = jsSchema(dataset, values);
+            const { fields, meta } = jsSchema(dataset, values, labels);
             set = new ShardSet(out, fields, meta, shardSize);
           }
           if (columns.length === 0) columns = set.fields.map((f) => arrayOf(f.dtype, new ArrayBuffer(group * rowBytes(f)), group * elementsOf(f.shape)));

@@ -55,6 +55,37 @@ interface Value {
   write(target: ArrayBufferView, row: number): void;
 }
 
+/** How a JS dataset's items name their label (pack's labelField and classes). */
+export interface LabelSpec {
+  field: string;
+  /** Given by the user: items must then have it. */
+  explicit: boolean;
+  classes: readonly string[] | undefined;
+}
+
+/** Class names checked (unique strings), and every label below their count. */
+export function checkClasses(classes: readonly string[], labels?: ArrayLike<number>): string[] {
+  if (!Array.isArray(classes) || classes.length === 0 || !classes.every((c) => typeof c === 'string')) {
+    throw new TensorLoaderError('ERR_INVALID_ARG', 'classes must be a non-empty array of names');
+  }
+  if (new Set(classes).size !== classes.length) throw new TensorLoaderError('ERR_INVALID_ARG', 'classes must be distinct names');
+  if (labels) {
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i]! >= classes.length || labels[i]! < 0) throw new TensorLoaderError('ERR_INVALID_ARG', `label ${labels[i]} of item ${i} has no name among the ${classes.length} classes`);
+    }
+  }
+  return [...classes];
+}
+
+// A label: an integer number stored as int32 (a float64 label would not fill batch.labels).
+function labelValue(v: unknown, where: string, classes: readonly string[] | undefined): Value {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x7fffffff) {
+    if (classes && v >= classes.length) throw new TensorLoaderError('ERR_INVALID_ARG', `${where}: label ${v} has no name among the ${classes.length} classes`);
+    return { dtype: 'int32', shape: [], write: (t, r) => ((t as Int32Array)[r] = v) };
+  }
+  throw new TensorLoaderError('ERR_INVALID_ARG', `${where}: a label must be a non-negative integer number, got ${typeof v === 'number' ? v : typeof v}`);
+}
+
 function valueOf(v: unknown, where: string): Value {
   if (typeof v === 'number') return { dtype: 'float64', shape: [], write: (t, r) => ((t as Float64Array)[r] = v) };
   if (typeof v === 'bigint') return { dtype: 'int64', shape: [], write: (t, r) => ((t as BigInt64Array)[r] = v) };
@@ -80,26 +111,37 @@ function valueOf(v: unknown, where: string): Value {
 }
 
 /** An item as named values (a bare value is the field 'data'). */
-export function itemValues(item: unknown, index: number): Map<string, Value> {
+export function itemValues(item: unknown, index: number, labels?: LabelSpec): Map<string, Value> {
   const where = `get(${index})`;
   const out = new Map<string, Value>();
   const plain = typeof item === 'object' && item !== null && !ArrayBuffer.isView(item) && !Array.isArray(item) && !('data' in item && 'shape' in item);
   if (plain) {
-    for (const [k, v] of Object.entries(item as Record<string, unknown>)) out.set(k, valueOf(v, `${where}.${k}`));
+    for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
+      // A number under the label key is a class label; other values there (a bigint, an array)
+      // are kept as they are unless labelField or classes asked for a label.
+      const label = labels && k === labels.field && (typeof v === 'number' || labels.explicit || labels.classes !== undefined);
+      out.set(k, label ? labelValue(v, `${where}.${k}`, labels.classes) : valueOf(v, `${where}.${k}`));
+    }
   } else {
     out.set('data', valueOf(item, where));
+  }
+  if (labels && (labels.explicit || labels.classes) && !out.has(labels.field)) {
+    throw new TensorLoaderError('ERR_INVALID_ARG', `${where} has no label field '${labels.field}' (it has ${[...out.keys()].join(', ')})`);
   }
   return out;
 }
 
-export function jsSchema(dataset: object, first: Map<string, Value>): { fields: StoredField[]; meta: PackMeta } {
+export function jsSchema(dataset: object, first: Map<string, Value>, labels?: LabelSpec): { fields: StoredField[]; meta: PackMeta } {
   const fields: StoredField[] = [];
   const metaFields: Record<string, PackFieldMeta> = {};
+  const labelField = labels?.field ?? 'label';
   for (const [name, v] of first) {
     fields.push({ name, dtype: v.dtype, encoding: 'raw', shape: v.shape });
-    metaFields[name] = { kind: name === 'label' && v.shape.length === 0 ? 'label' : 'values' };
+    metaFields[name] = { kind: name === labelField && v.shape.length === 0 && v.dtype === 'int32' ? 'label' : 'values' };
   }
-  return { fields, meta: { format: 'tensorloader.pack', version: 1, source: sourceName(dataset), fields: metaFields } };
+  const meta: PackMeta = { format: 'tensorloader.pack', version: 1, source: sourceName(dataset), fields: metaFields };
+  if (labels?.classes) meta.classes = checkClasses(labels.classes);
+  return { fields, meta };
 }
 
 /** Writes one item's values into row `row` of the group's columns; throws when it does not match the schema. */

@@ -364,3 +364,57 @@ export function barChartSvg(options: BarChartOptions): string {
   parts.push(`<line x1="${n(sx(0))}" y1="${n(plotTop)}" x2="${n(sx(0))}" y2="${n(bottom)}" stroke="${MUTED}"/>`);
   return svgDocument(width, bottom + (xa.unit ? 44 : 28), parts.join('\n'));
 }
+
+export interface StackedBar { label: string; segments: ReadonlyArray<{ name: string; value: number }>; note?: string }
+export interface StackedBarChartOptions { title: string; subtitle?: string; unit: string; bars: ReadonlyArray<StackedBar>; width?: number }
+
+/** Horizontal stacked bars (e.g. where an item's time goes): one row per bar, segments coloured by name with a legend, the total at the bar end. Non-finite or negative segments are left out. */
+export function stackedBarChartSvg(options: StackedBarChartOptions): string {
+  const width = Math.max(320, options.width ?? 720);
+  const { bars, unit } = options;
+  const clean = bars.map((b) => ({ ...b, segments: b.segments.filter((s) => Number.isFinite(s.value) && s.value > 0) }));
+  const names = [...new Set(clean.flatMap((b) => b.segments.map((s) => s.name)))];
+  const colourOf = (name: string): string => PALETTE[names.indexOf(name) % PALETTE.length] ?? INK;
+  const totals = clean.map((b) => b.segments.reduce((a, s) => a + s.value, 0));
+
+  const [head, headHeight] = header(options.title, options.subtitle, width);
+  const parts = [head];
+  let top = headHeight;
+  if (names.length) {
+    const [markup, used] = legend(names.map((name) => ({ name, colour: colourOf(name), kind: 'box' as const })), 16, top + 4, width - 32);
+    parts.push(markup);
+    top += used + 4;
+  }
+  const rowHeight = 28;
+  const labels = clean.map((b) => fit(b.label, width * 0.35, 12));
+  const values = totals.map((t) => formatValue(t, unit));
+  const labelWidth = Math.max(0, ...labels.map((l) => textWidth(l, 12)));
+  const valueWidth = Math.max(0, ...clean.map((b, i) => textWidth(values[i] ?? '', 11) + (b.note ? 8 + textWidth(b.note, 11) : 0)));
+  const left = 16 + labelWidth + 10;
+  const right = Math.max(left + 60, width - 16 - valueWidth - 6);
+  const plotTop = top + 8;
+  const bottom = plotTop + Math.max(1, clean.length) * rowHeight;
+  const xa = axis([0, ...totals], unit, 0);
+  const sx = scale(xa.lo, xa.hi, left, right);
+  xa.ticks.forEach((t, i) => {
+    const x = sx(t);
+    parts.push(`<line x1="${n(x)}" y1="${n(plotTop)}" x2="${n(x)}" y2="${n(bottom)}" stroke="${GRID}"/>`);
+    parts.push(text(x, bottom + 15, xa.labels[i] ?? '', `font-size="10" fill="${MUTED}" text-anchor="middle"`));
+  });
+  if (xa.unit) parts.push(text((left + right) / 2, bottom + 31, xa.unit, `font-size="11" fill="${INK}" text-anchor="middle"`));
+  clean.forEach((bar, i) => {
+    const cy = plotTop + i * rowHeight + rowHeight / 2;
+    parts.push(text(left - 8, cy + 4, labels[i] ?? '', `font-size="12" fill="${INK}" text-anchor="end"`));
+    let at = 0;
+    for (const s of bar.segments) {
+      const x0 = sx(at);
+      at += s.value;
+      parts.push(`<rect class="segment" x="${n(x0)}" y="${n(cy - 9)}" width="${n(sx(at) - x0)}" height="18" fill="${colourOf(s.name)}"><title>${esc(`${s.name}: ${formatValue(s.value, unit)}`)}</title></rect>`);
+    }
+    const note = bar.note ? `<tspan dx="8" font-weight="bold">${esc(bar.note)}</tspan>` : '';
+    parts.push(`<text x="${n(sx(at) + 4)}" y="${n(cy + 4)}" font-size="11" fill="${INK}">${esc(values[i] ?? '')}${note}</text>`);
+  });
+  if (clean.length === 0) parts.push(text((left + right) / 2, plotTop + rowHeight / 2 + 4, 'no data', `font-size="12" fill="${MUTED}" text-anchor="middle"`));
+  parts.push(`<line x1="${n(sx(0))}" y1="${n(plotTop)}" x2="${n(sx(0))}" y2="${n(bottom)}" stroke="${MUTED}"/>`);
+  return svgDocument(width, bottom + (xa.unit ? 44 : 28), parts.join('\n'));
+}

@@ -9,7 +9,7 @@ export const photos = process.env.TL_PHOTOS ?? join(import.meta.dirname, '..', '
 export const havePhotos = existsSync(join(photos, 'chelsea.png'));
 
 export interface Manifest {
-  images: Record<string, { source: 'photos' | 'files'; path: string; mode: string; size: [number, number] }>;
+  images: Record<string, { source: 'photos' | 'files'; path: string; mode: string; size: [number, number]; transparency?: boolean }>;
   references: Record<string, Record<string, { file: string; shape: number[] }>>;
   imageFolder: { classes: string[]; samples: Array<[string, number]> };
 }

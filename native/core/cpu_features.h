@@ -1,0 +1,18 @@
+// Which SIMD paths this CPU runs, decided once at load time, so one x86-64 build runs on every
+// x86-64 CPU: the baseline code never uses more than SSE2, and the kernels compiled for
+// SSE4.1 or AVX2 (per-function target attributes) are only called when the CPU has them.
+// TENSORLOADER_SIMD=off (or 0) forces the scalar kernels, so tests can compare both paths
+// on the same machine; TENSORLOADER_SIMD=sse4.1 caps the level at SSE4.1.
+#pragma once
+
+namespace tl {
+
+enum class SimdLevel { kScalar = 0, kSse41 = 1, kAvx2 = 2 };
+
+// The level every dispatcher uses: the CPU's, capped by TENSORLOADER_SIMD. Read once.
+SimdLevel simd_level();
+// What the CPU supports, ignoring the environment.
+SimdLevel cpu_simd_level();
+const char* simd_level_name(SimdLevel level);
+
+}  // namespace tl
