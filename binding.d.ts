@@ -119,6 +119,8 @@ export declare class NativeTarSource {
   extensions(index: number): string[];
   /** A copy of the sample's member with this extension, or null when it has none. */
   member(index: number, ext: string): Buffer | null;
+}
+
 /** An IDX file (MNIST-style; .gz inflated once into memory or the cache directory). Throws (.code, .path) on a bad file. */
 export declare class NativeIdxSource {
   /** cacheDir '' keeps the inflated array in memory. */
