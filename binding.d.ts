@@ -1,7 +1,7 @@
 // The typed surface of the native addon (build/Release/tensorloader.node or a prebuild).
 // The TypeScript layer in src/ uses nothing else from it.
 
-/** An item that could not be produced, carried across threads as a value. */
+/** An item that could not be produced, carried across threads as a value (a batch job's failures). */
 export interface NativeFailure {
   /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED, EFORMAT, EDECODE, ETRUNCATED */
   code: string;
@@ -16,6 +16,27 @@ export interface NativeFailure {
   position?: number;
 }
 
+/** What the addon throws for a failed item: an instance of the ItemError class given to setErrorClasses. */
+export interface NativeItemError extends Error {
+  readonly code: string;
+  readonly index: number;
+  readonly path: string;
+  readonly offset: number | undefined;
+  readonly reason: string;
+}
+
+/**
+ * The classes the addon constructs its errors with, handed over once at load (src/native.ts):
+ * a failed item is an ItemError (from a NativeFailure), a failed file or a refused call a
+ * TensorLoaderError(code, message) (whole-file errors also carry `path` and `offset`). Misuse
+ * is a TypeError (code ERR_INVALID_ARG_TYPE) or RangeError (code ERR_OUT_OF_RANGE).
+ */
+export interface NativeErrorClasses {
+  TensorLoaderError: new (code: string, message: string) => Error & { readonly code: string };
+  ItemError: new (failure: NativeFailure) => NativeItemError;
+}
+export declare function setErrorClasses(classes: NativeErrorClasses): void;
+
 /** A finished job. Its slot stays leased until handOut() + release(), or release(). */
 export interface NativeJobResult {
   slot: number;
@@ -27,34 +48,33 @@ export interface NativeJobResult {
   failures?: NativeFailure[];
 }
 
+/** What every native source has (native/binding/source_wrap.h). */
+declare class NativeSourceBase {
+  readonly length: number;
+  /** Bytes of each field of one item. */
+  readonly fieldBytes: number[];
+  /**
+   * Reads item `index` on the calling thread into `targets` (one typed array per field, or one
+   * for a single field; each exactly its field's bytes); throws the item's ItemError.
+   */
+  readInto(index: number, targets: ArrayBufferView | ArrayBufferView[], epoch?: number): void;
+}
+
 /** One small numeric text file per item, parsed to float32. */
-export declare class NativeTextSource {
+export declare class NativeTextSource extends NativeSourceBase {
   constructor(paths: string[], itemLength: number);
-  readonly length: number;
-  readonly itemLength: number;
-  path(index: number): string;
-  /** Parses item `index` into `target` on the calling thread; null on success. */
-  readInto(index: number, target: Float32Array): NativeFailure | null;
 }
 
-/** Image files decoded by libvips straight into item bytes (options: src/datasets/image-options.ts). */
-export declare class NativeImageSource {
+/** Image files decoded by libvips straight into item bytes (options: src/datasets/image-options.ts, checked again natively). */
+export declare class NativeImageSource extends NativeSourceBase {
   constructor(paths: string[], options: object);
-  readonly length: number;
-  /** Bytes of one decoded item (height × width × channels × element size). */
-  readonly itemBytes: number;
-  /** Decodes item `index` into `target` on the calling thread; null on success. */
-  readInto(index: number, target: ArrayBufferView, epoch?: number): NativeFailure | null;
 }
 
-/** A numpy .npy array, memory-mapped; item i is row i. Throws (code EFORMAT, EDECODE, ENOENT, …) on a bad file. */
-export declare class NativeNpySource {
+/** A numpy .npy array, memory-mapped; item i is row i. Throws a TensorLoaderError (EFORMAT, EDECODE, ENOENT, …) on a bad file. */
+export declare class NativeNpySource extends NativeSourceBase {
   constructor(path: string);
-  readonly length: number;
   readonly shape: number[];
   readonly dtype: 'float32' | 'float64' | 'uint8' | 'int32' | 'int64';
-  readonly itemBytes: number;
-  readInto(index: number, target: ArrayBufferView): NativeFailure | null;
 }
 
 /** A field of a packed file as stored. */
@@ -79,21 +99,18 @@ export interface NativePackedOutput {
   image?: object;
 }
 
-/** One or more shards made by pack(): mapped once, validated on open. Throws (.code, .path, .offset) on a bad set. */
-export declare class NativePackedSource {
-  constructor(paths: string[]);
-  readonly length: number;
+/** One or more shards made by pack(): mapped once, validated on open. Throws a TensorLoaderError (.code, .path, .offset) on a bad set. */
+export declare class NativePackedSource extends NativeSourceBase {
+  /** `subset`: any shards of one set, not necessarily all of them (streamed remote shards). */
+  constructor(paths: string[], subset?: boolean);
   readonly fields: NativePackedField[];
   /** The JSON written by pack() (pipeline options, classes, source). */
   readonly meta: string;
   readonly shards: Array<{ path: string; firstRecord: number; records: number; bytes: number }>;
-  /** Bytes of each output field of one item (after configure). */
-  readonly fieldBytes: number[];
   /** Once, before any read: the fields items contain and when record checksums are checked. */
   configure(outputs: NativePackedOutput[], verify: 'never' | 'first-read' | 'always'): void;
-  readInto(index: number, targets: ArrayBufferView | ArrayBufferView[], epoch?: number): NativeFailure | null;
-  /** Checks the CRC of records first..first+count-1; null, or the first failure. */
-  verify(first: number, count: number): NativeFailure | null;
+  /** Checks the CRC of records first..first+count-1; null, or the ItemError of the first failure. */
+  verify(first: number, count: number): NativeItemError | null;
   advise(pattern: 'sequential' | 'random'): void;
 }
 
@@ -106,15 +123,12 @@ export interface NativeTarField {
   image?: object;
 }
 
-/** WebDataset tar shards, indexed by their headers on open; item i is sample i of all shards in order. */
-export declare class NativeTarSource {
+/** WebDataset tar shards, indexed by their headers on open; item i is sample i of all shards in order. Throws a TensorLoaderError (.code, .path) on a bad shard or a missing field. */
+export declare class NativeTarSource extends NativeSourceBase {
   constructor(paths: string[], fields: NativeTarField[]);
-  readonly length: number;
   readonly shards: Array<{ path: string; firstSample: number; samples: number; bytes: number }>;
-  readonly fieldBytes: number[];
   /** Per field: null, or the dtype and shape of an array ('npy') field, from the first sample. */
   readonly arrays: Array<{ dtype: 'float32' | 'float64' | 'uint8' | 'int32' | 'int64'; shape: number[] } | null>;
-  readInto(index: number, targets: ArrayBufferView | ArrayBufferView[], epoch?: number): NativeFailure | null;
   key(index: number): string;
   extensions(index: number): string[];
   /** A copy of the sample's member with this extension, or null when it has none. */
@@ -122,33 +136,27 @@ export declare class NativeTarSource {
 }
 
 /** An IDX file (MNIST-style; .gz inflated once into memory or the cache directory). Throws (.code, .path) on a bad file. */
-export declare class NativeIdxSource {
+export declare class NativeIdxSource extends NativeSourceBase {
   /** cacheDir '' keeps the inflated array in memory. */
   constructor(path: string, cacheDir: string, maxBytes: number);
-  readonly length: number;
   readonly shape: number[];
   readonly gzipped: boolean;
   /** The inflated cache file read ('' when none). */
   readonly cachePath: string;
-  readInto(index: number, targets: ArrayBufferView | ArrayBufferView[], epoch?: number): NativeFailure | null;
 }
 
 /** A flat token file read as (x, y) windows shifted by one; fields x and y of `block` int32 or int64 tokens. */
-export declare class NativeTokenSource {
+export declare class NativeTokenSource extends NativeSourceBase {
   constructor(path: string, options: { tokenBytes: 2 | 4; block: number; random: boolean; seed: number; length: number; outBytes: 4 | 8 });
-  readonly length: number;
   /** Tokens in the file. */
   readonly tokens: number;
   /** Where window `index` of `epoch` starts, in tokens. */
   offset(index: number, epoch: number): number;
-  readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null;
 }
 
 /** Several single-field native sources of equal length, read as one source of several fields. */
-export declare class NativeFieldsSource {
+export declare class NativeFieldsSource extends NativeSourceBase {
   constructor(sources: NativeSource[]);
-  readonly length: number;
-  readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null;
 }
 
 /** Writes one shard (see native/core/pack_writer.h); everything throws an error with .code on failure. */
@@ -175,6 +183,8 @@ export interface NativeLoaderOptions {
   slots: number;
   /** Pool threads; 0 or absent: one per core. */
   threads?: number;
+  /** The most decode memory one item may use on this loader's threads (0: the source's own cap). */
+  maxItemBytes?: number;
 }
 
 export interface NativeLoaderStats {
@@ -228,8 +238,6 @@ export interface NativeCounters {
 export declare function counters(): NativeCounters;
 export declare const vipsVersion: string;
 export declare const napiVersion: number;
-/** Whether glibc's allocator was tuned to keep decode buffers (TENSORLOADER_MALLOC_TUNING=0 turns it off). */
-export declare const allocatorTuned: boolean;
 /** Files at least this large are memory-mapped and copied out under the SIGBUS guard; smaller ones are read into a reused buffer. */
 export declare const mmapThreshold: number;
 /**

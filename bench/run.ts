@@ -268,6 +268,23 @@ async function main(): Promise<void> {
     ]),
   );
 
+  // Remote packed shards over loopback HTTP (nginx), next to the same shards read locally.
+  const remote = (...args: string[]) => () => runJson(process.execPath, [...tsx, join(here, 'competitors', 'remote.ts'), ...args], `remote ${args[0]}`);
+  const ex2Shards = `${ex2Dir}-64-shards`;
+  if (!existsSync(ex2Shards)) {
+    mkdirSync(ex2Shards, { recursive: true });
+    remote('pack', ex2Dir, ex2Shards, String(Math.ceil(ex2Files / 12)))();
+  }
+  const remoteEpochs = String(quick ? 2 : 5);
+  comparisons.push(
+    compare(`Remote packed shards: 12 shards of 64x64x3 uint8 over loopback HTTP (nginx), batch 256`, [
+      ['tensorloader', remote('local', ex2Shards, remoteEpochs, '256')],
+      ['tensorloader, http, mapped (cold cache)', remote('http-mapped', ex2Shards, remoteEpochs, '256')],
+      ['tensorloader, http, stream() items (3-shard cache)', remote('http-stream', ex2Shards, remoteEpochs, '256')],
+      ['tensorloader, http, batches() (3-shard cache)', remote('http-batches', ex2Shards, remoteEpochs, '256')],
+    ]),
+  );
+
   const floors = measureFloors(ex2Dir);
 
   log('micro benchmarks (benny)');

@@ -57,7 +57,8 @@ export class Batch<T = Float32Array> implements Disposable {
 
   constructor(init: BatchInit<T>) {
     this.data = init.data;
-    this.fields = Object.freeze({ ...(init.fields ?? {}) });
+    // Null prototype: a field named '__proto__' (a packed file may have one) stays a field.
+    this.fields = Object.freeze(Object.assign(Object.create(null) as Record<string, BatchField>, init.fields));
     this.shape = Object.freeze([...init.shape]);
     this.indices = init.indices;
     this.labels = init.labels;

@@ -1,7 +1,6 @@
 // What the loader needs from a dataset backed by the native core: its item count and shape,
 // its element type, and the native source the pool threads read from.
-import type { NativeFailure, NativeSource } from '../binding.js';
-import { ItemError } from './errors.js';
+import type { NativeSource } from '../binding.js';
 
 /** Key under which native datasets expose their source to the loader. */
 export const nativeSource: unique symbol = Symbol.for('tensorloader.nativeSource');
@@ -48,21 +47,17 @@ export function arrayOf(dtype: DType, buffer: ArrayBuffer, elements: number): Ba
 }
 
 /** The same at a byte offset (a field's plane in a slot). */
+const ARRAY_TYPES = {
+  float32: Float32Array,
+  uint8: Uint8Array,
+  float16: Uint16Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+} as const satisfies Record<DType, new (buffer: ArrayBuffer, byteOffset: number, length: number) => BatchArray>;
+
 export function arrayAt(dtype: DType, buffer: ArrayBuffer, byteOffset: number, elements: number): BatchArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buffer, byteOffset, elements);
-    case 'uint8':
-      return new Uint8Array(buffer, byteOffset, elements);
-    case 'float16':
-      return new Uint16Array(buffer, byteOffset, elements);
-    case 'float64':
-      return new Float64Array(buffer, byteOffset, elements);
-    case 'int32':
-      return new Int32Array(buffer, byteOffset, elements);
-    case 'int64':
-      return new BigInt64Array(buffer, byteOffset, elements);
-  }
+  return new ARRAY_TYPES[dtype](buffer, byteOffset, elements);
 }
 
 export const BYTES: Record<DType, number> = { float32: 4, uint8: 1, float16: 2, float64: 8, int32: 4, int64: 8 };
@@ -88,9 +83,8 @@ function newArray(dtype: DType, shape: readonly number[]): BatchArray {
 export function readItem<T extends BatchArray>(dataset: NativeDataset<T>, index: number, epoch = 0): T {
   checkIndex(dataset, index);
   const out = newArray(dataset.dtype, dataset.itemShape) as T;
-  const source = dataset[nativeSource] as { readInto(index: number, target: ArrayBufferView, epoch?: number): NativeFailure | null };
-  const failure = source.readInto(index, out, epoch);
-  if (failure) throw new ItemError(failure);
+  // Throws the item's ItemError itself.
+  dataset[nativeSource].readInto(index, out, epoch);
   return out;
 }
 
@@ -99,8 +93,6 @@ export function readFields(dataset: NativeDataset, index: number, epoch = 0): Re
   checkIndex(dataset, index);
   const fields = dataset.fields!;
   const arrays = fields.map((f) => newArray(f.dtype, f.shape));
-  const source = dataset[nativeSource] as { readInto(index: number, targets: ArrayBufferView[], epoch?: number): NativeFailure | null };
-  const failure = source.readInto(index, arrays, epoch);
-  if (failure) throw new ItemError(failure);
+  dataset[nativeSource].readInto(index, arrays, epoch);
   return Object.fromEntries(fields.map((f, i) => [f.name, arrays[i]!]));
 }

@@ -1,5 +1,6 @@
-// Typed errors. Native failures arrive as plain values (see binding.d.ts) and become these on
-// the JS thread, so callers can branch on `code` and always know which item and file failed.
+// Typed errors, so callers can branch on `code` and always know which item and file failed.
+// src/native.ts hands these classes to the addon at load, which constructs them itself; the
+// plain failures of a batch job (binding.d.ts, NativeFailure) become ItemErrors in the loader.
 import type { NativeFailure } from '../binding.js';
 
 export class TensorLoaderError extends Error {

@@ -1,5 +1,6 @@
 // Native failures (values carried back from the pool threads) as typed errors: the one place
-// where a NativeFailure becomes an ItemError, for the loader, pack() and verify().
+// where a NativeFailure becomes an ItemError, for the loader and pack() (verify() and readInto
+// get ItemErrors from the addon itself).
 import type { NativeFailure } from '../binding.js';
 import { ItemError } from './errors.js';
 

@@ -17,7 +17,7 @@ import { NativeEngine } from './loader/native-engine.js';
 import { StreamEngine } from './loader/stream-engine.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
-import { count, onErrorOption, positiveInt, type OnError } from './validate.js';
+import { count, epoch as epochOption, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
 
 export interface DataLoaderOptions<T = unknown> {
   /** Items per batch. Default 1. */
@@ -34,6 +34,14 @@ export interface DataLoaderOptions<T = unknown> {
   threads?: number;
   /** Batch slots in the arena (memory = slots × batch bytes). Default prefetch + 2. */
   slots?: number;
+  /**
+   * Native datasets: the memory this loader may use, in bytes: its arena (slots × batch bytes)
+   * plus what its threads decode at once. A loader whose arena alone is over it is refused
+   * (ETOOLARGE); what is left, divided by `threads`, caps each item's decode (with the
+   * dataset's own `maxItemBytes`, whichever is smaller), so peak decode memory does not grow
+   * with the thread count. Default 4 GiB.
+   */
+  memoryBudget?: number;
   /** How long to wait for a free slot before failing with a BackpressureError. Default 30 s. */
   slotTimeoutMs?: number;
   /** The first epoch number (affects the shuffle and augmentation). Default 0. */
@@ -146,9 +154,9 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     this.copy = options.copy ?? false;
     this.onError = onErrorOption(options.onError);
     this.#errors = new ErrorLog(positiveInt('maxErrors', options.maxErrors ?? 1000), 'recent');
-    this.slotTimeoutMs = options.slotTimeoutMs ?? 30_000;
+    this.slotTimeoutMs = timeoutMs('slotTimeoutMs', options.slotTimeoutMs ?? 30_000);
     this.signal = options.signal;
-    this.#epoch = options.epoch ?? 0;
+    this.#epoch = epochOption(options.epoch ?? 0);
     this.#position = { epoch: this.#epoch, batches: 0 };
     if (options.resume) {
       const r = options.resume;
@@ -183,7 +191,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
       collate: options.collate ?? ((items) => defaultCollate(items)),
     };
     if (isNativeDataset(dataset)) {
-      this.#native = new NativeEngine<T>(dataset, config, { slots, threads, slotTimeoutMs: this.slotTimeoutMs, signal: this.signal });
+      this.#native = new NativeEngine<T>(dataset, config, { slots, threads, slotTimeoutMs: this.slotTimeoutMs, memoryBudget: options.memoryBudget, signal: this.signal });
       this.#engine = this.#native;
       // Mapped datasets (packed files) tell the kernel how pages will be read.
       const advise = (dataset as { advise?: (pattern: 'sequential' | 'random') => void }).advise;

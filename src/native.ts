@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Binding from '../binding.js';
 import { AddonLoadError } from './addon-error.js';
+import { ItemError, TensorLoaderError } from './errors.js';
 import { moduleDir } from './module-dir.js';
 
 export type { Binding };
@@ -101,3 +102,5 @@ function load(): typeof Binding {
 }
 
 export const binding: typeof Binding = load();
+// The addon constructs these itself, so native errors reach callers already typed.
+binding.setErrorClasses({ TensorLoaderError, ItemError });

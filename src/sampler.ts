@@ -2,7 +2,7 @@
 // The loader only batches what they give. Every random choice comes from xoshiro128** seeded
 // by (seed, epoch), so an epoch's order is identical on every run, machine and rank.
 import { shuffleInPlace, Xoshiro128 } from './prng.js';
-import { count, positiveInt } from './validate.js';
+import { count, index, positiveInt } from './validate.js';
 
 export interface Sampler {
   /** Number of indices per epoch. */
@@ -64,7 +64,7 @@ export class RandomSampler implements Sampler {
 export class SubsetSampler implements Sampler {
   readonly subset: Uint32Array;
   constructor(indices: ArrayLike<number>) {
-    this.subset = Uint32Array.from(indices, (i) => count('index', i));
+    this.subset = Uint32Array.from(indices, (i) => index(i));
   }
   get length(): number {
     return this.subset.length;
@@ -79,7 +79,7 @@ export class SubsetRandomSampler implements Sampler {
   readonly subset: Uint32Array;
   readonly seed: number;
   constructor(indices: ArrayLike<number>, options: { seed?: number } = {}) {
-    this.subset = Uint32Array.from(indices, (i) => count('index', i));
+    this.subset = Uint32Array.from(indices, (i) => index(i));
     this.seed = (options.seed ?? 0) >>> 0;
   }
   get length(): number {
@@ -218,7 +218,7 @@ export class IterableSampler implements Sampler {
   }
   indices(epoch: number): Uint32Array {
     const it = typeof this.source === 'function' ? this.source(epoch) : this.source;
-    return Uint32Array.from(it, (i) => count('index', i));
+    return Uint32Array.from(it, (i) => index(i));
   }
 }
 
@@ -244,7 +244,9 @@ export class BatchSampler {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
   batches(epoch: number): Uint32Array[] {
-    const order = this.sampler.indices(epoch);
+    const given = this.sampler.indices(epoch) as ArrayLike<number>;
+    // A user's sampler may hand back plain numbers: checked like any other index source.
+    const order = given instanceof Uint32Array ? given : Uint32Array.from(given, (i) => index(i));
     const out: Uint32Array[] = [];
     for (let start = 0; start < order.length; start += this.batchSize) {
       const b = order.slice(start, start + this.batchSize);

@@ -27,6 +27,34 @@ export function count(name: string, value: number, fail: Fail = rangeError): num
   return value;
 }
 
+/**
+ * A sampler index: indices travel as Uint32Array, so anything that would not survive the
+ * conversion exactly (2^32 and above wrap, fractions truncate, negatives wrap) is refused,
+ * naming the value given (1e20 also as 1e+20, since String(1e20) spells out every digit).
+ */
+export function index(value: number, fail: Fail = rangeError): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    const shown = typeof value === 'number' && Math.abs(value) >= 2 ** 32 ? `${String(value)} (${value.toExponential()})` : String(value);
+    fail(`index must be an integer in [0, 2^32 - 1], got ${shown}`);
+  }
+  return value;
+}
+
+/** A wait that must end: a finite, non-negative number of milliseconds ("x" or NaN would never time out). */
+export function timeoutMs(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${typeof value} ${String(value)}`);
+  if (!Number.isFinite(value) || value < 0) rangeError(`${name} must be a finite, non-negative number of milliseconds, got ${value}`);
+  return value;
+}
+
+/** An epoch: it seeds the shuffle and augmentation as a uint32. */
+export function epoch(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    rangeError(`epoch must be an integer in [0, 2^32 - 1], got ${String(value)}`);
+  }
+  return value as number;
+}
+
 /** "a, b or c". */
 export const orList = (words: readonly string[]): string => words.join(', ').replace(/, ([^,]*)$/, ' or $1');
 

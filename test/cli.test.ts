@@ -93,6 +93,25 @@ describe('tensorloader pack / verify', () => {
     expect(bad.stderr).toMatch(/item 6 \(.*folder\.tlpack#6\): record 6 field 'image' fails its checksum/);
   });
 
+  it('exits 1 (corrupt, not an input error) when the header or the index fails its checksum', async () => {
+    const good = join(tmp, 'crc.tlpack');
+    expect(run('pack', images, good, '--size', '8', '--quiet').status).toBe(0);
+    const { layoutOf } = await import('./helpers/packed-bytes.js');
+    const l = layoutOf(readFileSync(good));
+    for (const [name, at] of [['meta', l.headerBytes - 2], ['index', l.indexOffset + 3]] as const) {
+      const buf = readFileSync(good);
+      buf[at]! ^= 0x10;
+      const path = join(tmp, `crc-${name}.tlpack`);
+      writeFileSync(path, buf);
+      const r = run('verify', path, '--quiet');
+      expect(r.status, `${name}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(/header or index checksum mismatch/);
+      expect(r.stderr).toContain(path);
+    }
+    writeFileSync(join(tmp, 'not-packed.tlpack'), 'GIF89a'.repeat(100));
+    expect(run('verify', join(tmp, 'not-packed.tlpack')).status).toBe(2);
+  });
+
   it('packs text files into shards (--shard-size, --quiet prints nothing) and an image list with labels, encoded', async () => {
     const out = join(tmp, 'text.tlpack');
     const r = run('pack', folder.dir, out, '--shard-size', '40', '--quiet');

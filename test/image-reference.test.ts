@@ -7,7 +7,9 @@
 //     image than PIL's full decode;
 //   - CMYK JPEG <= 12: libvips converts CMYK with an ICC profile, PIL with a naive formula.
 import { describe, expect, it } from 'vitest';
-import { DataLoader, ImageFilesDataset, ImageFolderDataset } from '../src/index.js';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { DataLoader, ImageFilesDataset, ImageFolderDataset, TensorLoaderError } from '../src/index.js';
 import { fixtures, havePhotos, imagePath, manifest, meanAbsDiff, reference } from './helpers/images.js';
 import { join } from 'node:path';
 
@@ -99,5 +101,38 @@ describe('ImageFolderDataset', () => {
       expect(Array.from(batch.labels!)).toEqual(Array.from(batch.indices, (i) => ds.labels![i]));
     }
     loader.close();
+  });
+
+  it('a symlink loop (a link back to a folder being walked, or to itself) is an ELOOP TensorLoaderError naming it', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tl-loop-'));
+    try {
+      mkdirSync(join(tmp, 'cat', 'sub'), { recursive: true });
+      copyFileSync(join(fixtures, 'folder', 'cat', '1.png'), join(tmp, 'cat', '1.png'));
+      symlinkSync('..', join(tmp, 'cat', 'sub', 'up'));
+      const err = (() => {
+        try {
+          new ImageFolderDataset(tmp, { size: [8, 8] });
+        } catch (e) {
+          return e;
+        }
+        throw new Error('opened');
+      })();
+      expect(err).toBeInstanceOf(TensorLoaderError);
+      expect((err as TensorLoaderError).code).toBe('ELOOP');
+      expect((err as Error).message).toContain(join(tmp, 'cat', 'sub', 'up'));
+      rmSync(join(tmp, 'cat', 'sub', 'up'));
+      symlinkSync('self', join(tmp, 'cat', 'self'));
+      expect(() => new ImageFolderDataset(tmp, { size: [8, 8] })).toThrow(
+        expect.objectContaining({ name: 'TensorLoaderError', code: 'ELOOP', message: expect.stringContaining(join(tmp, 'cat', 'self')) }),
+      );
+      // A link to a folder outside the walk is followed, as os.walk(followlinks=True) does.
+      rmSync(join(tmp, 'cat', 'self'));
+      mkdirSync(join(tmp, 'elsewhere'));
+      copyFileSync(join(fixtures, 'folder', 'cat', '1.png'), join(tmp, 'elsewhere', '2.png'));
+      symlinkSync(join(tmp, 'elsewhere'), join(tmp, 'cat', 'sub', 'link'));
+      expect(new ImageFolderDataset(join(tmp), { size: [8, 8] }).files.filter((f) => f.includes('cat')).length).toBe(2);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,9 @@
 // .npy files written by real numpy (scripts/fixtures/make_npy_fixtures.py): every supported
 // dtype and header version reads back exactly; unsupported or broken files give clear errors.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DataLoader, NpyDataset, nativeCounters, openDescriptorCount, TensorLoaderError } from '../src/index.js';
 
 const dir = join(import.meta.dirname, 'fixtures', 'npy');
@@ -68,5 +69,63 @@ describe('NpyDataset', () => {
     ds = undefined;
     await settle();
     expect(nativeCounters().liveMappings).toBe(before);
+  });
+});
+
+// A .npy file as numpy lays it out (magic, version 1, header length, the dict padded with
+// spaces to 64 bytes and ended by '\n', then data), with whatever dict text the case needs.
+function npyFile(dict: string, dataBytes: number): Buffer {
+  let header = dict;
+  while ((10 + header.length + 1) % 64 !== 0) header += ' ';
+  header += '\n';
+  const len = Buffer.alloc(2);
+  len.writeUInt16LE(header.length);
+  return Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), len, Buffer.from(header, 'latin1'), Buffer.alloc(dataBytes)]);
+}
+
+describe('NpyDataset header: the Python literal numpy reads, nothing looser', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tl-npy-header-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const write = (name: string, dict: string) => {
+    const path = join(tmp, `${name}.npy`);
+    writeFileSync(path, npyFile(dict, 16));
+    return path;
+  };
+
+  it('reads a header numpy writes, keys in any order and either quote', () => {
+    for (const dict of [
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }",
+      '{"shape": (2, 2), "descr": "<f4", "fortran_order": False}',
+    ]) {
+      const ds = new NpyDataset(write('good', dict));
+      expect(ds.shape).toEqual([2, 2]);
+      expect(ds.dtype).toBe('float32');
+    }
+  });
+
+  // Each of these numpy refuses too (np.load raises ValueError), except the duplicate key,
+  // which numpy resolves silently to the last value: a header that says two things is refused.
+  it.each([
+    ['descr only inside another value', "{'shape': (4,), 'fortran_order': False, 'x': \"'descr': '<f4'\"}", /unexpected key 'x'/],
+    ['a duplicate key', "{'descr': '|u1', 'descr': '<f4', 'fortran_order': False, 'shape': (4,)}", /duplicate key/],
+    ['false in lower case', "{'descr': '<f4', 'fortran_order': false, 'shape': (4,)}", /not a Python literal/],
+    ['fortran_order 0', "{'descr': '<f4', 'fortran_order': 0, 'shape': (4,)}", /neither True nor False/],
+    ['a doubled comma in the shape', "{'descr': '<f4', 'fortran_order': False, 'shape': (4,,)}", /not a Python literal/],
+    ['an unclosed shape', "{'descr': '<f4', 'fortran_order': False, 'shape': (4}", /expected ',' or '\)'/],
+    ['a shape that is an int', "{'descr': '<f4', 'fortran_order': False, 'shape': (4)}", /'shape' is not a tuple/],
+    ['a missing key', "{'descr': '<f4', 'shape': (4,)}", /no 'fortran_order'/],
+    ['trailing garbage', "{'descr': '<f4', 'fortran_order': False, 'shape': (4,)} x", /trailing characters/],
+  ])('refuses %s with EFORMAT', (_name, dict, why) => {
+    const path = write('bad', dict);
+    let err: unknown;
+    try {
+      new NpyDataset(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TensorLoaderError);
+    expect((err as TensorLoaderError).code).toBe('EFORMAT');
+    expect((err as Error).message).toMatch(why);
+    expect((err as Error).message).toContain(path);
   });
 });

@@ -86,6 +86,30 @@ describe('corruption matrix', () => {
     expect(openError(join(tmp, 'hostile-past-end.tlpack')).message).toMatch(/record 5 field 'image'.*outside the record area/);
   });
 
+  it('records that overlap, every CRC valid (record 1 = record 0\'s bytes, or half into them): refused on open', () => {
+    const shared = variant('overlap-same', (b) => {
+      const e0 = entryOf(b, 0, 0);
+      const e1 = entryOf(b, 1, 0);
+      b.writeBigUInt64LE(BigInt(e0.offset), e1.at);
+      b.writeUInt32LE(e0.crc, e1.at + 12); // record 1's CRC now matches the bytes it points at
+      resealHeader(b);
+    });
+    const err = openError(shared);
+    expect(err).toBeInstanceOf(TensorLoaderError);
+    expect(err.code).toBe('EFORMAT');
+    expect(err.message).toMatch(/record 1 field 'image' at \d+ overlaps record 0 field 'image'/);
+    expect(err.message).toContain(shared);
+    const half = variant('overlap-half', (b) => {
+      const e2 = entryOf(b, 2, 0);
+      const e3 = entryOf(b, 3, 0);
+      const offset = e2.offset + Math.floor(e2.length / 2);
+      b.writeBigUInt64LE(BigInt(offset), e3.at);
+      b.writeUInt32LE(crc32c(b.subarray(offset, offset + e3.length)), e3.at + 12);
+      resealHeader(b);
+    });
+    expect(openError(half).message).toMatch(/record 3 field 'image' .*overlaps record 2 field 'image'/);
+  });
+
   it('a flipped bit in a record: get(i), the loader and verify() each name the shard and record; the other records read fine', async () => {
     const path = variant('record-flip', (b) => void (b[entryOf(b, 4, 0).offset + 100]! ^= 1));
     const ds = new PackedDataset(path);
@@ -234,7 +258,7 @@ describe('atomic pack', () => {
     const script = `
       import { pack, ImageFilesDataset, listFiles } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))};
       const ds = new ImageFilesDataset(listFiles(${JSON.stringify(srcDir)}), { size: 64, dtype: 'uint8', layout: 'HWC' });
-      await pack(ds, ${JSON.stringify(out)}, { groupSize: 16, threads: 1, progress: (p) => { if (p.done >= 64) console.log('progress', p.done); } });
+      await pack(ds, ${JSON.stringify(out)}, { groupSize: 16, threads: 1, progress: (p) => { if (p.done >= 64) { console.log('progress', p.done); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000); } } });
       console.log('finished');`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out1 = '';

@@ -15,7 +15,7 @@
 //
 // A second table, for the small sizes, compares plain read_whole_file (open + read + close,
 // three syscalls a file) with tl::UringReader, which opens, reads and closes a batch of up to
-// 16 files with one io_uring_enter (what TextSource::fill_many does for a pool thread's claim).
+// 16 files with one io_uring_enter (what a FileList batch does for a pool thread's claim).
 //
 // Build: cmake -S . -B build-native-rel -DTL_CORE_TESTS=ON -DCMAKE_BUILD_TYPE=Release
 //        cmake --build build-native-rel --target tl_io_bench && build-native-rel/tl_io_bench
@@ -102,7 +102,7 @@ std::atomic<uint64_t> g_uring_fallbacks{0};
 
 // Reads the files [i, i + batch) of `paths` (wrapping) with one io_uring batch; returns the
 // byte sum. A file the ring leaves unread (RWF_NOWAIT found its page not ready) is read with
-// read_whole_file, as TextSource::fill_many does, and counted.
+// read_whole_file, as a FileList batch does, and counted.
 uint64_t uring_read_batch(tl::UringReader& reader, const std::vector<std::string>& paths, size_t& i, size_t batch,
                           size_t capacity, std::vector<char>& buffer) {
   const char* p[tl::UringReader::kMaxFiles] = {};

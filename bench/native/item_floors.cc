@@ -28,6 +28,7 @@
 #include "core/resample.h"
 #include "core/simd/unfilter.h"
 #include "core/vips_runtime.h"
+#include "core/worker_scratch.h"
 
 namespace {
 

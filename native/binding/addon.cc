@@ -1,4 +1,4 @@
-// Module entry: starts libvips once and exports the classes and the process-wide counters.
+// Module entry: starts libvips once and exports the classes, setErrorClasses and the process-wide counters.
 #include <napi.h>
 
 #include <string>
@@ -8,15 +8,9 @@
 #endif
 
 #include "binding/errors_js.h"
-#include "binding/idx_source_wrap.h"
-#include "binding/image_source_wrap.h"
 #include "binding/loader_wrap.h"
-#include "binding/npy_source_wrap.h"
 #include "binding/pack_writer_wrap.h"
-#include "binding/packed_source_wrap.h"
-#include "binding/tar_source_wrap.h"
-#include "binding/text_source_wrap.h"
-#include "binding/token_source_wrap.h"
+#include "binding/source_registry.h"
 #include "core/allocator_tuning.h"
 #include "core/counters.h"
 #include "core/file_reader.h"
@@ -56,21 +50,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     throw_error(env, "EVIPS", "libvips failed to initialise: " + error);
     return exports;
   }
-  const bool tuned = tune_allocator();
-  exports.Set("NativeTextSource", TextSourceWrap::Define(env));
-  exports.Set("NativeImageSource", ImageSourceWrap::Define(env));
-  exports.Set("NativeNpySource", NpySourceWrap::Define(env));
-  exports.Set("NativeIdxSource", IdxSourceWrap::Define(env));
-  exports.Set("NativeTokenSource", TokenSourceWrap::Define(env));
-  exports.Set("NativePackedSource", PackedSourceWrap::Define(env));
-  exports.Set("NativeFieldsSource", FieldsSourceWrap::Define(env));
-  exports.Set("NativeTarSource", TarSourceWrap::Define(env));
+  tune_allocator();
+  export_sources(env, exports);
   exports.Set("NativePackWriter", PackWriterWrap::Define(env));
   exports.Set("NativeLoader", LoaderWrap::Define(env));
+  exports.Set("setErrorClasses", Napi::Function::New<set_error_classes>(env, "setErrorClasses"));
   exports.Set("counters", Napi::Function::New<NativeCounters>(env, "counters"));
   exports.Set("vipsVersion", Napi::String::New(env, vips_runtime_version()));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
-  exports.Set("allocatorTuned", Napi::Boolean::New(env, tuned));
   exports.Set("mmapThreshold", Napi::Number::New(env, static_cast<double>(kDefaultMmapThreshold)));
 #if defined(__SANITIZE_ADDRESS__)
   exports.Set("leakCheck", Napi::Function::New<LeakCheck>(env, "leakCheck"));

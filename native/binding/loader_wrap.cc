@@ -76,11 +76,10 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
       s.view.Reset();
       s.handed_out = false;
       if (can_call_js && s.in_flight()) {
-        Napi::Error err = Napi::Error::New(env, "the loader was closed while this batch was in flight");
-        err.Set("code", "ECLOSED");
+        Napi::Value err = coded_error(env, "ECLOSED", "the loader was closed while this batch was in flight");
         Napi::FunctionReference reject = std::move(s.reject);
         s.drop_promise();
-        reject.Call({err.Value()});
+        reject.Call({err});
       }
       s.drop_promise();
     }
@@ -245,8 +244,9 @@ LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Loader
   eo.batch_size = size_option(options, "batchSize", 32, 1 << 20, &bad);
   eo.slots = size_option(options, "slots", 4, 4096, &bad);
   eo.threads = size_option(options, "threads", 0, 256, &bad);
+  eo.max_item_bytes = size_option(options, "maxItemBytes", 0, size_t{1} << 50, &bad);
   if (bad || eo.batch_size == 0 || eo.slots == 0) {
-    throw_type_error(env, "batchSize (1..2^20), slots (1..4096) and threads (0..256) must be integers");
+    throw_type_error(env, "batchSize (1..2^20), slots (1..4096), threads (0..256) and maxItemBytes (0..2^50) must be integers");
     return;
   }
 
@@ -334,12 +334,9 @@ SlotState* LoaderWrap::LeasedSlot(const Napi::CallbackInfo& info) {
   return &s;
 }
 
-Napi::Value LoaderWrap::Track(Napi::Env env, BatchJob* job, const std::string& error) {
+Napi::Value LoaderWrap::Track(Napi::Env env, BatchJob* job, const ItemStatus& error) {
   LoaderState& st = *state_;
-  if (job == nullptr) {
-    const char* code = error == "no free slot" ? "ENOSLOT" : error == "the loader is closed" ? "ECLOSED" : "ERR_INVALID_ARG";
-    return throw_error(env, code, error);
-  }
+  if (job == nullptr) return throw_error(env, error);
   SlotState& s = st.slots[static_cast<size_t>(job->slot)];
   s.job_id = job->id;
   Napi::Value promise = st.new_promise(s);
@@ -363,7 +360,7 @@ Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "submit(indices: Uint32Array, epoch?: number)");
   }
   Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
-  std::string error;
+  ItemStatus error;
   BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), epoch, &error);
   if (job != nullptr) st.slots[static_cast<size_t>(job->slot)].generation = st.next_generation++;
   return Track(env, job, error);
@@ -382,7 +379,7 @@ Napi::Value LoaderWrap::Refill(const Napi::CallbackInfo& info) {
   int64_t position = info[2].As<Napi::Number>().Int64Value();
   if (position < 0) return throw_type_error(env, "refill: position must be >= 0");
   Napi::Uint32Array indices = info[3].As<Napi::Uint32Array>();
-  std::string error;
+  ItemStatus error;
   BatchJob* job = state_->engine->refill(info[0].As<Napi::Number>().Int32Value(), static_cast<size_t>(position),
                                          indices.Data(), indices.ElementLength(), epoch, &error);
   return Track(env, job, error);

@@ -27,7 +27,7 @@ class LoaderWrap : public Napi::ObjectWrap<LoaderWrap> {
   Napi::Value Compact(const Napi::CallbackInfo& info);
   Napi::Value HandOut(const Napi::CallbackInfo& info);
   SlotState* LeasedSlot(const Napi::CallbackInfo& info);
-  Napi::Value Track(Napi::Env env, BatchJob* job, const std::string& error);
+  Napi::Value Track(Napi::Env env, BatchJob* job, const ItemStatus& error);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   // Slots not leased: what the loader checks before every submit, without building stats().

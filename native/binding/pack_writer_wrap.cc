@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "binding/errors_js.h"
+#include "binding/source_wrap.h"
 
 namespace tl::js {
 

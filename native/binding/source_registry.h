@@ -1,5 +1,6 @@
-// Lets the loader accept any native dataset object: each source wrap tags its JS objects with
-// a type tag, and this finds the ItemSource behind a tagged object.
+// The table of native dataset sources: every source wrap (source_wrap.h) has one entry, which
+// exports its class and lets the loader (and NativeFieldsSource) find the ItemSource behind any
+// of its objects by its type tag.
 #pragma once
 
 #include <napi.h>
@@ -10,8 +11,25 @@
 
 namespace tl::js {
 
-// The shared source behind a native dataset object, or nullptr (with a JS exception pending)
-// when `value` is not one.
+struct SourceClass {
+  const char* name;
+  Napi::Function (*define)(Napi::Env);
+  const napi_type_tag* tag;
+  std::shared_ptr<const ItemSource> (*unwrap)(Napi::Object);
+};
+
+// The entry of a SourceWrap subclass; each wrap file defines its <name>_source_class() with it.
+template <typename Wrap>
+SourceClass source_class() {
+  return SourceClass{Wrap::kName, &Wrap::Define, &Wrap::kTypeTag,
+                     [](Napi::Object o) { return Wrap::Unwrap(o)->source(); }};
+}
+
+// Sets exports[name] for every source class.
+void export_sources(Napi::Env env, Napi::Object exports);
+
+// The shared source behind a native dataset object, or nullptr (with a TypeError pending)
+// when `value` is not one (or its constructor threw).
 std::shared_ptr<const ItemSource> source_from_js(Napi::Env env, Napi::Value value);
 
 }  // namespace tl::js

@@ -24,4 +24,10 @@ bool tune_allocator() {
   return applied;
 }
 
+void release_free_heap() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 }  // namespace tl

@@ -23,6 +23,7 @@ BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineO
                          Notify notify)
     : source_(std::move(source)),
       batch_size_(options.batch_size),
+      max_item_bytes_(options.max_item_bytes),
       planes_(plan_fields(*source_, options.batch_size, &slot_bytes_)),
       arena_(slot_bytes_, options.slots) {
   if (batch_size_ == 0) {
@@ -53,19 +54,19 @@ BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineO
 
 BatchEngine::~BatchEngine() { shutdown(true); }
 
-bool BatchEngine::check(const uint32_t* indices, size_t n, size_t room, std::string* error) const {
+bool BatchEngine::check(const uint32_t* indices, size_t n, size_t room, ItemStatus* error) const {
   if (pool_ == nullptr || !arena_.ok()) {
-    *error = init_error_.empty() ? "the loader is closed" : init_error_;
+    *error = ItemStatus::error(Code::kClosed, init_error_.empty() ? "the loader is closed" : init_error_);
     return false;
   }
   if (n == 0 || n > room) {
-    *error = "a batch holds 1 to " + std::to_string(room) + " more items here, got " + std::to_string(n);
+    *error = ItemStatus::error(Code::kInvalidArgument, "a batch holds 1 to " + std::to_string(room) + " more items here, got " + std::to_string(n));
     return false;
   }
   const size_t length = source_->length();
   for (size_t i = 0; i < n; ++i) {
     if (indices[i] >= length) {
-      *error = "index " + std::to_string(indices[i]) + " is out of range (length " + std::to_string(length) + ")";
+      *error = ItemStatus::error(Code::kInvalidArgument, "index " + std::to_string(indices[i]) + " is out of range (length " + std::to_string(length) + ")");
       return false;
     }
   }
@@ -73,27 +74,28 @@ bool BatchEngine::check(const uint32_t* indices, size_t n, size_t room, std::str
 }
 
 BatchJob* BatchEngine::queue(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch,
-                             std::string* error) {
+                             ItemStatus* error) {
   BatchJob& job = *jobs_[static_cast<size_t>(slot)];
   job.reset(n);
   job.id = next_id_++;
   job.epoch = epoch;
+  job.max_item_bytes = max_item_bytes_;
   job.base = arena_.slot_data(slot);
   job.position = position;
   job.dst = job.base + position * job.item_bytes;
   std::copy(indices, indices + n, job.indices.begin());
   if (!pool_->submit(&job)) {
-    *error = "the loader is closed";
+    *error = ItemStatus::error(Code::kClosed, "the loader is closed");
     return nullptr;
   }
   return &job;
 }
 
-BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, uint32_t epoch, std::string* error) {
+BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error) {
   if (!check(indices, n, batch_size_, error)) return nullptr;
   int slot = arena_.lease();
   if (slot < 0) {
-    *error = "no free slot";
+    *error = ItemStatus::error(Code::kNoSlot, "no free slot");
     return nullptr;
   }
   BatchJob* job = queue(slot, 0, indices, n, epoch, error);
@@ -102,14 +104,14 @@ BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, uint32_t epoch,
 }
 
 BatchJob* BatchEngine::refill(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch,
-                              std::string* error) {
+                              ItemStatus* error) {
   if (!arena_.is_leased(slot)) {
-    *error = "slot " + std::to_string(slot) + " is not leased";
+    *error = ItemStatus::error(Code::kInvalidArgument, "slot " + std::to_string(slot) + " is not leased");
     return nullptr;
   }
   BatchJob& job = *jobs_[static_cast<size_t>(slot)];
   if (job.done.load(std::memory_order_acquire) != job.count) {
-    *error = "slot " + std::to_string(slot) + " is still being filled";
+    *error = ItemStatus::error(Code::kInvalidArgument, "slot " + std::to_string(slot) + " is still being filled");
     return nullptr;
   }
   if (position > batch_size_) position = batch_size_;

@@ -22,6 +22,7 @@ struct EngineOptions {
   size_t batch_size = 32;
   size_t slots = 4;
   size_t threads = 0;  // 0: one per available core
+  uint64_t max_item_bytes = 0;  // per-item decode cap handed to the source (0: the source's own)
 };
 
 class BatchEngine {
@@ -38,10 +39,10 @@ class BatchEngine {
 
   // Leases a slot and queues the items. Returns nullptr with `error` set when no slot is free,
   // the engine is shut down, n is 0 or over the batch size, or an index is out of range.
-  BatchJob* submit(const uint32_t* indices, size_t n, uint32_t epoch, std::string* error);
+  BatchJob* submit(const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error);
   // Queues more items into a leased slot whose last job has finished, from row `position` on
   // (to replace items that failed and were compacted away). Same refusals as submit().
-  BatchJob* refill(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch, std::string* error);
+  BatchJob* refill(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error);
   // Moves rows keep[i] to row i (keep ascending), closing the gaps left by failed items.
   bool compact(int slot, const uint32_t* keep, size_t n);
   // Returns a slot whose batch was consumed or failed. False if it was not leased.
@@ -61,13 +62,14 @@ class BatchEngine {
  private:
   std::shared_ptr<const ItemSource> source_;
   size_t batch_size_;
+  uint64_t max_item_bytes_;
   size_t slot_bytes_ = 0;
   std::vector<FieldPlane> planes_;
   Arena arena_;
   std::vector<std::unique_ptr<BatchJob>> jobs_;
   std::unique_ptr<ThreadPool> pool_;
-  bool check(const uint32_t* indices, size_t n, size_t room, std::string* error) const;
-  BatchJob* queue(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch, std::string* error);
+  bool check(const uint32_t* indices, size_t n, size_t room, ItemStatus* error) const;
+  BatchJob* queue(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error);
 
   uint64_t next_id_ = 1;
   std::string init_error_;

@@ -33,6 +33,7 @@ struct BatchJob {
   size_t count = 0;
   int slot = -1;
   uint32_t epoch = 0;
+  uint64_t max_item_bytes = 0;  // ItemRef::max_item_bytes of every item
   uint64_t id = 0;
   std::vector<uint32_t> indices;     // capacity: the loader's batch size
   std::vector<ItemStatus> statuses;  // one per item; only failures are written

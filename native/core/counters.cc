@@ -25,6 +25,9 @@ const char* code_name(Code code) {
     case Code::kFormat: return "EFORMAT";
     case Code::kDecode: return "EDECODE";
     case Code::kTruncated: return "ETRUNCATED";
+    case Code::kNoSlot: return "ENOSLOT";
+    case Code::kClosed: return "ECLOSED";
+    case Code::kInvalidArgument: return "ERR_INVALID_ARG";
   }
   return "EUNKNOWN";
 }

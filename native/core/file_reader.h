@@ -15,9 +15,8 @@
 namespace tl {
 
 // Files below this size are read into a reused per-thread buffer (which therefore never grows
-// past it); larger ones are mapped. bench/native/io_bench.cc measured read faster than
-// mmap+munmap at every size up to 4 MiB on the 2-core VM this was built on (munmap's TLB
-// flush dominates), 1.7x at 4 MiB with 2 threads.
+// past it); larger ones are mapped. Reading beats mmap + munmap up to several MiB, where
+// munmap's TLB flush across the pool's threads dominates (bench/native/io_bench.cc measures it).
 constexpr size_t kDefaultMmapThreshold = 8 * 1024 * 1024;
 // The first read tries this much: a shorter result is the whole file, with no fstat.
 constexpr size_t kProbeBytes = 64 * 1024;
@@ -35,9 +34,8 @@ struct ReadOptions {
 // files). A large file is mapped, but its bytes are copied out of the mapping (under the SIGBUS
 // guard) before anyone parses them: another process may truncate the file meanwhile, and the
 // consumers (the text parser's error path, zlib, libvips) allocate and lock, so they cannot be
-// run under the guard themselves. A truncation during the copy gives ESHRUNK. The copy
-// adds about 0.5 ms per 8 MiB on the dev VM (map + copy 0.8 ms, reading the mapping in place
-// 0.3 ms), small beside parsing or decoding that much.
+// run under the guard themselves. A truncation during the copy gives ESHRUNK. The copy costs
+// little beside parsing or decoding that many bytes.
 class FileBytes {
  public:
   const char* data() const { return data_; }

@@ -11,6 +11,7 @@ namespace tl {
 enum class Fit { kFill, kCover, kContain };
 enum class OutType { kUint8, kFloat32, kFloat16 };
 enum class Layout { kCHW, kHWC };
+enum class FailOn { kNone, kTruncated, kError, kWarning };
 
 struct ImageOptions {
   int height = 224;
@@ -26,6 +27,12 @@ struct ImageOptions {
   bool autorotate = true;            // apply the EXIF orientation
   bool shrink_on_load = true;        // JPEG: decode at 1/2, 1/4 or 1/8 when the target is much smaller
   uint64_t max_pixels = 268402689;   // 0x3FFF * 0x3FFF, sharp's limitInputPixels default
+  // The most memory one item's decode may use (decoded pixels and their working copies),
+  // checked against the header before decoding; a loader may lower it (ItemRef).
+  uint64_t max_item_bytes = uint64_t{512} << 20;
+  // What a libvips decoder may get away with before the item fails (its fail_on):
+  // kWarning (sharp's default) refuses truncated data and any decoder warning.
+  FailOn fail_on = FailOn::kWarning;
   OutType dtype = OutType::kFloat32;
   float scale = 1.0f / 255.0f;
   float mean[4] = {0, 0, 0, 0};

@@ -6,10 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "core/status.h"
-#include "core/uring_reader.h"
 
 namespace tl {
 
@@ -17,17 +15,17 @@ namespace tl {
 struct ItemRef {
   uint32_t index = 0;
   uint32_t epoch = 0;
+  // The most decode memory this item may use, set by the loader from its memory budget and
+  // thread count; 0 when read outside a loader (the source's own cap applies). A source
+  // takes the smaller of the two, so a loader can only tighten a dataset's bound.
+  uint64_t max_item_bytes = 0;
 };
 
-// Per-thread reusable memory, owned by one pool thread (or the JS thread for direct reads).
-// It lives as long as its thread's loop, so whatever it holds is released when the thread ends.
-struct WorkerScratch {
-  std::vector<char> file_buffer;
-  UringReader uring;  // empty until a fill_many uses it
-};
+// Per-thread reusable memory (core/worker_scratch.h).
+struct WorkerScratch;
 
 // The most items a pool thread claims from a job at once (see ItemSource::claim_size).
-constexpr size_t kMaxClaim = UringReader::kMaxFiles;
+constexpr size_t kMaxClaim = 16;
 
 class ItemSource {
  public:

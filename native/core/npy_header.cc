@@ -3,6 +3,8 @@
 #include <cstring>
 #include <limits>
 
+#include "core/py_literal.h"
+
 namespace tl {
 namespace {
 
@@ -10,22 +12,29 @@ ItemStatus bad(const std::string& why, size_t offset = 0) {
   return ItemStatus::error(Code::kFormat, "not a .npy file tensorloader reads: " + why, static_cast<int64_t>(offset));
 }
 
-// The value after 'key': in the header dict (a Python literal), or npos.
-size_t find_value(const std::string& h, const char* key) {
-  const std::string quoted1 = std::string("'") + key + "'";
-  const std::string quoted2 = std::string("\"") + key + "\"";
-  size_t k = h.find(quoted1);
-  size_t len = quoted1.size();
-  if (k == std::string::npos) {
-    k = h.find(quoted2);
-    len = quoted2.size();
+// The header's dict, checked as numpy's reader checks it: exactly the keys descr,
+// fortran_order and shape, a str, a bool and a tuple of ints.
+ItemStatus check_dict(const PyValue& dict, size_t at, const PyValue*& descr, const PyValue*& fortran, const PyValue*& shape) {
+  if (dict.kind != PyValue::Kind::kDict) return bad("the header is not a dict", at);
+  descr = fortran = shape = nullptr;
+  for (size_t i = 0; i < dict.keys.size(); ++i) {
+    const std::string& k = dict.keys[i];
+    if (k == "descr") descr = &dict.items[i];
+    else if (k == "fortran_order") fortran = &dict.items[i];
+    else if (k == "shape") shape = &dict.items[i];
+    else return bad("unexpected key '" + k + "' in the header (numpy writes descr, fortran_order and shape only)", at);
   }
-  if (k == std::string::npos) return std::string::npos;
-  size_t c = h.find(':', k + len);
-  if (c == std::string::npos) return std::string::npos;
-  ++c;
-  while (c < h.size() && h[c] == ' ') ++c;
-  return c;
+  if (descr == nullptr) return bad("no 'descr' in the header", at);
+  if (fortran == nullptr) return bad("no 'fortran_order' in the header", at);
+  if (shape == nullptr) return bad("no 'shape' in the header", at);
+  if (descr->kind != PyValue::Kind::kStr) return bad("'descr' is not a string (structured dtypes are not read)", at);
+  if (fortran->kind != PyValue::Kind::kBool) return bad("'fortran_order' is neither True nor False", at);
+  if (shape->kind != PyValue::Kind::kTuple) return bad("'shape' is not a tuple", at);
+  for (const PyValue& dim : shape->items) {
+    if (dim.kind != PyValue::Kind::kInt) return bad("a dimension of 'shape' is not an integer", at);
+    if (dim.negative && dim.integer != 0) return bad("a negative dimension in 'shape'", at);
+  }
+  return {};
 }
 
 }  // namespace
@@ -50,14 +59,18 @@ ItemStatus parse_npy_header(const char* data, size_t size, NpyHeader& out) {
   if (header_len > size - prefix) return ItemStatus::error(Code::kDecode, "truncated .npy: the header runs past the end of the file", 8);
   const std::string h(data + prefix, header_len);
 
-  size_t v = find_value(h, "descr");
-  if (v == std::string::npos || (h[v] != '\'' && h[v] != '"')) return bad("no 'descr' in the header", prefix);
-  const size_t end = h.find(h[v], v + 1);
-  if (end == std::string::npos) return bad("unterminated 'descr'", prefix + v);
-  out.descr = h.substr(v + 1, end - v - 1);
+  PyValue dict;
+  const PyParseError perr = parse_py_literal(data + prefix, header_len, dict);
+  if (!perr.why.empty()) return bad("the header is not a Python literal numpy writes: " + perr.why, prefix + perr.offset);
+  const PyValue* descr = nullptr;
+  const PyValue* fortran = nullptr;
+  const PyValue* shape = nullptr;
+  if (ItemStatus s = check_dict(dict, prefix, descr, fortran, shape); !s.ok()) return s;
+
+  out.descr = descr->str;
   const std::string& d = out.descr;
   if (d.size() >= 2 && d[0] == '>' && d != ">u1" && d != ">i1") {
-    return bad("big-endian data ('" + d + "'); convert with arr.astype(arr.dtype.newbyteorder('<'))", prefix + v);
+    return bad("big-endian data ('" + d + "'); convert with arr.astype(arr.dtype.newbyteorder('<'))", prefix);
   }
   const std::string t = d.size() >= 2 && (d[0] == '<' || d[0] == '|' || d[0] == '=' || d[0] == '>') ? d.substr(1) : d;
   if (t == "f4") out.type = NpyType::kFloat32, out.item_size = 4;
@@ -65,37 +78,19 @@ ItemStatus parse_npy_header(const char* data, size_t size, NpyHeader& out) {
   else if (t == "u1") out.type = NpyType::kUint8, out.item_size = 1;
   else if (t == "i4") out.type = NpyType::kInt32, out.item_size = 4;
   else if (t == "i8") out.type = NpyType::kInt64, out.item_size = 8;
-  else return bad("dtype '" + d + "' (float32, float64, uint8, int32 and int64 are read)", prefix + v);
+  else return bad("dtype '" + d + "' (float32, float64, uint8, int32 and int64 are read)", prefix);
+  if (fortran->boolean) return bad("Fortran order; save with np.ascontiguousarray(arr)", prefix);
 
-  v = find_value(h, "fortran_order");
-  if (v == std::string::npos) return bad("no 'fortran_order' in the header", prefix);
-  if (h.compare(v, 4, "True") == 0) return bad("Fortran order; save with np.ascontiguousarray(arr)", prefix + v);
-  if (h.compare(v, 5, "False") != 0) return bad("'fortran_order' is neither True nor False", prefix + v);
-
-  v = find_value(h, "shape");
-  if (v == std::string::npos || h[v] != '(') return bad("no 'shape' tuple in the header", prefix);
-  const size_t close = h.find(')', v);
-  if (close == std::string::npos) return bad("unterminated 'shape'", prefix + v);
   out.shape.clear();
   uint64_t elements = 1;
-  for (size_t p = v + 1; p < close;) {
-    while (p < close && (h[p] == ' ' || h[p] == ',')) ++p;
-    if (p >= close) break;
-    uint64_t dim = 0;
-    size_t digits = 0;
-    while (p < close && h[p] >= '0' && h[p] <= '9') {
-      if (dim > (std::numeric_limits<uint64_t>::max() - 9) / 10) return bad("a dimension overflows", prefix + p);
-      dim = dim * 10 + static_cast<uint64_t>(h[p] - '0');
-      ++p;
-      ++digits;
-    }
-    if (digits == 0) return bad("a dimension is not a number", prefix + p);
-    if (dim != 0 && elements > std::numeric_limits<uint64_t>::max() / dim) return bad("the shape overflows", prefix + p);
+  for (const PyValue& v : shape->items) {
+    const uint64_t dim = v.integer;
+    if (dim != 0 && elements > std::numeric_limits<uint64_t>::max() / dim) return bad("the shape overflows", prefix);
     elements *= dim;
     out.shape.push_back(dim);
   }
   out.data_offset = prefix + header_len;
-  if (elements > std::numeric_limits<uint64_t>::max() / out.item_size) return bad("the shape overflows", prefix + v);
+  if (elements > std::numeric_limits<uint64_t>::max() / out.item_size) return bad("the shape overflows", prefix);
   out.data_bytes = elements * out.item_size;
   if (out.data_bytes > size - out.data_offset) {
     return ItemStatus::error(Code::kDecode, "truncated .npy: the shape needs " + std::to_string(out.data_bytes) + " bytes of data, the file has " +

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/counters.h"
+#include "core/mapped_file.h"
 #include "core/sigbus_guard.h"
 #include "core/unique_fd.h"
 
@@ -32,12 +32,46 @@ size_t header_extent(const unsigned char* p, size_t n, size_t size) {
 
 }  // namespace
 
-NpySource::NpySource(std::string path) : path_(std::move(path)) {
-  status_ = open_mapped();
-  if (!status_.ok()) map_.reset();  // a refused file keeps nothing
-}
+// The rows of the mapping as records. The mapping outlives the file's path (a deleted or
+// replaced file keeps its rows), but not a truncation: a row on a page the file no longer has
+// raises SIGBUS, which the decoder's guarded copy turns into truncated().
+class NpyRows final : public RecordReader {
+ public:
+  explicit NpyRows(std::string path) : path_(std::move(path)) {
+    status_ = open_mapped();
+    if (!status_.ok()) map_.reset();  // a refused file keeps nothing
+  }
+  const ItemStatus& status() const { return status_; }
+  const NpyHeader& header() const { return header_; }
+  size_t row_bytes() const { return row_bytes_; }
 
-ItemStatus NpySource::open_mapped() {
+  size_t length() const override { return header_.shape.empty() ? 0 : static_cast<size_t>(header_.shape[0]); }
+  ItemStatus read(const ItemRef& item, WorkerScratch&, RecordView* fields) const override {
+    if (!status_.ok()) return status_;
+    const size_t offset = header_.data_offset + static_cast<size_t>(item.index) * row_bytes_;
+    fields[0] = RecordView{map_.data() + offset, row_bytes_, true, offset};
+    return {};
+  }
+  ItemStatus truncated(const ItemRef& item, const RecordView& view) const override {
+    return ItemStatus::error(Code::kShrunk,
+                             "the file was truncated while mapped (row " + std::to_string(item.index) + " is bytes " +
+                                 std::to_string(view.offset) + " to " + std::to_string(view.offset + row_bytes_) +
+                                 " of the " + std::to_string(map_.size()) + " it had when opened)",
+                             static_cast<int64_t>(view.offset));
+  }
+  std::string describe(size_t index) const override { return path_ + "[" + std::to_string(index) + "]"; }
+
+ private:
+  ItemStatus open_mapped();  // the constructor's work; on failure it leaves the mapping for the caller to drop
+
+  std::string path_;
+  MappedFile map_;
+  NpyHeader header_;
+  size_t row_bytes_ = 0;
+  ItemStatus status_;
+};
+
+ItemStatus NpyRows::open_mapped() {
   UniqueFd fd;
   size_t file_size = 0;
   ItemStatus s = open_regular_file(path_, fd, file_size);
@@ -67,24 +101,12 @@ ItemStatus NpySource::open_mapped() {
   return {};
 }
 
-ItemStatus NpySource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch&) const {
-  if (!status_.ok()) return status_;
-  if (item.index >= length()) return ItemStatus::error(Code::kNotFound, "row out of range");
-  // The mapping outlives the file's path (a deleted or replaced file keeps its rows), but not a
-  // truncation: a row on a page the file no longer has raises SIGBUS, caught here.
-  const size_t offset = header_.data_offset + static_cast<size_t>(item.index) * row_bytes_;
-  if (!guarded_memcpy(dst, map_.data() + offset, row_bytes_)) {
-    return ItemStatus::error(Code::kShrunk,
-                             "the file was truncated while mapped (row " + std::to_string(item.index) + " is bytes " +
-                                 std::to_string(offset) + " to " + std::to_string(offset + row_bytes_) + " of the " +
-                                 std::to_string(map_.size()) + " it had when opened)",
-                             static_cast<int64_t>(offset));
-  }
-  return {};
-}
+NpySource::NpySource(std::string path) : NpySource(std::make_shared<const NpyRows>(std::move(path))) {}
 
-std::string NpySource::describe(size_t index) const {
-  return path_ + "[" + std::to_string(index) + "]";
-}
+NpySource::NpySource(std::shared_ptr<const NpyRows> rows)
+    : RecordSource(rows, {FieldOutput{0, std::make_shared<RawCopyDecoder>(rows->row_bytes())}}), rows_(rows.get()) {}
+
+const ItemStatus& NpySource::status() const { return rows_->status(); }
+const NpyHeader& NpySource::header() const { return rows_->header(); }
 
 }  // namespace tl

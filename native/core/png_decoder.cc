@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -21,10 +22,21 @@ ItemStatus corrupt(const std::string& why, size_t offset) {
   return ItemStatus::error(Code::kDecode, "corrupt PNG: " + why, static_cast<int64_t>(offset));
 }
 
+// Room for more inflated rows: `raw` grows geometrically with what zlib produced, from 64 KiB,
+// up to the size the header declares, so memory follows the data actually present.
+void grow_output(z_stream& z, std::vector<uint8_t>& raw, size_t raw_size) {
+  const size_t produced = raw.size() - z.avail_out;
+  const size_t next = std::min(raw_size, std::max<size_t>(size_t{64} << 10, raw.size() * 2));
+  raw.resize(next);
+  z.next_out = raw.data() + produced;
+  z.avail_out = static_cast<uInt>(next - produced);
+}
+
 }  // namespace
 
-ItemStatus decode_png(const uint8_t* data, size_t size, uint64_t max_pixels, std::vector<uint8_t>& pixels,
+ItemStatus decode_png(const uint8_t* data, size_t size, const PngLimits& limits, std::vector<uint8_t>& pixels,
                       std::vector<uint8_t>& raw, PngImage& image, bool* handled) {
+  const uint64_t max_pixels = limits.max_pixels;
   *handled = false;
   if (size < 8 + 25 || std::memcmp(data, kSignature, 8) != 0) return {};
   // IHDR must come first.
@@ -87,29 +99,46 @@ ItemStatus decode_png(const uint8_t* data, size_t size, uint64_t max_pixels, std
                                                         " = " + std::to_string(static_cast<uint64_t>(width) * height) +
                                                         " pixels, over maxPixels " + std::to_string(max_pixels));
         }
+        // The rows and the unfiltered pixels are what the decode holds at its peak.
+        const uint64_t need = static_cast<uint64_t>(raw_size) + static_cast<uint64_t>(stride) * height;
+        if (need > limits.max_bytes) {
+          *handled = true;
+          return ItemStatus::error(Code::kTooLarge, "image is " + std::to_string(width) + "x" + std::to_string(height) +
+                                                        ": decoding needs " + std::to_string(need) +
+                                                        " bytes, over this item's memory cap of " + std::to_string(limits.max_bytes) +
+                                                        " (maxItemBytes, or the loader's memoryBudget / threads)");
+        }
         if (inflateInit(&z) != Z_OK) return {};
-        raw.resize(raw_size);
+        raw.clear();
         z.next_out = raw.data();
-        z.avail_out = static_cast<uInt>(raw_size);
+        z.avail_out = 0;
         seen_idat = true;
       }
       if (!finished && len > 0) {
         z.next_in = const_cast<uint8_t*>(data + pos + 8);
         z.avail_in = len;
-        const int r = inflate(&z, Z_NO_FLUSH);
-        if (r == Z_STREAM_END) {
-          finished = true;
-        } else if (r != Z_OK && !(r == Z_BUF_ERROR && z.avail_out == 0)) {
-          inflateEnd(&z);
-          *handled = true;
-          return corrupt(std::string("bad compressed data (") + (z.msg ? z.msg : "zlib error") + ")", pos);
+        while (z.avail_in > 0) {
+          if (z.avail_out == 0) {
+            if (raw.size() >= raw_size) break;  // more data than the image holds: ignored, as before
+            grow_output(z, raw, raw_size);
+          }
+          const int r = inflate(&z, Z_NO_FLUSH);
+          if (r == Z_STREAM_END) {
+            finished = true;
+            break;
+          }
+          if (r != Z_OK && !(r == Z_BUF_ERROR && z.avail_out == 0)) {
+            inflateEnd(&z);
+            *handled = true;
+            return corrupt(std::string("bad compressed data (") + (z.msg ? z.msg : "zlib error") + ")", pos);
+          }
         }
       }
     }
     pos += static_cast<size_t>(len) + 12;
   }
   if (!seen_idat) return {};
-  const size_t produced = raw_size - z.avail_out;
+  const size_t produced = raw.size() - z.avail_out;
   inflateEnd(&z);
   *handled = true;
   if (produced < raw_size) return corrupt("image data ends early (truncated?)", pos);

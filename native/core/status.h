@@ -22,6 +22,10 @@ enum class Code : int32_t {
   kFormat,       // EFORMAT: not an image in a format libvips can read
   kDecode,       // EDECODE: a corrupt or truncated image, or a failing pipeline step
   kTruncated,    // ETRUNCATED: a container (tar) ends before what its headers describe
+  // Refusals of the batch engine (never an item's status):
+  kNoSlot,       // ENOSLOT: every batch slot is leased
+  kClosed,       // ECLOSED: the loader is closed
+  kInvalidArgument,  // ERR_INVALID_ARG: a batch of the wrong size, an index out of range, a slot not leased
 };
 
 const char* code_name(Code code);

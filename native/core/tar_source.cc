@@ -4,6 +4,9 @@
 #include <cstring>
 #include <utility>
 
+#include "core/field_decoder.h"
+#include "core/image_pipeline.h"
+#include "core/mapped_file.h"
 #include "core/sigbus_guard.h"
 
 namespace tl {
@@ -12,10 +15,6 @@ namespace {
 // A member larger than this is no training record; refusing it bounds what one item can make
 // a pool thread allocate (as image files are bounded).
 constexpr uint64_t kMaxMemberBytes = 1ULL << 30;
-
-// Member bytes are handed to libvips, zlib and the parsers, which must not run under the
-// SIGBUS guard: they get a copy made under it, in this reused per-thread buffer.
-thread_local std::vector<char> t_member;
 
 ItemStatus index_shard(const std::string& path, const TarLimits& limits, MappedFile& map, TarIndex& index) {
   ItemStatus s = MappedFile::map_path(path, "a tar file", AccessPattern::kRandom, map);
@@ -33,6 +32,12 @@ ItemStatus index_shard(const std::string& path, const TarLimits& limits, MappedF
         return ItemStatus{};
       },
       size, limits, index);
+}
+
+ItemStatus member_fits(const TarField& f) {
+  if (f.size <= kMaxMemberBytes) return {};
+  return ItemStatus::error(Code::kTooLarge, "member is " + std::to_string(f.size) + " bytes, over the limit of " +
+                                                std::to_string(kMaxMemberBytes));
 }
 
 // A WebDataset class label: an integer in decimal text, surrounding whitespace allowed.
@@ -60,9 +65,73 @@ ItemStatus parse_label(const char* p, size_t n, int32_t& out) {
   return {};
 }
 
+// A "cls" member: decimal text to one int32.
+class ClassLabelDecoder final : public FieldDecoder {
+ public:
+  size_t out_bytes() const override { return sizeof(int32_t); }
+  ItemStatus decode(const char* data, size_t size, const ItemRef&, uint8_t* dst) const override {
+    int32_t label = 0;
+    ItemStatus s = parse_label(data, size, label);
+    if (s.ok()) std::memcpy(dst, &label, sizeof label);
+    return s;
+  }
+};
+
 }  // namespace
 
-TarSource::TarSource(std::vector<std::string> paths, const TarLimits& limits) {
+// The shards as records: record i is sample i, its stored fields the members the configured
+// fields chose, each a view of the mapping (read by decode_record under the SIGBUS guard).
+class TarShards final : public RecordReader {
+ public:
+  TarShards(std::vector<std::string> paths, const TarLimits& limits);
+  const ItemStatus& status() const { return status_; }
+  const std::string& failed_path() const { return failed_path_; }
+
+  // Per field and sample, the index into the shard's members of the member that field reads.
+  using Choice = std::vector<std::vector<uint32_t>>;
+  // A refusal names its shard in failed_path().
+  ItemStatus choose(const std::vector<TarFieldSpec>& fields, Choice& out);
+  void set_failed(size_t index) { failed_path_ = locate(index).shard->path; }
+  // Takes the choice; only before any read (TarSource::configure).
+  void commit(Choice chosen) { chosen_ = std::move(chosen); }
+  const TarField& member_at(size_t index, uint32_t member) const { return locate(index).shard->index.fields[member]; }
+  // "shard#member: " before a member's error, and the member's offset when it has none.
+  void name_member(size_t index, const TarField& f, ItemStatus& s) const;
+  // A copy of one member made under the guard, at most kMaxMemberBytes.
+  ItemStatus copy(size_t index, const TarField& f, std::vector<char>& out) const;
+  const TarField* find(size_t index, const std::string& ext) const;
+  std::vector<std::string> extensions(size_t index) const;
+  std::string key(size_t index) const { return locate(index).sample->key; }
+  std::vector<TarShardInfo> shards() const;
+
+  size_t length() const override { return total_; }
+  size_t field_count() const override { return chosen_.empty() ? 1 : chosen_.size(); }
+  ItemStatus read(const ItemRef& item, WorkerScratch& scratch, RecordView* fields) const override;
+  ItemStatus truncated(const ItemRef& item, const RecordView& view) const override;
+  void annotate(const ItemRef& item, size_t field, ItemStatus& status) const override;
+  std::string describe(size_t index) const override;
+
+ private:
+  struct Shard {
+    std::string path;
+    MappedFile map;
+    TarIndex index;
+  };
+  struct Located {
+    const Shard* shard;
+    const TarSample* sample;
+  };
+  Located locate(size_t index) const;
+
+  std::vector<Shard> shards_;
+  std::vector<uint64_t> starts_;  // first global sample of each shard
+  size_t total_ = 0;
+  Choice chosen_;
+  ItemStatus status_;
+  std::string failed_path_;
+};
+
+TarShards::TarShards(std::vector<std::string> paths, const TarLimits& limits) {
   if (paths.empty()) {
     status_ = ItemStatus::error(Code::kNotFound, "no tar shards given");
     return;
@@ -91,25 +160,13 @@ TarSource::TarSource(std::vector<std::string> paths, const TarLimits& limits) {
   total_ = static_cast<size_t>(next);
 }
 
-ItemStatus TarSource::copy_member(const Shard& shard, const TarField& f, std::vector<char>& out) const {
-  if (f.size > kMaxMemberBytes) {
-    return ItemStatus::error(Code::kTooLarge, "member is " + std::to_string(f.size) + " bytes, over the limit of " +
-                                                  std::to_string(kMaxMemberBytes),
-                             static_cast<int64_t>(f.offset));
-  }
-  out.resize(static_cast<size_t>(f.size));
-  if (!guarded_memcpy(out.data(), shard.map.data() + f.offset, out.size())) {
-    return ItemStatus::error(Code::kShrunk, "the file was truncated while mapped", static_cast<int64_t>(f.offset));
-  }
-  return {};
-}
-
-TarSource::Located TarSource::locate(size_t index) const {
+TarShards::Located TarShards::locate(size_t index) const {
   const size_t s = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), index) - starts_.begin()) - 1;
   return Located{&shards_[s], &shards_[s].index.samples[index - starts_[s]]};
 }
 
-const TarField* TarSource::find(const Located& at, const std::string& ext) const {
+const TarField* TarShards::find(size_t index, const std::string& ext) const {
+  const Located at = locate(index);
   const std::vector<TarField>& fields = at.shard->index.fields;
   for (uint32_t f = at.sample->first_field; f < at.sample->first_field + at.sample->field_count; ++f) {
     if (fields[f].ext == ext) return &fields[f];
@@ -117,16 +174,36 @@ const TarField* TarSource::find(const Located& at, const std::string& ext) const
   return nullptr;
 }
 
-ItemStatus TarSource::configure(std::vector<TarFieldSpec> fields) {
-  if (shards_.empty()) return status_;
+std::vector<std::string> TarShards::extensions(size_t index) const {
+  const Located at = locate(index);
+  std::vector<std::string> out;
+  for (uint32_t f = at.sample->first_field; f < at.sample->first_field + at.sample->field_count; ++f) {
+    out.push_back(at.shard->index.fields[f].ext);
+  }
+  return out;
+}
+
+std::vector<TarShardInfo> TarShards::shards() const {
+  std::vector<TarShardInfo> out;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    out.push_back(TarShardInfo{shards_[i].path, starts_[i], shards_[i].index.samples.size(), shards_[i].map.size()});
+  }
+  return out;
+}
+
+ItemStatus TarShards::choose(const std::vector<TarFieldSpec>& fields, Choice& out) {
+  if (!status_.ok()) return status_;
   if (fields.empty()) return ItemStatus::error(Code::kFormat, "choose at least one field");
-  std::vector<std::vector<uint32_t>> chosen(fields.size(), std::vector<uint32_t>(total_));
+  if (fields.size() > kMaxRecordFields) {
+    return ItemStatus::error(Code::kInvalidArgument, "at most " + std::to_string(kMaxRecordFields) + " fields");
+  }
+  Choice chosen(fields.size(), std::vector<uint32_t>(total_));
   for (size_t i = 0; i < total_; ++i) {
     const Located at = locate(i);
     for (size_t k = 0; k < fields.size(); ++k) {
       const TarField* found = nullptr;
       for (const std::string& ext : fields[k].exts) {
-        if ((found = find(at, ext)) != nullptr) break;
+        if ((found = find(i, ext)) != nullptr) break;
       }
       if (found == nullptr) {
         std::string exts;
@@ -138,131 +215,122 @@ ItemStatus TarSource::configure(std::vector<TarFieldSpec> fields) {
       chosen[k][i] = static_cast<uint32_t>(found - at.shard->index.fields.data());
     }
   }
-  std::vector<size_t> bytes;
-  std::vector<std::unique_ptr<ImageSource>> decoders;
-  std::vector<NpyHeader> arrays(fields.size());
-  for (size_t k = 0; k < fields.size(); ++k) {
-    decoders.emplace_back();
-    if (fields[k].kind == TarFieldKind::kImage) {
-      decoders.back() = std::make_unique<ImageSource>(std::vector<std::string>{}, fields[k].image);
-      bytes.push_back(decoders.back()->item_bytes());
-    } else if (fields[k].kind == TarFieldKind::kLabel) {
-      bytes.push_back(sizeof(int32_t));
-    } else {
-      if (total_ == 0) return ItemStatus::error(Code::kEmpty, "array field '" + fields[k].name + "': the shards hold no samples");
-      const Located at = locate(0);
-      const TarField& f = at.shard->index.fields[chosen[k][0]];
-      std::vector<char> copy;
-      ItemStatus s = copy_member(*at.shard, f, copy);
-      if (s.ok()) s = parse_npy_header(copy.data(), copy.size(), arrays[k]);
-      if (!s.ok()) {
-        s.message = at.shard->path + "#" + f.name + ": " + s.message;
-        failed_path_ = at.shard->path;
-        return s;
-      }
-      bytes.push_back(static_cast<size_t>(arrays[k].data_bytes));
-    }
-  }
-  fields_ = std::move(fields);
-  field_bytes_ = std::move(bytes);
-  decoders_ = std::move(decoders);
-  arrays_ = std::move(arrays);
-  chosen_ = std::move(chosen);
+  out = std::move(chosen);
   return {};
 }
 
-const NpyHeader* TarSource::array_header(size_t field) const {
-  return field < fields_.size() && fields_[field].kind == TarFieldKind::kArray ? &arrays_[field] : nullptr;
-}
-
-std::vector<TarSource::ShardInfo> TarSource::shards() const {
-  std::vector<ShardInfo> out;
-  for (size_t i = 0; i < shards_.size(); ++i) {
-    out.push_back(ShardInfo{shards_[i].path, starts_[i], shards_[i].index.samples.size(), shards_[i].map.size()});
+ItemStatus TarShards::copy(size_t index, const TarField& f, std::vector<char>& out) const {
+  ItemStatus s = member_fits(f);
+  if (s.ok()) {
+    out.resize(static_cast<size_t>(f.size));
+    if (!guarded_memcpy(out.data(), locate(index).shard->map.data() + f.offset, out.size())) {
+      s = ItemStatus::error(Code::kShrunk, "the file was truncated while mapped");
+    }
   }
-  return out;
+  if (!s.ok()) name_member(index, f, s);
+  return s;
 }
 
-std::string TarSource::key(size_t index) const { return index < total_ ? locate(index).sample->key : std::string(); }
-
-std::vector<std::string> TarSource::extensions(size_t index) const {
-  std::vector<std::string> out;
-  if (index >= total_) return out;
-  const Located at = locate(index);
-  for (uint32_t f = at.sample->first_field; f < at.sample->first_field + at.sample->field_count; ++f) {
-    out.push_back(at.shard->index.fields[f].ext);
+ItemStatus TarShards::read(const ItemRef& item, WorkerScratch&, RecordView* fields) const {
+  if (!status_.ok()) return status_;
+  if (chosen_.empty()) return ItemStatus::error(Code::kFormat, "the tar source has no fields configured");
+  const Located at = locate(item.index);
+  for (size_t k = 0; k < chosen_.size(); ++k) {
+    const TarField& f = at.shard->index.fields[chosen_[k][item.index]];
+    ItemStatus s = member_fits(f);
+    if (!s.ok()) {
+      name_member(item.index, f, s);
+      return s;
+    }
+    fields[k] = RecordView{at.shard->map.data() + f.offset, static_cast<size_t>(f.size), true, f.offset};
   }
-  return out;
+  return {};
 }
 
-bool TarSource::member(size_t index, const std::string& ext, std::vector<char>& out, ItemStatus& status) const {
-  status = {};
-  if (index >= total_) return false;
-  const Located at = locate(index);
-  const TarField* f = find(at, ext);
-  if (f == nullptr) return false;
-  status = copy_member(*at.shard, *f, out);
-  if (!status.ok()) status.message = at.shard->path + "#" + f->name + ": " + status.message;
-  return true;
+ItemStatus TarShards::truncated(const ItemRef&, const RecordView& view) const {
+  // annotate() adds the member's name.
+  return ItemStatus::error(Code::kShrunk, "the file was truncated while mapped", static_cast<int64_t>(view.offset));
 }
 
-size_t TarSource::item_bytes() const {
-  size_t sum = 0;
-  for (size_t b : field_bytes_) sum += b;
-  return sum;
+void TarShards::annotate(const ItemRef& item, size_t field, ItemStatus& status) const {
+  name_member(item.index, member_at(item.index, chosen_[field][item.index]), status);
 }
 
-std::string TarSource::describe(size_t index) const {
+void TarShards::name_member(size_t index, const TarField& f, ItemStatus& s) const {
+  s.message = locate(index).shard->path + "#" + f.name + ": " + s.message;
+  if (s.offset < 0) s.offset = static_cast<int64_t>(f.offset);
+}
+
+std::string TarShards::describe(size_t index) const {
   if (index >= total_) return std::string();
   const Located at = locate(index);
   return at.shard->path + "#" + at.sample->key;
 }
 
-ItemStatus TarSource::fill_field(size_t k, const Located& at, const ItemRef& item, uint8_t* dst) const {
-  const TarField& f = at.shard->index.fields[chosen_[k][item.index]];
-  std::vector<char>& copy = t_member;
-  ItemStatus s = copy_member(*at.shard, f, copy);
-  if (s.ok()) {
-    if (fields_[k].kind == TarFieldKind::kImage) {
-      s = decoders_[k]->decode(copy.data(), copy.size(), item, dst);
-    } else if (fields_[k].kind == TarFieldKind::kLabel) {
-      int32_t label = 0;
-      s = parse_label(copy.data(), copy.size(), label);
-      if (s.ok()) std::memcpy(dst, &label, sizeof label);
+TarSource::TarSource(std::vector<std::string> paths, const TarLimits& limits)
+    : TarSource(std::make_shared<TarShards>(std::move(paths), limits)) {}
+
+TarSource::TarSource(std::shared_ptr<TarShards> shards) : RecordSource(shards, {}), shards_(std::move(shards)) {}
+
+const ItemStatus& TarSource::status() const { return shards_->status(); }
+const std::string& TarSource::failed_path() const { return shards_->failed_path(); }
+
+ItemStatus TarSource::configure(std::vector<TarFieldSpec> fields) {
+  TarShards::Choice chosen;
+  ItemStatus s = shards_->choose(fields, chosen);
+  if (!s.ok()) return s;
+  std::vector<FieldOutput> outputs;
+  std::vector<TarFieldKind> kinds;
+  std::vector<NpyHeader> arrays(fields.size());
+  for (size_t k = 0; k < fields.size(); ++k) {
+    kinds.push_back(fields[k].kind);
+    if (fields[k].kind == TarFieldKind::kImage) {
+      outputs.push_back(FieldOutput{k, std::make_shared<ImagePipeline>(fields[k].image)});
+    } else if (fields[k].kind == TarFieldKind::kLabel) {
+      outputs.push_back(FieldOutput{k, std::make_shared<ClassLabelDecoder>()});
     } else {
-      NpyHeader h;
-      s = parse_npy_header(copy.data(), copy.size(), h);
-      if (s.ok() && (h.descr != arrays_[k].descr || h.shape != arrays_[k].shape)) {
-        s = ItemStatus::error(Code::kCount, "array is " + h.descr + " of another shape than the first sample's " +
-                                                arrays_[k].descr + " array (every sample's must match)");
+      if (length() == 0) return ItemStatus::error(Code::kEmpty, "array field '" + fields[k].name + "': the shards hold no samples");
+      // The first sample's header fixes the field; every other member must match it.
+      std::vector<char> first;
+      const TarField& f = shards_->member_at(0, chosen[k][0]);
+      s = shards_->copy(0, f, first);
+      if (s.ok()) {
+        s = parse_npy_header(first.data(), first.size(), arrays[k]);
+        if (!s.ok()) shards_->name_member(0, f, s);
       }
-      if (s.ok()) std::memcpy(dst, copy.data() + h.data_offset, static_cast<size_t>(h.data_bytes));
+      if (!s.ok()) {
+        shards_->set_failed(0);
+        return s;
+      }
+      outputs.push_back(FieldOutput{k, std::make_shared<NpyFileDecoder>(arrays[k].type, arrays[k].shape)});
     }
   }
-  // Kept for the next member unless one outsized member made it large.
-  if (copy.capacity() > (64u << 20)) std::vector<char>().swap(copy);
-  if (!s.ok()) {
-    s.message = at.shard->path + "#" + f.name + ": " + s.message;
-    if (s.offset < 0) s.offset = static_cast<int64_t>(f.offset);
-  }
-  return s;
-}
-
-ItemStatus TarSource::fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const {
-  uint8_t* dsts[1] = {dst};
-  return fill_fields(item, dsts, scratch);
-}
-
-ItemStatus TarSource::fill_fields(const ItemRef& item, uint8_t* const* dsts, WorkerScratch&) const {
-  if (!status_.ok()) return status_;
-  if (fields_.empty()) return ItemStatus::error(Code::kFormat, "the tar source has no fields configured");
-  if (item.index >= total_) return ItemStatus::error(Code::kNotFound, "sample out of range");
-  const Located at = locate(item.index);
-  for (size_t k = 0; k < fields_.size(); ++k) {
-    ItemStatus s = fill_field(k, at, item, dsts[k]);
-    if (!s.ok()) return s;
-  }
+  shards_->commit(std::move(chosen));
+  set_outputs(std::move(outputs));
+  kinds_ = std::move(kinds);
+  arrays_ = std::move(arrays);
   return {};
+}
+
+const NpyHeader* TarSource::array_header(size_t field) const {
+  return field < kinds_.size() && kinds_[field] == TarFieldKind::kArray ? &arrays_[field] : nullptr;
+}
+
+std::vector<TarSource::ShardInfo> TarSource::shards() const { return shards_->shards(); }
+
+std::string TarSource::key(size_t index) const { return index < length() ? shards_->key(index) : std::string(); }
+
+std::vector<std::string> TarSource::extensions(size_t index) const {
+  return index < length() ? shards_->extensions(index) : std::vector<std::string>{};
+}
+
+bool TarSource::member(size_t index, const std::string& ext, std::vector<char>& out, ItemStatus& status) const {
+  status = {};
+  if (index >= length()) return false;
+  const TarField* f = shards_->find(index, ext);
+  if (f == nullptr) return false;
+  status = shards_->copy(index, *f, out);
+  return true;
 }
 
 }  // namespace tl

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/counters.h"
+#include "core/worker_scratch.h"
 
 namespace tl {
 
@@ -73,7 +74,7 @@ void ThreadPool::run() {
       if (first + n >= job->count) queue_.pop_front();
     }
     for (size_t i = 0; i < n; ++i) {
-      refs[i] = ItemRef{job->indices[first + i], job->epoch};
+      refs[i] = ItemRef{job->indices[first + i], job->epoch, job->max_item_bytes};
       dsts[i] = job->dst + (first + i) * job->item_bytes;
     }
     if (job->planes.size() <= 1) {

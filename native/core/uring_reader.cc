@@ -181,14 +181,9 @@ void UringReader::destroy() {
   counters().io_rings.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void UringReader::read(const char* const* paths, size_t n, size_t capacity, UringRead* out) {
-  for (size_t i = 0; i < n; ++i) out[i] = UringRead{};
-  if (!usable() || n == 0 || n > kMaxFiles || capacity == 0 || capacity > kBufferBytes / n) return;
+// Queues open + read + close for every path; returns how many entries were queued.
+unsigned UringReader::queue_reads(const char* const* paths, size_t n, size_t capacity) {
   Ring& r = *ring_;
-
-  int32_t res[kMaxFiles][kOpsPerFile];
-  for (auto& item : res) std::fill(std::begin(item), std::end(item), kNoResult);
-
   // Only this thread writes the SQ tail.
   unsigned tail = *r.sq_tail;
   unsigned queued = 0;
@@ -232,45 +227,54 @@ void UringReader::read(const char* const* paths, size_t n, size_t capacity, Urin
     close->opcode = IORING_OP_CLOSE;
     close->file_index = slot + 1;
   }
-  if (queued == 0) return;
-  store_release(r.sq_tail, tail);
+  if (queued > 0) store_release(r.sq_tail, tail);
+  return queued;
+}
 
+// Submits `queued` entries and reaps every completion into res[file * kOpsPerFile + op];
+// false when io_uring_enter failed (the ring is then unusable).
+bool UringReader::complete(unsigned queued, size_t n, int32_t* res) {
+  Ring& r = *ring_;
   unsigned to_submit = queued;
-  bool broken = false;
   while (true) {
     unsigned head = *r.cq_head;
     const unsigned cq_tail = load_acquire(r.cq_tail);
     for (; head != cq_tail; ++head) {
       const io_uring_cqe& cqe = r.cqes[head & r.cq_mask];
-      const uint64_t item = cqe.user_data / kOpsPerFile;
-      if (item < n) res[item][cqe.user_data % kOpsPerFile] = cqe.res;
+      if (cqe.user_data / kOpsPerFile < n) res[cqe.user_data] = cqe.res;
       if (r.inflight > 0) --r.inflight;
     }
     store_release(r.cq_head, head);
-    if (to_submit == 0 && r.inflight == 0) break;
+    if (to_submit == 0 && r.inflight == 0) return true;
     // Waits for every outstanding completion; after a partial submission the kernel returns
     // without waiting, and the rest is submitted by the next round.
     const long ret = sys_enter(r.index, to_submit, to_submit + static_cast<unsigned>(r.inflight),
                                IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING);
     if (ret < 0) {
       if (errno == EINTR) continue;
-      broken = true;
-      break;
+      return false;
     }
     const auto submitted = static_cast<unsigned>(ret);
     to_submit -= submitted;
     r.inflight += submitted;
-    if (submitted == 0 && to_submit > 0 && r.inflight == 0) {
-      broken = true;
-      break;
-    }
+    if (submitted == 0 && to_submit > 0 && r.inflight == 0) return false;
   }
+}
+
+void UringReader::read(const char* const* paths, size_t n, size_t capacity, UringRead* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = UringRead{};
+  if (!usable() || n == 0 || n > kMaxFiles || capacity == 0 || capacity > kBufferBytes / n) return;
+  int32_t res[kMaxFiles * kOpsPerFile];
+  std::fill(std::begin(res), std::end(res), kNoResult);
+  const unsigned queued = queue_reads(paths, n, capacity);
+  if (queued == 0) return;
+  const bool broken = !complete(queued, n, res);
 
   bool keep_ring = !broken;
   bool any_read = false, refused = false;
   for (size_t i = 0; i < n; ++i) {
     if (paths[i] == nullptr || broken) continue;
-    const int32_t opened = res[i][0], got = res[i][1];
+    const int32_t opened = res[i * kOpsPerFile], got = res[i * kOpsPerFile + 1];
     if (opened > 0) {
       // A kernel that ignored file_index returned a plain descriptor: close it, stop using
       // the ring (the feature checks above should make this unreachable).

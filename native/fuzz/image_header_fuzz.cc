@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   std::vector<char> data(bytes, bytes + size);
   tl::ImageRef img;
   bool is_jpeg = false;
-  const tl::ItemStatus s = tl::open_image_header(data.data(), data.size(), kMaxPixels, img, &is_jpeg);
+  const tl::ItemStatus s = tl::open_image_header(data.data(), data.size(), tl::HeaderLimits{kMaxPixels, uint64_t{1} << 30, VIPS_FAIL_ON_WARNING}, img, &is_jpeg);
   if (s.ok()) {
     TL_FUZZ_CHECK(img);
     const VipsImage* in = img.get();

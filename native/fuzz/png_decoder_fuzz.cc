@@ -39,7 +39,7 @@ Decoded decode_and_check(const std::vector<uint8_t>& file) {
   Decoded d;
   std::vector<uint8_t> raw;
   d.handled = true;
-  d.status = tl::decode_png(file.data(), file.size(), kMaxPixels, d.pixels, raw, d.image, &d.handled);
+  d.status = tl::decode_png(file.data(), file.size(), tl::PngLimits{kMaxPixels, uint64_t{1} << 30}, d.pixels, raw, d.image, &d.handled);
   if (!d.handled) {
     TL_FUZZ_CHECK(d.status.ok());
     TL_FUZZ_CHECK(d.pixels.empty() && d.image.width == 0 && d.image.height == 0 && d.image.channels == 0);

@@ -1,5 +1,5 @@
 // The tests' tiny harness (no framework): TEST_CASE registers a function, CHECK records a
-// failure with file:line and carries on. core_tests.cc holds main(); other test files add cases.
+// failure with file:line and carries on. main.cc holds main(); every *_tests.cc file adds cases.
 #pragma once
 
 #include <cstdio>

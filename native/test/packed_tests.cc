@@ -16,6 +16,7 @@
 #include "core/pack_writer.h"
 #include "core/packed_format.h"
 #include "core/packed_source.h"
+#include "core/worker_scratch.h"
 #include "test/harness.h"
 
 namespace {
@@ -120,6 +121,18 @@ TEST_CASE(packed_round_trip_with_shards) {
   tl::PackedSource missing({p1});
   CHECK(!missing.status().ok());
   CHECK_MSG(missing.status().message.find("but 1 shards were given") != std::string::npos, missing.status().message);
+
+  // subset: one shard of the set alone, numbered from its own record 0 (a streamed remote shard).
+  tl::PackedSource alone({p1}, true);
+  CHECK_MSG(alone.status().ok(), alone.status().message);
+  CHECK_EQ(alone.length(), size_t{4});
+  for (uint32_t r = 0; r < 4; ++r) {
+    uint8_t pixels[18];
+    int32_t label = -1;
+    uint8_t* dsts[2] = {pixels, reinterpret_cast<uint8_t*>(&label)};
+    CHECK(alone.fill_fields(tl::ItemRef{r, 0}, dsts, scratch).ok());
+    CHECK_EQ(label, static_cast<int32_t>(8 + r));
+  }
 }
 
 TEST_CASE(pack_writer_discards_what_it_wrote) {
@@ -182,3 +195,30 @@ TEST_CASE(parse_packed_survives_every_truncation_and_byte_flip) {
 }
 
 }  // namespace
+
+// Two index entries sharing bytes, with every CRC (records and header) valid: only the overlap
+// check can catch it, and it must, or record 1 reads as record 0.
+TEST_CASE(parse_packed_refuses_overlapping_records) {
+  PackDir dir;
+  const std::string path = (dir.path / "overlap.tlpack").string();
+  {
+    std::unique_ptr<tl::PackWriter> w;
+    CHECK(tl::PackWriter::create(dir.path.string(), two_fields(), "{}", w).ok());
+    write_records(*w, 0, 4);
+    CHECK(w->commit(7, 0, 4, 0, 1).ok());
+    CHECK(w->publish(path).ok());
+  }
+  std::string bytes = read_all(path);
+  tl::PackedHeader h;
+  CHECK(tl::parse_packed(bytes.data(), bytes.size(), h).ok());
+  const tl::PackedEntry e0 = tl::packed_entry(bytes.data(), h, 0, 0);
+  char* e1 = bytes.data() + h.index_offset + (1 * h.fields.size() + 0) * tl::kPackedIndexEntryBytes;
+  std::memcpy(e1, &e0.offset, 8);
+  std::memcpy(e1 + 12, &e0.crc, 4);
+  const uint32_t crc = tl::packed_header_crc(bytes.data(), h.header_bytes, bytes.data() + h.index_offset, h.index_bytes);
+  std::memcpy(bytes.data() + 12, &crc, 4);
+  const tl::ItemStatus s = tl::parse_packed(bytes.data(), bytes.size(), h);
+  CHECK_EQ(s.code, tl::Code::kFormat);
+  CHECK_MSG(s.message.find("record 1 field 'image'") != std::string::npos && s.message.find("overlaps record 0 field 'image'") != std::string::npos,
+            s.message);
+}

@@ -59,12 +59,7 @@ export class FieldsDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     if (options.classes !== undefined && labelName === undefined) throw new TensorLoaderError('ERR_INVALID_ARG', 'classes: no label field to name (give labelField)');
     this.labelField = labelName;
     this.classes = options.classes !== undefined ? Object.freeze(checkClasses(options.classes)) : undefined;
-    try {
-      this[nativeSource] = new binding.NativeFieldsSource(entries.map(([, d]) => d[nativeSource]));
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'ERR_INVALID_ARG', err.message, { cause: e });
-    }
+    this[nativeSource] = new binding.NativeFieldsSource(entries.map(([, d]) => d[nativeSource]));
   }
 
   get length(): number {

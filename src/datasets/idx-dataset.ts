@@ -28,12 +28,7 @@ const OPTION_KEYS = new Set(['cacheDir', 'maxBytes', 'classes']);
 
 function openIdx(path: string, options: IdxDatasetOptions): NativeIdxSource {
   if (typeof path !== 'string' || path === '') throw new TensorLoaderError('ERR_INVALID_ARG', 'IdxDataset: a path is required');
-  try {
-    return new binding.NativeIdxSource(path, options.cacheDir ?? '', options.maxBytes ?? 4 * 2 ** 30);
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    throw new TensorLoaderError(err.code ?? 'EFORMAT', `${path}: ${err.message}`, { cause: e });
-  }
+  return new binding.NativeIdxSource(path, options.cacheDir ?? '', options.maxBytes ?? 4 * 2 ** 30);
 }
 
 /**
@@ -127,8 +122,7 @@ function readLabels(source: NativeIdxSource): Int32Array {
   const one = new Uint8Array(1);
   const labels = new Int32Array(source.length);
   for (let i = 0; i < labels.length; i++) {
-    const failure = source.readInto(i, one);
-    if (failure) throw new TensorLoaderError(failure.code, `${failure.path}: ${failure.message}`);
+    source.readInto(i, one); // throws the row's ItemError
     labels[i] = one[0]!;
   }
   return labels;

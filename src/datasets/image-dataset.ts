@@ -122,7 +122,7 @@ export class ImageFolderDataset<D extends DType | undefined = undefined> extends
     const st = statSync(base, { throwIfNoEntry: false });
     if (!st?.isDirectory()) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: ${root} is not a folder`);
     const folders = readdirSync(base, { withFileTypes: true })
-      .filter((e) => e.isDirectory() || (e.isSymbolicLink() && statSync(join(base, e.name), { throwIfNoEntry: false })?.isDirectory()))
+      .filter((e) => e.isDirectory() || (e.isSymbolicLink() && fsCall(join(base, e.name), () => statSync(join(base, e.name), { throwIfNoEntry: false }))?.isDirectory()))
       .map((e) => e.name)
       .sort(byCodePoint);
     if (folders.length === 0) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: no class folders in ${root}`);
@@ -155,20 +155,43 @@ function byCodePoint(a: string, b: string): number {
 
 // torchvision's make_dataset: `sorted(os.walk(dir, followlinks=True))`, i.e. every folder's
 // files (sorted) in the code-point order of the folders' paths, which puts "a/sub-x" before
-// "a/sub/deeper" unlike a depth-first walk.
+// "a/sub/deeper" unlike a depth-first walk. Unlike os.walk, a symlink back to a folder being
+// walked (or a link to itself) is an ELOOP TensorLoaderError naming it, not an endless walk
+// or Node's raw error; a link to a folder elsewhere is followed, as os.walk does.
 function walk(dir: string): string[] {
   const folders: Array<{ path: string; files: string[] }> = [];
+  const onPath = new Map<string, string>(); // dev:ino of the folders being walked -> their path
   const visit = (path: string): void => {
+    const id = fsCall(path, () => statSync(path));
+    const key = `${id.dev}:${id.ino}`;
+    const ancestor = onPath.get(key);
+    if (ancestor !== undefined) {
+      throw new TensorLoaderError('ELOOP', `ImageFolderDataset: symlink loop: ${path} leads back to ${ancestor}`);
+    }
+    onPath.set(key, path);
     const files: string[] = [];
-    for (const e of readdirSync(path, { withFileTypes: true })) {
+    for (const e of fsCall(path, () => readdirSync(path, { withFileTypes: true }))) {
       const full = join(path, e.name);
-      const st = e.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : undefined;
+      const st = e.isSymbolicLink() ? fsCall(full, () => statSync(full, { throwIfNoEntry: false })) : undefined;
       if (e.isDirectory() || st?.isDirectory()) visit(full);
       else if (e.isFile() || st?.isFile()) files.push(e.name);
     }
+    onPath.delete(key);
     folders.push({ path, files: files.sort(byCodePoint) });
   };
   visit(dir);
   folders.sort((a, b) => byCodePoint(a.path, b.path));
   return folders.flatMap((f) => f.files.map((name) => join(f.path, name)));
+}
+
+// Node's fs errors (ELOOP from a link to itself, EACCES, ...) as typed errors naming the path.
+function fsCall<T>(path: string, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw e;
+    const why = code === 'ELOOP' ? 'symlink loop (a link that resolves to itself)' : (e as Error).message;
+    throw new TensorLoaderError(code, `ImageFolderDataset: ${path}: ${why}`, { cause: e });
+  }
 }

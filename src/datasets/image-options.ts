@@ -37,6 +37,21 @@ export interface ImagePipelineOptions {
   shrinkOnLoad?: boolean;
   /** Images with more pixels than this are refused from their header, before decoding. Default 268402689 (sharp's). */
   maxPixels?: number;
+  /**
+   * The most memory one item's decode may use: the decoded image as its header declares it
+   * (width × height × bands × bytes per band; the direct PNG decoder counts its inflated rows
+   * too). Checked against the header before any pixel buffer exists: ETOOLARGE above it. A
+   * DataLoader lowers it further to its `memoryBudget` / `threads`. Default 512 MiB.
+   */
+  maxItemBytes?: number;
+  /**
+   * How strict libvips' decoders are (its fail_on): 'warning' (default, as sharp) fails an item
+   * on any decoder warning, which is how truncated or corrupt JPEGs show (a SOF declaring more
+   * pixels than the data holds, a bogus marker); 'error' fails only on decoder errors (a cut
+   * JPEG then decodes with grey rows); 'truncated' only on truncated data; 'none' never, decoding
+   * what it can. Images the direct PNG decoder takes always fail on corrupt or cut data.
+   */
+  failOn?: 'none' | 'truncated' | 'error' | 'warning';
   /** Element type: 'float32' (default), 'uint8' (raw pixels), 'float16' (raw half bits in a Uint16Array). */
   dtype?: DType;
   /** Floats only: value = (pixel * scale - mean[c]) / std[c]. Default scale 1/255, mean 0, std 1. */
@@ -69,6 +84,8 @@ export interface NativeImageOptions {
   autorotate: boolean;
   shrinkOnLoad: boolean;
   maxPixels: number;
+  maxItemBytes: number;
+  failOn: 'none' | 'truncated' | 'error' | 'warning';
   dtype: DType;
   scale: number;
   mean: number[];
@@ -97,6 +114,9 @@ export const IMAGE_DEFAULTS = Object.freeze({
   shrinkOnLoad: true,
   /** sharp's limit. */
   maxPixels: 268402689,
+  /** What one item's decode may use unless the reader says otherwise (see maxItemBytes). */
+  maxItemBytes: 512 * 1024 * 1024,
+  failOn: 'warning',
   dtype: 'float32',
   scale: 1 / 255,
   mean: 0,
@@ -110,6 +130,7 @@ export const IMAGE_DEFAULTS = Object.freeze({
 export const FITS = ['fill', 'cover', 'contain'] as const;
 const CHANNELS = [1, 3, 4] as const;
 const DTYPES = ['float32', 'uint8', 'float16'] as const;
+const FAIL_ON = ['none', 'truncated', 'error', 'warning'] as const;
 
 function bad(message: string): never {
   throw new TensorLoaderError('ERR_INVALID_ARG', `image options: ${message}`);
@@ -145,6 +166,8 @@ export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptio
   if (!(hflip >= 0 && hflip <= 1)) bad('horizontalFlip is a probability in [0, 1]');
   const cropFraction = o.cropFraction ?? d.cropFraction;
   if (!(cropFraction > 0.05 && cropFraction <= 1)) bad('cropFraction must be in (0.05, 1]');
+  const maxItemBytes = o.maxItemBytes ?? d.maxItemBytes;
+  if (!(Number.isSafeInteger(maxItemBytes) && maxItemBytes >= 1)) bad(`maxItemBytes must be a positive integer, got ${String(o.maxItemBytes)}`);
   return {
     height: height!,
     width: width!,
@@ -157,6 +180,8 @@ export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptio
     autorotate: o.autorotate ?? d.autorotate,
     shrinkOnLoad: o.shrinkOnLoad ?? d.shrinkOnLoad,
     maxPixels: positiveInt('maxPixels', o.maxPixels ?? d.maxPixels, bad),
+    maxItemBytes,
+    failOn: oneOf('failOn', o.failOn ?? d.failOn, FAIL_ON, bad),
     dtype,
     scale: o.scale ?? d.scale,
     mean: perChannel('mean', o.mean, channels, d.mean),
@@ -190,6 +215,11 @@ export function pipelineOf(o: NativeImageOptions): ImagePipelineOptions {
     horizontalFlip: o.hflip,
     seed: o.seed,
   };
+}
+
+/** Bytes of one item's output (the slot row it fills). */
+export function outputBytesOf(o: NativeImageOptions): number {
+  return o.height * o.width * o.channels * (o.dtype === 'uint8' ? 1 : o.dtype === 'float16' ? 2 : 4);
 }
 
 export function itemShapeOf(o: NativeImageOptions): number[] {

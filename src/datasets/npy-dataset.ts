@@ -44,12 +44,7 @@ export class NpyDataset<D extends NpyDType | undefined = undefined, T extends Ba
   constructor(path: string, options: { dtype?: D } = {}) {
     for (const key of Object.keys(options)) if (key !== 'dtype') throw new TensorLoaderError('ERR_INVALID_ARG', `NpyDataset: unknown option '${key}' (options: dtype)`);
     this.path = path;
-    try {
-      this[nativeSource] = new binding.NativeNpySource(path);
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    this[nativeSource] = new binding.NativeNpySource(path);
     this.shape = Object.freeze([...this[nativeSource].shape]);
     this.itemShape = Object.freeze(this.shape.slice(1));
     this.dtype = this[nativeSource].dtype;

@@ -4,12 +4,14 @@ import type { NativePackedField, NativePackedOutput, NativePackedSource } from '
 import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { ErrorLog } from '../error-log.js';
 import { TensorLoaderError, type ItemError } from '../errors.js';
-import { itemError } from '../failures.js';
 import { expandGlob } from '../files.js';
 import { binding } from '../native.js';
 import { oneOf } from '../validate.js';
-import { itemShapeOf, normaliseImageOptions, type ImagePipelineOptions } from './image-options.js';
+import { IMAGE_DEFAULTS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
+import type { CacheOptions, ShardCache } from '../remote/cache.js';
+import { RemotePackedDataset } from '../remote/remote-packed.js';
+import { isRemote } from '../remote/transports.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 export interface PackedDatasetOptions {
@@ -29,11 +31,13 @@ export interface PackedDatasetOptions {
    * dataset's Uint8Array tensors); given for a file with no such field, it is an error.
    */
   image?: Partial<ImagePipelineOptions>;
+  /** Accept some shards of a set, not all of them (a remote set streamed shard by shard). Default false. */
+  subset?: boolean;
   /** The int32 scalar field that fills batch.labels. Default: the field packed as the label. */
   labelField?: string;
 }
 
-const OPTION_KEYS = new Set(['fields', 'verify', 'image', 'labelField']);
+const OPTION_KEYS = new Set(['fields', 'verify', 'image', 'labelField', 'subset']);
 
 // A raw field the pixel conversion can read: uint8 [H, W, C] or grey [H, W].
 function imageShaped(f: NativePackedField): boolean {
@@ -71,18 +75,16 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
   readonly [nativeSource]: NativePackedSource;
 
   constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions = {}) {
+    const named = typeof pathOrPaths === 'string' ? [pathOrPaths] : pathOrPaths;
+    if (named.some((p) => isRemote(p))) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards are fetched first: await PackedDataset.open(urls, { cache: { dir, maxBytes } })');
+    }
     for (const key of Object.keys(options)) {
       if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `PackedDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
     }
     const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
     this.paths = Object.freeze(paths);
-    let source: NativePackedSource;
-    try {
-      source = new binding.NativePackedSource(paths);
-    } catch (e) {
-      const err = e as Error & { code?: string; path?: string; offset?: number };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    const source = new binding.NativePackedSource(paths, options.subset === true);
     this[nativeSource] = source;
     this.storedFields = Object.freeze(source.fields);
     this.meta = parseMeta(source.meta);
@@ -108,7 +110,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
           delete base.mean;
           delete base.std;
         }
-        const image = normaliseImageOptions({ ...base, ...options.image } as ImagePipelineOptions);
+        const image = readerLimited(name, base, options.image);
         outputs.push({ field, image });
         specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
       } else if (options.image && imageShaped(stored)) {
@@ -145,15 +147,22 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     }
     this.labelField = labelName;
     const verify = oneOf('verify', options.verify ?? 'first-read', ['first-read', 'always', 'never']);
-    try {
-      source.configure(outputs, verify);
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.message, { cause: e });
-    }
+    source.configure(outputs, verify);
     this.fields = Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) })));
     this.dtype = this.fields[0]!.dtype;
     this.itemShape = this.fields[0]!.shape;
+  }
+
+  /**
+   * Local paths or globs as the constructor takes them, or http(s)/s3 URLs (with {000..099}
+   * ranges) fetched whole into `cache` first and then mapped as local shards (see RemotePackedDataset).
+   */
+  static async open(source: string | readonly string[], options: PackedDatasetOptions & { cache?: CacheOptions | ShardCache; index?: string } = {}): Promise<PackedDataset> {
+    const named = typeof source === 'string' ? [source] : source;
+    const { cache, index, ...packed } = options;
+    if (!named.some((p) => isRemote(p)) && !index) return new PackedDataset(source, packed);
+    if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
+    return (await RemotePackedDataset.open(source, { ...packed, cache, ...(index ? { index } : {}) })).mapped();
   }
 
   get length(): number {
@@ -197,7 +206,7 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
           at = end;
           break;
         }
-        failures.add(itemError(failure));
+        failures.add(failure);
         at = failure.index + 1;
       }
       options.onProgress?.(at, this.length);
@@ -206,4 +215,32 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     const bytes = this.shards.reduce((a, s) => a + s.bytes, 0);
     return { records: this.length, bytes, failures: [...failures.entries], ok: failures.count === 0 };
   }
+}
+
+/**
+ * The pipeline of an encoded image field: the file's (what it was packed with) under the
+ * reader's limits. The file may tighten maxPixels, never raise it; maxItemBytes and failOn are
+ * the reader's alone; an output size the file asks for must fit the reader's maxItemBytes
+ * (the reader's own `size` is the reader's choice). A file cannot make a reader decode more
+ * than it would decode from a plain image file with the same options.
+ */
+function readerLimited(name: string, stored: Partial<ImagePipelineOptions>, reader: Partial<ImagePipelineOptions> | undefined): NativeImageOptions {
+  const { maxItemBytes: _ignored, failOn: _alsoIgnored, ...fromFile } = stored;
+  const readerMaxPixels = reader?.maxPixels ?? IMAGE_DEFAULTS.maxPixels;
+  const fileMaxPixels = typeof fromFile.maxPixels === 'number' && fromFile.maxPixels >= 1 ? fromFile.maxPixels : readerMaxPixels;
+  const image = normaliseImageOptions({
+    ...fromFile,
+    ...reader,
+    maxPixels: Math.min(fileMaxPixels, readerMaxPixels),
+    maxItemBytes: reader?.maxItemBytes ?? IMAGE_DEFAULTS.maxItemBytes,
+    failOn: reader?.failOn ?? IMAGE_DEFAULTS.failOn,
+  } as ImagePipelineOptions);
+  if (reader?.size === undefined && outputBytesOf(image) > image.maxItemBytes) {
+    throw new TensorLoaderError(
+      'ETOOLARGE',
+      `field '${name}': the packed file asks for ${image.height}x${image.width}x${image.channels} ${image.dtype} items ` +
+        `(${outputBytesOf(image)} bytes each), over maxItemBytes ${image.maxItemBytes}; pass image: { size } to choose the output size`,
+    );
+  }
+  return image;
 }

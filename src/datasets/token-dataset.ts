@@ -62,19 +62,14 @@ export class TokenDataset implements NativeDataset<Int32Array | BigInt64Array> {
     this.windows = windows;
     this.seed = seed;
     this.dtype = outputDtype;
-    try {
-      this[nativeSource] = new binding.NativeTokenSource(path, {
-        tokenBytes: dtype === 'uint16' ? 2 : 4,
-        block: blockSize,
-        random: windows === 'random',
-        seed,
-        length: length ?? 0,
-        outBytes: outputDtype === 'int32' ? 4 : 8,
-      });
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', `${path}: ${err.message}`, { cause: e });
-    }
+    this[nativeSource] = new binding.NativeTokenSource(path, {
+      tokenBytes: dtype === 'uint16' ? 2 : 4,
+      block: blockSize,
+      random: windows === 'random',
+      seed,
+      length: length ?? 0,
+      outBytes: outputDtype === 'int32' ? 4 : 8,
+    });
     this.itemShape = Object.freeze([blockSize]);
     this.fields = Object.freeze(['x', 'y'].map((name) => Object.freeze({ name, dtype: outputDtype, shape: this.itemShape })));
   }

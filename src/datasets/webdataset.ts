@@ -112,13 +112,8 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
       else if (kind === 'label') specs.push({ name, dtype: 'int32', shape: [] });
       else specs.push({ name, dtype: 'float32', shape: [] }); // replaced below from the first sample's .npy
     }
-    let tar: NativeTarSource;
-    try {
-      tar = new binding.NativeTarSource([...this.paths], native);
-    } catch (e) {
-      const err = e as Error & { code?: string; path?: string };
-      throw new TensorLoaderError(err.code ?? 'EFORMAT', err.path && !err.message.includes(err.path) ? `${err.path}: ${err.message}` : err.message, { cause: e });
-    }
+    // A bad shard or a missing field throws the addon's TensorLoaderError (code, path).
+    const tar: NativeTarSource = new binding.NativeTarSource([...this.paths], native);
     this[nativeSource] = tar;
     this.#kinds = Object.freeze(native.map((f) => f.kind));
     this.#image = image;
@@ -181,13 +176,7 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
     const shard = this.#shardOf(index);
     const out: SampleMeta = { __key__: key, __url__: shard };
     for (const ext of this.metaExtensions) {
-      let bytes: Buffer | null;
-      try {
-        bytes = tar.member(index, ext);
-      } catch (e) {
-        const err = e as Error & { code?: string };
-        throw new TensorLoaderError(err.code ?? 'EIO', err.message, { cause: e });
-      }
+      const bytes = tar.member(index, ext);
       if (bytes === null) continue;
       const text = bytes.toString('utf8');
       if (ext === 'json' || ext.endsWith('.json')) {

@@ -11,6 +11,7 @@ import { batchError, itemError } from '../failures.js';
 import { binding } from '../native.js';
 import type { OnError } from '../validate.js';
 import { raced } from './abort.js';
+import { decodeCap } from './memory-budget.js';
 import type { Plan } from './plan.js';
 
 const SLOT_POLL_MS = 5;
@@ -55,10 +56,11 @@ export class BatchPump implements SlotOwner {
   #waiters: Array<() => void> = [];
   #closed = false;
 
-  constructor(dataset: NativeDataset, options: { batchSize: number; slots: number; threads: number; slotTimeoutMs: number }) {
+  constructor(dataset: NativeDataset, options: { batchSize: number; slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number }) {
     this.batchSize = options.batchSize;
     this.slotTimeoutMs = options.slotTimeoutMs;
-    this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads });
+    const maxItemBytes = decodeCap(dataset, options.batchSize, options.slots, options.threads, options.memoryBudget);
+    this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes });
     this.#offsets = this.native.stats().fieldOffsets;
     this.specs = slotFields(dataset);
   }

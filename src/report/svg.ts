@@ -325,14 +325,7 @@ export function barChartSvg(options: BarChartOptions): string {
   }
 
   const rowHeight = 24;
-  const labels = bars.map((b) => fit(b.label, width * 0.35, 12));
-  const values = bars.map((b) => formatValue(b.value, unit));
-  const labelWidth = Math.max(0, ...labels.map((l) => textWidth(l, 12)));
-  const valueWidth = Math.max(0, ...bars.map((b, i) => textWidth(values[i] ?? '', 11) + (b.note ? 8 + textWidth(b.note, 11) : 0)));
-  const left = 16 + labelWidth + 10;
-  const right = Math.max(left + 60, width - 16 - valueWidth - 6);
-  const plotTop = top + 8;
-  const bottom = plotTop + Math.max(1, bars.length) * rowHeight;
+  const { labels, values, left, right, plotTop, bottom } = barRows(bars, bars.map((b) => b.value), unit, width, top, rowHeight);
 
   // Bars grow from zero, so zero must be on the axis.
   const xa = axis([0, ...bars.map((b) => b.value)], unit, 0);
@@ -386,14 +379,7 @@ export function stackedBarChartSvg(options: StackedBarChartOptions): string {
     top += used + 4;
   }
   const rowHeight = 28;
-  const labels = clean.map((b) => fit(b.label, width * 0.35, 12));
-  const values = totals.map((t) => formatValue(t, unit));
-  const labelWidth = Math.max(0, ...labels.map((l) => textWidth(l, 12)));
-  const valueWidth = Math.max(0, ...clean.map((b, i) => textWidth(values[i] ?? '', 11) + (b.note ? 8 + textWidth(b.note, 11) : 0)));
-  const left = 16 + labelWidth + 10;
-  const right = Math.max(left + 60, width - 16 - valueWidth - 6);
-  const plotTop = top + 8;
-  const bottom = plotTop + Math.max(1, clean.length) * rowHeight;
+  const { labels, values, left, right, plotTop, bottom } = barRows(clean, totals, unit, width, top, rowHeight);
   const xa = axis([0, ...totals], unit, 0);
   const sx = scale(xa.lo, xa.hi, left, right);
   xa.ticks.forEach((t, i) => {
@@ -417,4 +403,18 @@ export function stackedBarChartSvg(options: StackedBarChartOptions): string {
   if (clean.length === 0) parts.push(text((left + right) / 2, plotTop + rowHeight / 2 + 4, 'no data', `font-size="12" fill="${MUTED}" text-anchor="middle"`));
   parts.push(`<line x1="${n(sx(0))}" y1="${n(plotTop)}" x2="${n(sx(0))}" y2="${n(bottom)}" stroke="${MUTED}"/>`);
   return svgDocument(width, bottom + (xa.unit ? 44 : 28), parts.join('\n'));
+}
+
+// The rows of a horizontal bar chart: fitted labels on the left, value texts (and notes) on the
+// right, the plot between them, one row per bar.
+function barRows(bars: ReadonlyArray<{ label: string; note?: string }>, totals: readonly number[], unit: string, width: number, top: number, rowHeight: number) {
+  const labels = bars.map((b) => fit(b.label, width * 0.35, 12));
+  const values = totals.map((t) => formatValue(t, unit));
+  const labelWidth = Math.max(0, ...labels.map((l) => textWidth(l, 12)));
+  const valueWidth = Math.max(0, ...bars.map((b, i) => textWidth(values[i] ?? '', 11) + (b.note ? 8 + textWidth(b.note, 11) : 0)));
+  const left = 16 + labelWidth + 10;
+  const right = Math.max(left + 60, width - 16 - valueWidth - 6);
+  const plotTop = top + 8;
+  const bottom = plotTop + Math.max(1, bars.length) * rowHeight;
+  return { labels, values, left, right, plotTop, bottom };
 }
