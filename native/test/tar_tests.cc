@@ -13,6 +13,7 @@
 
 #include "core/tar_index.h"
 #include "core/tar_source.h"
+#include "core/worker_scratch.h"
 #include "test/harness.h"
 
 namespace {
