@@ -3,7 +3,7 @@
 
 /** An item that could not be produced, carried across threads as a value (a batch job's failures). */
 export interface NativeFailure {
-  /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED, EFORMAT, EDECODE */
+  /** ENOENT, EISDIR, ENOTREG, EEMPTY, EIO, ESHRUNK, EPARSE, ECOUNT, ETOOLARGE, ECANCELLED, EFORMAT, EDECODE, ETRUNCATED */
   code: string;
   message: string;
   /** Dataset index of the item. */
@@ -114,6 +114,27 @@ export declare class NativePackedSource extends NativeSourceBase {
   advise(pattern: 'sequential' | 'random'): void;
 }
 
+export interface NativeTarField {
+  name: string;
+  /** Lowercased extensions; the first one a sample has is read. */
+  exts: string[];
+  kind: 'image' | 'label' | 'array';
+  /** kind 'image': normalised image pipeline options. */
+  image?: object;
+}
+
+/** WebDataset tar shards, indexed by their headers on open; item i is sample i of all shards in order. Throws a TensorLoaderError (.code, .path) on a bad shard or a missing field. */
+export declare class NativeTarSource extends NativeSourceBase {
+  constructor(paths: string[], fields: NativeTarField[]);
+  readonly shards: Array<{ path: string; firstSample: number; samples: number; bytes: number }>;
+  /** Per field: null, or the dtype and shape of an array ('npy') field, from the first sample. */
+  readonly arrays: Array<{ dtype: 'float32' | 'float64' | 'uint8' | 'int32' | 'int64'; shape: number[] } | null>;
+  key(index: number): string;
+  extensions(index: number): string[];
+  /** A copy of the sample's member with this extension, or null when it has none. */
+  member(index: number, ext: string): Buffer | null;
+}
+
 /** An IDX file (MNIST-style; .gz inflated once into memory or the cache directory). Throws (.code, .path) on a bad file. */
 export declare class NativeIdxSource extends NativeSourceBase {
   /** cacheDir '' keeps the inflated array in memory. */
@@ -154,7 +175,7 @@ export declare class NativePackWriter {
   readonly contentCrc: number;
 }
 
-export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativeIdxSource | NativeTokenSource | NativePackedSource | NativeFieldsSource;
+export type NativeSource = NativeTextSource | NativeImageSource | NativeNpySource | NativeIdxSource | NativeTokenSource | NativePackedSource | NativeTarSource | NativeFieldsSource;
 
 export interface NativeLoaderOptions {
   batchSize: number;

@@ -16,8 +16,12 @@ const { values } = parseArgs({
     data: { type: 'string', default: 'bench/.data' },
     // The photographs the JPEG set is cut from (the tests' ../shared/photos by default).
     photos: { type: 'string', default: resolve('..', 'shared', 'photos') },
+    only: { type: 'string' },
   },
 });
+// --only <text>: run just the comparisons whose names contain it (and skip the micro suite).
+const only = values.only?.toLowerCase();
+const wanted = (name: string): boolean => only === undefined || name.toLowerCase().includes(only);
 const quick = values.quick!;
 const dataRoot = resolve(values.data!);
 const here = resolve('bench');
@@ -82,6 +86,7 @@ const rounds = quick ? 1 : 2;
 // JPEG entries take minutes each on a loaded 2-core machine: `once` measures them one round.
 function compare(name: string, runs: Array<[string, () => Measurement | { skipped: string }]>, once = false): Comparison {
   const c: Comparison = { name, results: [], skipped: [] };
+  if (!wanted(name)) return c;
   const best = new Map<string, Measurement>();
   const skipped = new Map<string, string>();
   const n = once ? 1 : rounds;
@@ -200,6 +205,40 @@ async function main(): Promise<void> {
     ], true),
   );
 
+  // WebDataset tar shards of the same JPEGs (written by tarfile), against PyTorch's usual way of
+  // reading them: an IterableDataset over tarfile + PIL, shards split over workers.
+  const tarDir = join(dataRoot, `wds-${jpegFiles}`);
+  const tarName = `WebDataset tar shards: ${jpegFiles} JPEGs in shards of 256 -> Resize(256)+CenterCrop(224), normalised, batch 32`;
+  const tarData = (): string | undefined => {
+    if (noJpeg) return noJpeg;
+    if (existsSync(join(tarDir, 'done'))) return undefined;
+    log(`writing ${jpegFiles} samples as WebDataset tar shards to ${tarDir}`);
+    const r = spawnSync('/usr/bin/python3', [join(here, 'data', 'make-wds-shards.py'), jpegDir, String(jpegFiles), tarDir, '256'], { stdio: 'inherit' });
+    if (r.status !== 0) return 'writing the tar shards failed';
+    writeFileSync(join(tarDir, 'done'), '');
+    return undefined;
+  };
+  const noTar = wanted(tarName) ? tarData() : undefined;
+  const tar = (label: string, run: () => Measurement | { skipped: string }): [string, () => Measurement | { skipped: string }] => [
+    label,
+    () => (noTar ? { skipped: noTar } : run()),
+  ];
+  const tarPy = (workers: number) => () =>
+    'skipped' in torch
+      ? torch
+      : runJson(
+          torch.python,
+          [join(here, 'python', 'webdataset_tar.py'), tarDir, String(jpegFiles), '--workers', String(workers), '--epochs', String(jpegEpochs), ...(workers > 0 ? ['--persistent-workers'] : [])],
+          `pytorch tar w${workers}`,
+        );
+  comparisons.push(
+    compare(tarName, [
+      tar('tensorloader', () => runJson(process.execPath, [...tsx, join(here, 'competitors', 'webdataset.ts'), tarDir, String(jpegEpochs)], 'tensorloader tar')),
+      tar('PyTorch IterableDataset, num_workers=0', tarPy(0)),
+      tar('PyTorch IterableDataset, num_workers=2 (persistent)', tarPy(2)),
+    ], true),
+  );
+
   // Packed files: Example 1 and Example 2's images (64x64x3 uint8) packed once, then read
   // through the DataLoader; the limit is memcpy of the bytes the loader writes, on every core.
   const ex1Packed = join(dataRoot, `example1-${ex1Files}.tlpack`);
@@ -249,12 +288,12 @@ async function main(): Promise<void> {
   const floors = measureFloors(ex2Dir);
 
   log('micro benchmarks (benny)');
-  const micro = await microBenchmarks(ex1Dir, ex2Dir, quick);
+  const micro = only === undefined ? await microBenchmarks(ex1Dir, ex2Dir, quick) : [];
 
   // One table: items/s, peak RSS, ratio to the best competitor.
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${formatValue(totalmem(), 'bytes')} RAM, Node ${process.versions.node}`);
   const charts: Array<{ slug: string; title: string; bars: Array<{ label: string; value: number; group?: string; note?: string }> }> = [];
-  for (const c of comparisons) {
+  for (const c of comparisons.filter((x) => x.results.length + x.skipped.length > 0)) {
     console.log(`\n${c.name}`);
     console.log(`${'implementation'.padEnd(42)} ${'items/s'.padStart(10)} ${'peak RSS'.padStart(11)}  ratio`);
     const ours = c.results.find((r) => r.label === 'tensorloader');
@@ -302,7 +341,7 @@ async function main(): Promise<void> {
     floors,
   };
   mkdirSync(join(here, 'results'), { recursive: true });
-  const name = quick ? 'quick' : 'latest';
+  const name = (quick ? 'quick' : 'latest') + (only === undefined ? '' : `-only-${only.replace(/[^a-z0-9]+/g, '-')}`);
   writeFileSync(join(here, 'results', `${name}.json`), JSON.stringify(result, null, 2) + '\n');
   const subtitle = `${cpus().length} cores, Node ${process.versions.node}; ${new Date().toISOString().slice(0, 10)}`;
   for (const chart of charts) {

@@ -40,4 +40,7 @@ export { binding as native } from './native.js';
 export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
 export { reportTable, reportSvg } from './audit/report.js';
 export { SERIES, fitGrowth, type SeriesName } from './audit/series.js';
+export { WebDataset, type WebDatasetOptions, type SampleMeta, type ShardInfo } from './datasets/webdataset.js';
+export { expandShards, isUrl, localShardPaths, MAX_SHARDS, type ShardSource } from './shards.js';
+export { ShardOrderSampler, type ShardOrderOptions, type ShardOrderPlan, type ShardOrderState } from './shard-order.js';
 export { ShardCache, RemoteError, isRemote, RemotePackedDataset, rankShards, loadShardIndex, makeShardIndex, expandBraces, type CacheOptions, type ShardLease, type DownloadEvent, type RetryOptions, type S3Options, type RemoteSourceOptions, type RemotePackedOptions, type StreamOptions, type ShardIndex, type IndexedShard } from './remote/index.js';

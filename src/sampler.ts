@@ -198,7 +198,8 @@ export class DistributedSampler implements Sampler {
   }
 }
 
-function envInt(name: string, fallback: number): number {
+/** An integer environment variable (RANK, WORLD_SIZE), or `fallback` when unset. */
+export function envInt(name: string, fallback: number): number {
   const v = process.env[name];
   if (v === undefined || v === '') return fallback;
   const n = Number(v);

@@ -55,7 +55,8 @@ def run(dataset, args, extra_fields=None):
     def one_epoch():
         items = 0
         for batch in loader:
-            items += batch.shape[0]
+            # (images, labels) from datasets of pairs, else one tensor
+            items += (batch[0] if isinstance(batch, (list, tuple)) else batch).shape[0]
         return items
 
     warm = one_epoch()

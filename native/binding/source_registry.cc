@@ -14,13 +14,14 @@ SourceClass idx_source_class();
 SourceClass token_source_class();
 SourceClass packed_source_class();
 SourceClass fields_source_class();
+SourceClass tar_source_class();
 
 namespace {
 
 const std::vector<SourceClass>& sources() {
   static const std::vector<SourceClass> table = {
       text_source_class(),   image_source_class(),  npy_source_class(),    idx_source_class(),
-      token_source_class(),  packed_source_class(), fields_source_class(),
+      token_source_class(),  packed_source_class(), fields_source_class(),  tar_source_class(),
   };
   return table;
 }

@@ -24,6 +24,7 @@ const char* code_name(Code code) {
     case Code::kCancelled: return "ECANCELLED";
     case Code::kFormat: return "EFORMAT";
     case Code::kDecode: return "EDECODE";
+    case Code::kTruncated: return "ETRUNCATED";
     case Code::kNoSlot: return "ENOSLOT";
     case Code::kClosed: return "ECLOSED";
     case Code::kInvalidArgument: return "ERR_INVALID_ARG";

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/counters.h"
+#include "core/unique_fd.h"
 
 namespace tl {
 
@@ -50,6 +51,19 @@ ItemStatus MappedFile::map(int fd, size_t size, AccessPattern pattern, MappedFil
   counters().live_mappings.fetch_add(1, std::memory_order_relaxed);
   counters().mapped_bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
   return {};
+}
+
+ItemStatus MappedFile::map_path(const std::string& path, const char* what, AccessPattern pattern, MappedFile& out) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    return ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ItemStatus::error(Code::kIo, std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return ItemStatus::error(Code::kIsDirectory, std::string("is a directory, not ") + what);
+  if (!S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
+  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
+  return map(fd.get(), static_cast<size_t>(st.st_size), pattern, out);
 }
 
 void MappedFile::advise(AccessPattern pattern) const {

@@ -27,6 +27,9 @@ class MappedFile {
 
   // Maps `size` bytes of the open descriptor `fd`. The caller still owns (and closes) fd.
   static ItemStatus map(int fd, size_t size, AccessPattern pattern, MappedFile& out);
+  // Opens `path`, checks it is a non-empty regular file, maps all of it and closes the
+  // descriptor. `what` names the expected kind of file in the directory error.
+  static ItemStatus map_path(const std::string& path, const char* what, AccessPattern pattern, MappedFile& out);
 
   const char* data() const { return static_cast<const char*>(addr_); }
   size_t size() const { return size_; }

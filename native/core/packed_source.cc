@@ -1,7 +1,5 @@
 #include "core/packed_source.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,7 +11,6 @@
 #include "core/field_decoder.h"
 #include "core/image_pipeline.h"
 #include "core/sigbus_guard.h"
-#include "core/unique_fd.h"
 
 namespace tl {
 
@@ -22,16 +19,7 @@ static_assert(kPackedMaxFields <= kMaxRecordFields, "a packed record's fields fi
 namespace {
 
 ItemStatus open_shard(const std::string& path, MappedFile& map, PackedHeader& header) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!fd.valid()) {
-    return ItemStatus::error(errno == ENOENT ? Code::kNotFound : Code::kIo, std::string("cannot open: ") + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return ItemStatus::error(Code::kIo, std::string("cannot stat: ") + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) return ItemStatus::error(Code::kIsDirectory, "is a directory, not a packed file");
-  if (!S_ISREG(st.st_mode)) return ItemStatus::error(Code::kNotRegular, "not a regular file");
-  if (st.st_size == 0) return ItemStatus::error(Code::kEmpty, "file is empty");
-  ItemStatus s = MappedFile::map(fd.get(), static_cast<size_t>(st.st_size), AccessPattern::kRandom, map);
+  ItemStatus s = MappedFile::map_path(path, "a packed file", AccessPattern::kRandom, map);
   if (!s.ok()) return s;
   // A file being cut loses its end first: if its last byte is still there, so is the rest.
   const char* data = map.data();

@@ -37,6 +37,9 @@ class RecordReader {
   virtual ItemStatus read(const ItemRef& item, WorkerScratch& scratch, RecordView* fields) const = 0;
   // The error for a mapped view whose pages a truncation took while it was decoded.
   virtual ItemStatus truncated(const ItemRef& item, const RecordView& view) const;
+  // Adds which stored field a failed decode read to its status (a tar member's name, its
+  // offset); the default leaves it to describe().
+  virtual void annotate(const ItemRef& /*item*/, size_t /*field*/, ItemStatus& /*status*/) const {}
   // The path (or other locator) of a record, for error messages.
   virtual std::string describe(size_t index) const = 0;
 

@@ -31,6 +31,7 @@ ItemStatus RecordSource::fill_fields(const ItemRef& item, uint8_t* const* dsts, 
   ItemStatus s = reader_->read(item, scratch, views);
   for (size_t out = 0; s.ok() && out < outputs_.size(); ++out) {
     s = decode_record(*outputs_[out].decoder, *reader_, views[outputs_[out].field], item, dsts[out]);
+    if (!s.ok()) reader_->annotate(item, outputs_[out].field, s);
   }
   // A large file's copy goes now; the thread's small-file buffer stays for the next item.
   if (scratch.file.is_owned()) scratch.file.reset();
@@ -55,8 +56,12 @@ void RecordSource::fill_many(const ItemRef* items, uint8_t* const* dsts, ItemSta
     // A record the batch did not read takes the plain path, which gives the status it always did.
     for (size_t j = 0; j < m; ++j) {
       const size_t k = done + j;
-      statuses[k] = views[j].data != nullptr ? decode_record(*outputs_[0].decoder, *reader_, views[j], items[k], dsts[k])
-                                             : fill(items[k], dsts[k], scratch);
+      if (views[j].data == nullptr) {
+        statuses[k] = fill(items[k], dsts[k], scratch);
+        continue;
+      }
+      statuses[k] = decode_record(*outputs_[0].decoder, *reader_, views[j], items[k], dsts[k]);
+      if (!statuses[k].ok()) reader_->annotate(items[k], outputs_[0].field, statuses[k]);
     }
     done += m;
   }

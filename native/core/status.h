@@ -21,6 +21,7 @@ enum class Code : int32_t {
   kCancelled,    // ECANCELLED: the loader was closed before the item ran
   kFormat,       // EFORMAT: not an image in a format libvips can read
   kDecode,       // EDECODE: a corrupt or truncated image, or a failing pipeline step
+  kTruncated,    // ETRUNCATED: a container (tar) ends before what its headers describe
   // Refusals of the batch engine (never an item's status):
   kNoSlot,       // ENOSLOT: every batch slot is leased
   kClosed,       // ECLOSED: the loader is closed

@@ -53,6 +53,7 @@ tl_add_fuzzer(npy_header native/fuzz/npy_header_fuzz.cc)
 tl_add_fuzzer(png_decoder native/fuzz/png_decoder_fuzz.cc)
 tl_add_fuzzer(image_header native/fuzz/image_header_fuzz.cc)
 tl_add_fuzzer(packed_format native/fuzz/packed_format_fuzz.cc)
+tl_add_fuzzer(tar_index native/fuzz/tar_index_fuzz.cc)
 
 # scripts/fuzz.sh runs the targets listed here, in this order.
 if(TL_FUZZ)

@@ -12,7 +12,8 @@ import { datasetFrom } from './source.js';
 export const PACK_USAGE = `tensorloader pack <source> <out> [--size HxW] [--fit fill|cover|contain] [--channels 1|3|4]
                   [--encoded] [--shard-size N] [--group-size N] [--skip-errors] [--length N] [--quiet]
   source: an image folder (one sub-folder per class, or flat), an image list (path [label] per line),
-          a folder of numeric text files, a .npy array, a packed file, or a JS module exporting a dataset
+          a folder of numeric text files, a .npy array, a packed file, WebDataset tar shards (a .tar,
+          a glob or a brace pattern: image + cls fields), or a JS module exporting a dataset
   raw (default): images are stored as uint8 HWC pixels of --size, converted to float CHW when read;
   --encoded keeps each image file's bytes (decoded with the same pipeline when read)`;
 

@@ -9,6 +9,7 @@ import type { ImagePipelineOptions } from '../datasets/image-options.js';
 import { NpyDataset } from '../datasets/npy-dataset.js';
 import { PackedDataset } from '../datasets/packed-dataset.js';
 import { TextTensorDataset } from '../datasets/text-tensor-dataset.js';
+import { WebDataset } from '../datasets/webdataset.js';
 import { listFiles } from '../files.js';
 import type { DType } from '../dataset.js';
 import { orList } from '../validate.js';
@@ -21,6 +22,7 @@ export interface SourceOptions {
 }
 
 const isImage = (p: string) => IMAGE_EXTENSIONS.includes(extname(p).toLowerCase());
+const isTar = (p: string) => extname(p).toLowerCase() === '.tar';
 const isModule = (p: string) => /\.(m?js|cjs|ts|mts|cts)$/.test(p);
 
 /** True when the file starts with the packed magic. */
@@ -59,9 +61,11 @@ interface SourceKind {
 
 // Tried in order; the first that recognises the path wins.
 const SOURCE_KINDS: readonly SourceKind[] = [
+  { name: 'WebDataset tar shards', on: 'glob', open: (path, o) => (isTar(path) ? new WebDataset(path, { image: o.image() }) : undefined) },
   { name: 'a shard glob', on: 'glob', open: (path) => new PackedDataset(path) },
   { name: 'a JS module', on: 'file', open: (path) => (isModule(path) ? moduleTarget(path) : undefined) },
   { name: 'a .npy array', on: 'file', open: (path) => (extname(path).toLowerCase() === '.npy' ? new NpyDataset(path) : undefined) },
+  { name: 'a WebDataset tar shard', on: 'file', open: (path, o) => (isTar(path) ? new WebDataset(path, { image: o.image() }) : undefined) },
   { name: 'a packed file', on: 'file', open: (path) => (isPacked(path) ? new PackedDataset(path) : undefined) },
   { name: 'an image list', on: 'file', open: (path, o) => imageList(path, o.image) },
   { name: 'an image folder', on: 'folder', open: (path, o) => (hasSubfolders(path) ? new ImageFolderDataset(path, o.image()) : undefined) },
@@ -97,7 +101,7 @@ function textFolder(path: string, length: number | undefined): TextTensorDataset
 export async function datasetFrom(path: string, opts: SourceOptions): Promise<unknown> {
   const full = resolve(path);
   const st = /[*?]/.test(full) ? undefined : statSync(full, { throwIfNoEntry: false });
-  const on = /[*?]/.test(full) ? 'glob' : st?.isFile() ? 'file' : st ? 'folder' : undefined;
+  const on = /[*?]/.test(full) || (!st && /\{[^{}]*(,|\.\.)[^{}]*\}/.test(full)) ? 'glob' : st?.isFile() ? 'file' : st ? 'folder' : undefined;
   if (!on) fail(`no such file or folder: ${path}`);
   const options = { ...opts, image: opts.image ?? (() => fail('image sources need --size')) };
   const kinds = SOURCE_KINDS.filter((k) => k.on === on);

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const fixtures = join(import.meta.dirname, '..', 'fixtures', 'images');
-export const photos = join(import.meta.dirname, '..', '..', '..', 'shared', 'photos');
+// TL_PHOTOS points a checkout that is not beside ../shared (a git worktree elsewhere) at the photos.
+export const photos = process.env.TL_PHOTOS ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'photos');
 export const havePhotos = existsSync(join(photos, 'chelsea.png'));
 
 export interface Manifest {

@@ -1,0 +1,206 @@
+// WebDataset tar shards as a map-style dataset: every shard is indexed natively from its
+// headers on open (no member data read), so `length` and `get(i)` exist. Image members go
+// through the native image pipeline straight into the batch slot, `cls` members become int32
+// labels (`batch.labels`), `npy` members array fields; text members (json, txt, ...) come back
+// per item through `meta(i)`, beside the batch.
+import type { NativeTarField, NativeTarSource } from '../../binding.js';
+import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { TensorLoaderError } from '../errors.js';
+import { binding } from '../native.js';
+import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
+import { IMAGE_EXTENSIONS } from './image-dataset.js';
+import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
+
+export interface WebDatasetOptions {
+  /**
+   * Batch fields by name, each from the first of its extensions a sample has, written as
+   * WebDataset writes them: `'jpg;png'` or `['jpg', 'png']` (lowercase, after the key's first
+   * dot: `seg.png`). Image extensions give image fields, `cls` an int32 label (the field named
+   * `label` is also `batch.labels`), `npy` an array field. Default:
+   * `{ image: 'jpg;jpeg;png;webp;...', label: 'cls' }`.
+   */
+  fields?: Readonly<Record<string, string | readonly string[]>>;
+  /** The image pipeline of every image field, as ImageFolderDataset's options. Required with an image field. */
+  image?: ImagePipelineOptions;
+  /** Extensions `meta(i)` returns: `json` members parsed, others as text. Default ['json', 'txt']. */
+  meta?: readonly string[];
+}
+
+/** One shard: its path, the index of its first sample, its sample count and its size. */
+export interface ShardInfo {
+  path: string;
+  firstSample: number;
+  samples: number;
+  bytes: number;
+}
+
+/** What `meta(i)` returns: the sample's key and shard, and its text members by extension. */
+export interface SampleMeta {
+  __key__: string;
+  __url__: string;
+  [ext: string]: unknown;
+}
+
+const DEFAULT_IMAGE_EXTS = IMAGE_EXTENSIONS.map((e) => e.slice(1));
+const LABEL_EXTS = new Set(['cls', 'cls2', 'index']);
+
+type Kind = NativeTarField['kind'];
+
+function kindOf(name: string, exts: readonly string[]): Kind {
+  const kinds = new Set<Kind>();
+  for (const ext of exts) {
+    const last = ext.slice(ext.lastIndexOf('.') + 1);
+    if (LABEL_EXTS.has(last)) kinds.add('label');
+    else if (last === 'npy') kinds.add('array');
+    else if (DEFAULT_IMAGE_EXTS.includes(last)) kinds.add('image');
+    else {
+      throw new TensorLoaderError(
+        'ERR_INVALID_ARG',
+        `field '${name}': '${ext}' members are not read into batches (images, cls and npy are); text members come through meta(i)`,
+      );
+    }
+  }
+  if (kinds.size !== 1) throw new TensorLoaderError('ERR_INVALID_ARG', `field '${name}' mixes extensions of different kinds: ${exts.join(';')}`);
+  return [...kinds][0]!;
+}
+
+function extList(name: string, value: string | readonly string[]): string[] {
+  const list = (typeof value === 'string' ? value.split(';') : [...value]).map((e) => String(e).trim().toLowerCase().replace(/^\./, ''));
+  if (list.length === 0 || list.some((e) => e === '')) throw new TensorLoaderError('ERR_INVALID_ARG', `field '${name}': empty extension in ${String(value)}`);
+  return list;
+}
+
+/**
+ * WebDataset tar shards (`new WebDataset('train-{000000..000099}.tar', { image: { size: 224 } })`):
+ * a path, a glob, a brace pattern or a list of those. Samples follow WebDataset's rule: the run of
+ * consecutive regular members sharing a key (directory + name up to the first dot).
+ */
+export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
+  /** The shards, in the order their samples are numbered. */
+  readonly paths: readonly string[];
+  readonly fields: readonly FieldSpec[];
+  readonly dtype: DType;
+  readonly itemShape: readonly number[];
+  /** Which extensions each field reads, by field name. */
+  readonly fieldExtensions: Readonly<Record<string, readonly string[]>>;
+  readonly metaExtensions: readonly string[];
+  readonly [nativeSource]: NativeTarSource;
+  readonly #shards: ReadonlyArray<Readonly<ShardInfo>>;
+  readonly #kinds: readonly Kind[];
+  readonly #image: NativeImageOptions | undefined;
+
+  constructor(source: ShardSource, options: WebDatasetOptions = {}) {
+    this.paths = Object.freeze(localShardPaths(expandShards(source)));
+    const given = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
+    const entries = Object.entries(given);
+    if (entries.length === 0) throw new TensorLoaderError('ERR_INVALID_ARG', 'fields: choose at least one');
+    const native: NativeTarField[] = [];
+    const specs: FieldSpec[] = [];
+    const extensions: Record<string, readonly string[]> = {};
+    const hasImage = entries.some(([n, v]) => kindOf(n, extList(n, v)) === 'image');
+    if (hasImage && options.image === undefined) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', 'image fields need the image pipeline: options.image, e.g. { size: [224, 224] }');
+    }
+    const image = hasImage ? normaliseImageOptions(options.image!) : undefined;
+    for (const [name, value] of entries) {
+      const exts = extList(name, value);
+      const kind = kindOf(name, exts);
+      extensions[name] = Object.freeze(exts);
+      native.push(kind === 'image' ? { name, exts, kind, image: { ...image! } } : { name, exts, kind });
+      if (kind === 'image') specs.push({ name, dtype: image!.dtype, shape: itemShapeOf(image!) });
+      else if (kind === 'label') specs.push({ name, dtype: 'int32', shape: [] });
+      else specs.push({ name, dtype: 'float32', shape: [] }); // replaced below from the first sample's .npy
+    }
+    // A bad shard or a missing field throws the addon's TensorLoaderError (code, path).
+    const tar: NativeTarSource = new binding.NativeTarSource([...this.paths], native);
+    this[nativeSource] = tar;
+    this.#kinds = Object.freeze(native.map((f) => f.kind));
+    this.#image = image;
+    this.#shards = Object.freeze(tar.shards.map((x) => Object.freeze(x)));
+    const arrays = tar.arrays;
+    this.fields = Object.freeze(
+      specs.map((s, i) => {
+        const a = arrays[i];
+        const spec = a ? { name: s.name, dtype: a.dtype as DType, shape: a.shape } : s;
+        return Object.freeze({ ...spec, shape: Object.freeze([...spec.shape]) });
+      }),
+    );
+    this.dtype = this.fields[0]!.dtype;
+    this.itemShape = this.fields[0]!.shape;
+    this.fieldExtensions = Object.freeze(extensions);
+    this.metaExtensions = Object.freeze((options.meta ?? ['json', 'txt']).map((e) => e.toLowerCase()));
+  }
+
+  get length(): number {
+    return this[nativeSource].length;
+  }
+
+  /** The shards in order, with their sample ranges and sizes (what ShardOrderSampler takes). */
+  get shards(): ReadonlyArray<Readonly<ShardInfo>> {
+    return this.#shards;
+  }
+
+  /** Sample `index` now, on the calling thread: one new typed array per field, by name. */
+  get(index: number, epoch = 0): Record<string, BatchArray> {
+    return readFields(this, index, epoch);
+  }
+
+  /** Packed as the batch's fields: images as the pipeline's output, labels, arrays. */
+  [storedSchema]({ encoded }: { encoded: boolean }): StoredSchema {
+    if (encoded) throw new TensorLoaderError('ERR_INVALID_ARG', 'encoded: tar members are not files; pack a WebDataset with its decoded fields');
+    return {
+      fields: this.fields.map((f, i) => ({
+        name: f.name,
+        dtype: f.dtype,
+        encoding: 'raw' as const,
+        shape: [...f.shape],
+        meta: this.#kinds[i] === 'image' ? { kind: 'image' as const, pipeline: pipelineOf(this.#image!) } : { kind: this.#kinds[i] === 'label' ? ('label' as const) : ('values' as const) },
+      })),
+    };
+  }
+
+  /** The key of sample `index` (WebDataset's `__key__`). */
+  key(index: number): string {
+    return this[nativeSource].key(index);
+  }
+
+  /**
+   * Sample `index`'s key, shard (`__url__`) and text members of `options.meta`'s extensions
+   * (json parsed, others as UTF-8 text; absent ones left out). With a loader, rows map to
+   * samples through `batch.indices`: `batch.indices.map(i => dataset.meta(i))`.
+   */
+  meta(index: number): SampleMeta {
+    const tar = this[nativeSource];
+    const key = tar.key(index);
+    const shard = this.#shardOf(index);
+    const out: SampleMeta = { __key__: key, __url__: shard };
+    for (const ext of this.metaExtensions) {
+      const bytes = tar.member(index, ext);
+      if (bytes === null) continue;
+      const text = bytes.toString('utf8');
+      if (ext === 'json' || ext.endsWith('.json')) {
+        try {
+          out[ext] = JSON.parse(text);
+        } catch (e) {
+          throw new TensorLoaderError('EPARSE', `${shard}#${key}.${ext}: ${(e as Error).message}`, { cause: e });
+        }
+      } else {
+        out[ext] = text;
+      }
+    }
+    return out;
+  }
+
+  #shardOf(index: number): string {
+    const shards = this.shards;
+    let lo = 0;
+    let hi = shards.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (shards[mid]!.firstSample <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return shards[lo]!.path;
+  }
+}
