@@ -35,7 +35,8 @@ describe.skipIf(memorySnapshot().rssAnon === undefined)('audit: resident memory 
     const perEpoch = (ROWS / EPOCHS) * ROW;
     expect(by('rssFile').slopePerEpoch).toBeGreaterThan(perEpoch * 0.8);
     // The total grew past its threshold too: judged on rss, this would have been called a leak.
-    expect(by('rss').slopePerEpoch).toBeGreaterThan(by('rss').threshold);
+    // (Under the sanitizer RSS thresholds are off: ASan's quarantine grows RSS by design.)
+    if (!sanitizer) expect(by('rss').slopePerEpoch).toBeGreaterThan(by('rss').threshold);
     expect(by('rss').judged).toBe(false);
     expect(by('rssAnon').judged).toBe(true);
     if (!sanitizer) expect(by('rssAnon').slopePerEpoch).toBeLessThan(perEpoch / 8);
