@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { NativeLoaderStats } from '../binding.js';
 import type { Batch, SlotOwner } from './batch.js';
 import { defaultCollate } from './collate.js';
-import { isNativeDataset, type BatchArray, type NativeDataset } from './dataset.js';
+import { isNativeDataset, type BatchArray, type FieldArrays, type NativeDataset } from './dataset.js';
 import { ErrorLog } from './error-log.js';
 import { TensorLoaderError, type ItemError } from './errors.js';
 import { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
@@ -104,9 +104,14 @@ const JS_STATS: NativeLoaderStats = Object.freeze({
  * Batches from a dataset. Native datasets (text, images) are filled by native threads into a
  * fixed arena; JS datasets (`length` + `get(i)`, or an IterableDataset) are fetched with up to
  * `prefetch` batches of `get` calls in flight and stacked by `collate`.
+ *
+ * The batch type follows the dataset's: T its array (or what collate returns), F its fields by
+ * name, L its labels (Int32Array on labelled datasets).
  */
-export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, AsyncDisposable, SlotOwner {
-  readonly dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset;
+export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L extends Int32Array | undefined = Int32Array | undefined>
+  implements AsyncIterable<Batch<T, F, L>>, AsyncDisposable, SlotOwner
+{
+  readonly dataset: NativeDataset<T & BatchArray, F, L> | MapDataset | IterableDataset;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly seed: number;
@@ -127,7 +132,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   #closed = false;
   #progress: DataLoaderOptions['progress'];
 
-  constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions<T> = {}) {
+  constructor(dataset: NativeDataset<T & BatchArray, F, L> | MapDataset | IterableDataset, options: DataLoaderOptions<T> = {}) {
     const stream = dataset instanceof IterableDataset;
     if (!isNativeDataset(dataset) && !isMapDataset(dataset) && !stream) {
       throw new TensorLoaderError(
@@ -244,7 +249,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   }
 
   /** One epoch of batches, in sampler order (resuming mid-epoch after `resume` or a `break`). */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T>, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T, F, L>, void, undefined> {
     if (!this.#progress) {
       yield* this.#epochBatches();
       return;
@@ -270,7 +275,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     }
   }
 
-  async *#epochBatches(): AsyncGenerator<Batch<T>, void, undefined> {
+  async *#epochBatches(): AsyncGenerator<Batch<T, F, L>, void, undefined> {
     if (this.#closed) throw new TensorLoaderError('ECLOSED', 'the loader is closed');
     if (this.#iterating) {
       throw new TensorLoaderError('EBUSY', 'this loader is already iterating; finish or break that loop first (or create a second loader)');
@@ -285,7 +290,8 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     try {
       for await (const batch of this.#engine.batches(epoch, start, aborted)) {
         this.#position.batches++;
-        yield batch;
+        // The engines build batches from the dataset's run-time field list; F and L are its types.
+        yield batch as unknown as Batch<T, F, L>;
         this.signal?.throwIfAborted();
       }
       this.#position = { epoch: epoch + 1, batches: 0 };

@@ -126,7 +126,7 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
     for (let i = 0; i < SAMPLES; i++) {
       const a = ds.get(i);
       const b = packed.get(i);
-      for (const k of ['image', 'label', 'vec']) expect(Array.from(b[k] as Uint8Array)).toEqual(Array.from(a[k] as Uint8Array));
+      for (const k of ['image', 'label', 'vec'] as const) expect(Array.from(b[k] as Uint8Array)).toEqual(Array.from(a[k] as Uint8Array));
     }
     await expect(pack(ds, join(dir, 'enc.tlpack'), { encoded: true })).rejects.toThrow(/tar members are not files/);
   });

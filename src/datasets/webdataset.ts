@@ -4,15 +4,45 @@
 // labels (`batch.labels`), `npy` members array fields; text members (json, txt, ...) come back
 // per item through `meta(i)`, beside the batch.
 import type { NativeTarField, NativeTarSource } from '../../binding.js';
-import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { nativeSource, readFields, type BatchArray, type BatchTypes, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
-import { IMAGE_EXTENSIONS } from './image-dataset.js';
+import { IMAGE_EXTENSIONS, type ArrayFor } from './image-dataset.js';
 import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
-export interface WebDatasetOptions {
+/** The extensions of one field: `'jpg;png'` or `['jpg', 'png']`. */
+export type FieldExtensions = string | readonly string[];
+
+// What a field's extensions make it, at the type level (as kindOf does at run time, which also
+// checks that every extension of a field is of one kind): the first extension's last part decides.
+type FirstExt<E extends string> = E extends `${infer A};${string}` ? A : E;
+type LastPart<E extends string> = E extends `${string}.${infer R}` ? LastPart<R> : E;
+type KindOfExt<E extends string> = string extends E
+  ? 'unknown'
+  : Lowercase<LastPart<FirstExt<E>>> extends 'cls' | 'cls2' | 'index'
+    ? 'label'
+    : Lowercase<LastPart<FirstExt<E>>> extends 'npy'
+      ? 'array'
+      : 'image';
+type KindOf<X> = X extends string ? KindOfExt<X> : X extends readonly (infer E extends string)[] ? KindOfExt<E> : 'unknown';
+type ArrayOfKind<K, D extends DType | undefined> = [K] extends ['label'] ? Int32Array : [K] extends ['image'] ? ArrayFor<D> : BatchArray;
+
+/** The default fields: an image (any image extension) and `label` from `cls`. */
+export type DefaultWebDatasetFields = { image: 'jpg'; label: 'cls' };
+/** Batch fields of a WebDataset with `fields: Fd` and image dtype D: images as D's array, cls labels as Int32Array, npy arrays as any array. */
+export type WebDatasetFields<Fd, D extends DType | undefined> = { [K in keyof Fd & string]: ArrayOfKind<KindOf<Fd[K]>, D> };
+/** batch.labels of a WebDataset: Int32Array when a field named `label` reads cls members. */
+export type WebDatasetLabels<Fd> = 'label' extends keyof Fd
+  ? [KindOf<Fd['label' & keyof Fd]>] extends ['label']
+    ? Int32Array
+    : [KindOf<Fd['label' & keyof Fd]>] extends ['unknown']
+      ? Int32Array | undefined
+      : undefined
+  : undefined;
+
+export interface WebDatasetOptions<Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = DType | undefined> {
   /**
    * Batch fields by name, each from the first of its extensions a sample has, written as
    * WebDataset writes them: `'jpg;png'` or `['jpg', 'png']` (lowercase, after the key's first
@@ -20,9 +50,9 @@ export interface WebDatasetOptions {
    * `label` is also `batch.labels`), `npy` an array field. Default:
    * `{ image: 'jpg;jpeg;png;webp;...', label: 'cls' }`.
    */
-  fields?: Readonly<Record<string, string | readonly string[]>>;
+  fields?: Fd;
   /** The image pipeline of every image field, as ImageFolderDataset's options. Required with an image field. */
-  image?: ImagePipelineOptions;
+  image?: ImagePipelineOptions & { dtype?: D };
   /** Extensions `meta(i)` returns: `json` members parsed, others as text. Default ['json', 'txt']. */
   meta?: readonly string[];
 }
@@ -76,7 +106,9 @@ function extList(name: string, value: string | readonly string[]): string[] {
  * a path, a glob, a brace pattern or a list of those. Samples follow WebDataset's rule: the run of
  * consecutive regular members sharing a key (directory + name up to the first dot).
  */
-export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
+export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions>> = DefaultWebDatasetFields, D extends DType | undefined = undefined>
+  implements NativeDataset<WebDatasetFields<Fd, D>[keyof Fd & string], WebDatasetFields<Fd, D>, WebDatasetLabels<Fd>>, DeclaresSchema
+{
   /** The shards, in the order their samples are numbered. */
   readonly paths: readonly string[];
   readonly fields: readonly FieldSpec[];
@@ -89,10 +121,11 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   readonly #shards: ReadonlyArray<Readonly<ShardInfo>>;
   readonly #kinds: readonly Kind[];
   readonly #image: NativeImageOptions | undefined;
+  declare readonly __types?: BatchTypes<WebDatasetFields<Fd, D>[keyof Fd & string], WebDatasetFields<Fd, D>, WebDatasetLabels<Fd>>;
 
-  constructor(source: ShardSource, options: WebDatasetOptions = {}) {
+  constructor(source: ShardSource, options: WebDatasetOptions<Fd, D> = {}) {
     this.paths = Object.freeze(localShardPaths(expandShards(source)));
-    const given = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
+    const given: Readonly<Record<string, FieldExtensions>> = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
     const entries = Object.entries(given);
     if (entries.length === 0) throw new TensorLoaderError('ERR_INVALID_ARG', 'fields: choose at least one');
     const native: NativeTarField[] = [];
@@ -142,8 +175,8 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   }
 
   /** Sample `index` now, on the calling thread: one new typed array per field, by name. */
-  get(index: number, epoch = 0): Record<string, BatchArray> {
-    return readFields(this, index, epoch);
+  get(index: number, epoch = 0): WebDatasetFields<Fd, D> {
+    return readFields(this, index, epoch) as WebDatasetFields<Fd, D>;
   }
 
   /** Packed as the batch's fields: images as the pipeline's output, labels, arrays. */
