@@ -17,7 +17,7 @@ import { NativeEngine } from './loader/native-engine.js';
 import { StreamEngine } from './loader/stream-engine.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
-import { count, epoch as epochOption, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
+import { count, epoch as epochOption, knownOptions, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
 
 export interface DataLoaderOptions<T = unknown> {
   /** Items per batch. Default 1. */
@@ -100,6 +100,27 @@ const JS_STATS: NativeLoaderStats = Object.freeze({
   fieldOffsets: [],
 });
 
+const LOADER_OPTIONS = [
+  'batchSize', 'shuffle', 'seed', 'dropLast', 'prefetch', 'threads', 'slots', 'memoryBudget', 'slotTimeoutMs', 'epoch', 'copy',
+  'onError', 'maxErrors', 'sampler', 'batchSampler', 'signal', 'resume', 'collate', 'shuffleBuffer', 'progress',
+] as const;
+
+// Options of one kind of dataset given to another are errors: native datasets have no collate
+// and no shuffle buffer; JS datasets have no native threads, arena slots or memory budget, and
+// a map-style one no shuffle buffer (its shuffle is a sampler's).
+const NOT_FOR: Record<'native' | 'map' | 'stream', { options: readonly (keyof DataLoaderOptions)[]; why: string }> = {
+  native: { options: ['collate', 'shuffleBuffer'], why: 'a native dataset fills its batches natively (collate and shuffleBuffer are for JS datasets)' },
+  map: { options: ['threads', 'slots', 'memoryBudget', 'shuffleBuffer'], why: 'a JS dataset has no native threads, slots or memory budget, and a map-style one shuffles by sampler, not buffer' },
+  stream: { options: ['threads', 'slots', 'memoryBudget'], why: 'a JS dataset has no native threads, slots or memory budget' },
+};
+
+function checkApplies(options: DataLoaderOptions<any>, kind: keyof typeof NOT_FOR): void {
+  knownOptions('DataLoader', options, LOADER_OPTIONS);
+  const { options: not, why } = NOT_FOR[kind];
+  const given = not.filter((k) => options[k] !== undefined);
+  if (given.length > 0) throw new TensorLoaderError('ERR_INVALID_ARG', `DataLoader: ${given.join(', ')} do${given.length === 1 ? 'es' : ''} not apply: ${why}`);
+}
+
 /**
  * Batches from a dataset. Native datasets (text, images) are filled by native threads into a
  * fixed arena; JS datasets (`length` + `get(i)`, or an IterableDataset) are fetched with up to
@@ -141,6 +162,7 @@ export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L
       );
     }
     if (stream && (options.sampler || options.batchSampler)) throw new RangeError('an IterableDataset has no indices: sampler and batchSampler do not apply');
+    checkApplies(options, isNativeDataset(dataset) ? 'native' : stream ? 'stream' : 'map');
     this.dataset = dataset;
     const shuffleBuffer = positiveInt('shuffleBuffer', options.shuffleBuffer ?? 1000);
     if (options.progress !== undefined && typeof options.progress !== 'boolean' && typeof options.progress !== 'function') {

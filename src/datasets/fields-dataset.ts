@@ -5,6 +5,7 @@ import { nativeSource, readFields, type BatchArray, type BatchTypes, type DType,
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { checkClasses } from '../pack/schema.js';
+import { knownOptions } from '../validate.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /**
@@ -57,9 +58,7 @@ export class FieldsDataset<P extends Parts = Record<string, NativeDataset>, LF e
   declare readonly __types?: BatchTypes<FieldsOfParts<P>[keyof P & string], FieldsOfParts<P>, LabelsOfParts<P, LF>>;
 
   constructor(parts: P, options: FieldsDatasetOptions<LF> = {}) {
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `FieldsDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
-    }
+    knownOptions('FieldsDataset', options, OPTION_KEYS);
     const entries = Object.entries(parts);
     if (entries.length === 0) throw new TensorLoaderError('ERR_INVALID_ARG', 'FieldsDataset needs at least one field');
     for (const [name, d] of entries) {

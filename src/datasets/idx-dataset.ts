@@ -5,6 +5,7 @@ import type { NativeFieldsSource, NativeIdxSource } from '../../binding.js';
 import { nativeSource, readFields, readItem, type BatchTypes, type FieldSpec, type NativeDataset, type NoFields } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
+import { knownOptions } from '../validate.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /** Fashion-MNIST's class names by label (its README's order; label 0 is 'T-shirt/top'). */
@@ -67,9 +68,7 @@ export class IdxDataset<LP extends string | undefined = undefined> implements Na
   declare readonly __types?: BatchTypes<Uint8Array, IdxFields<LP>, IdxLabels<LP>>;
 
   constructor(images: string, labels?: LP, options: IdxDatasetOptions = {}) {
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `IdxDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
-    }
+    knownOptions('IdxDataset', options, OPTION_KEYS);
     if (options.maxBytes !== undefined && !(Number.isInteger(options.maxBytes) && options.maxBytes > 0)) {
       throw new TensorLoaderError('ERR_INVALID_ARG', `IdxDataset: maxBytes must be a positive integer, got ${options.maxBytes}`);
     }

@@ -6,7 +6,8 @@ import { nativeSource, readItem, type BatchArray, type BatchTypes, type DType, t
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
-import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { knownOptions } from '../validate.js';
 
 /** torchvision's IMG_EXTENSIONS plus what libvips also reads here. */
 // Only what the bundled libvips (sharp's build) reads: it has no BMP or PPM/PGM loader, so
@@ -73,6 +74,7 @@ export class ImageFilesDataset<D extends DType | undefined = undefined, LA exten
   LabelsOfFiles<LA>
 > {
   constructor(paths: readonly string[], options: ImageFilesOptions<LA> & { dtype?: D }) {
+    knownOptions('ImageFilesDataset', options, [...IMAGE_OPTION_KEYS, 'labels']);
     const files = paths.map((p) => resolve(p));
     let labels: Int32Array | undefined;
     if (options.labels !== undefined) {
@@ -158,6 +160,7 @@ export class ImageFolderDataset<D extends DType | undefined = undefined> extends
   readonly classNames: readonly string[];
 
   constructor(root: string, options: ImageFolderOptions & { dtype?: D }) {
+    knownOptions('ImageFolderDataset', options, [...IMAGE_OPTION_KEYS, 'extensions', 'classes']);
     const base = resolve(root);
     const st = statSync(base, { throwIfNoEntry: false });
     if (!st?.isDirectory()) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: ${root} is not a folder`);

@@ -127,6 +127,12 @@ export const IMAGE_DEFAULTS = Object.freeze({
   seed: 0,
 } as const);
 
+/** Every option of the image pipeline (ImagePipelineOptions' keys). */
+export const IMAGE_OPTION_KEYS: readonly string[] = Object.freeze([
+  'size', 'fit', 'cropFraction', 'channels', 'background', 'pad', 'kernel', 'autorotate', 'shrinkOnLoad', 'maxPixels',
+  'maxItemBytes', 'failOn', 'dtype', 'scale', 'mean', 'std', 'layout', 'randomResizedCrop', 'horizontalFlip', 'seed',
+]);
+
 export const FITS = ['fill', 'cover', 'contain'] as const;
 const CHANNELS = [1, 3, 4] as const;
 const DTYPES = ['float32', 'uint8', 'float16'] as const;

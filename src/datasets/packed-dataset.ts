@@ -6,8 +6,8 @@ import { ErrorLog } from '../error-log.js';
 import { TensorLoaderError, type ItemError } from '../errors.js';
 import { expandGlob } from '../files.js';
 import { binding } from '../native.js';
-import { invalidArg, oneOf } from '../validate.js';
-import { IMAGE_DEFAULTS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { invalidArg, knownOptions, oneOf } from '../validate.js';
+import { IMAGE_DEFAULTS, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
 import type { CacheOptions, ShardCache } from '../remote/cache.js';
 import { RemotePackedDataset } from '../remote/remote-packed.js';
@@ -103,9 +103,8 @@ export class PackedDataset<const S extends PackedFieldsOption | undefined = unde
     if (named.some((p) => isRemote(p))) {
       throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards are fetched first: await PackedDataset.open(urls, { cache: { dir, maxBytes } })');
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `PackedDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
-    }
+    knownOptions('PackedDataset', options, OPTION_KEYS);
+    knownOptions('PackedDataset image', options.image, IMAGE_OPTION_KEYS);
     const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
     this.paths = Object.freeze(paths);
     const source = new binding.NativePackedSource(paths, options.subset === true);

@@ -9,7 +9,8 @@ import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
 import { IMAGE_EXTENSIONS, type ArrayFor } from './image-dataset.js';
-import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { knownOptions } from '../validate.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /** The extensions of one field: `'jpg;png'` or `['jpg', 'png']`. */
@@ -124,6 +125,8 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
   declare readonly __types?: BatchTypes<WebDatasetFields<Fd, D>[keyof Fd & string], WebDatasetFields<Fd, D>, WebDatasetLabels<Fd>>;
 
   constructor(source: ShardSource, options: WebDatasetOptions<Fd, D> = {}) {
+    knownOptions('WebDataset', options, ['fields', 'image', 'meta']);
+    knownOptions('WebDataset image', options.image, IMAGE_OPTION_KEYS);
     this.paths = Object.freeze(localShardPaths(expandShards(source)));
     const given: Readonly<Record<string, FieldExtensions>> = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
     const entries = Object.entries(given);
@@ -134,6 +137,9 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
     const hasImage = entries.some(([n, v]) => kindOf(n, extList(n, v)) === 'image');
     if (hasImage && options.image === undefined) {
       throw new TensorLoaderError('ERR_INVALID_ARG', 'image fields need the image pipeline: options.image, e.g. { size: [224, 224] }');
+    }
+    if (!hasImage && options.image !== undefined) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', `image: no image field to apply it to (fields: ${entries.map(([n, v]) => `${n}: ${String(v)}`).join(', ')})`);
     }
     const image = hasImage ? normaliseImageOptions(options.image!) : undefined;
     for (const [name, value] of entries) {
