@@ -210,8 +210,13 @@ TEST_CASE(idx_hostile_gzip_streams_are_refused) {
   s = status_of(good + "junk");
   CHECK_EQ(s.code, tl::Code::kCount);
   CHECK_MSG(has(s, "follow the end of the gzip stream"), s.message);
-  // More data inflated than the header declares: cut at the declared size, not grown.
+  // More data inflated than the header declares: cut while inflating (at the declared size,
+  // never more than one chunk past it), not inflated whole and refused after. Both a stream
+  // whose first output already passes a tiny declared size and one that passes it later.
   s = status_of(gzip(idx({2, 2}, std::string(1 << 20, 'z'))));
+  CHECK_EQ(s.code, tl::Code::kCount);
+  CHECK_MSG(has(s, "inflates past"), s.message);
+  s = status_of(gzip(idx({1024, 1024}, std::string(3 << 20, 'z'))));
   CHECK_EQ(s.code, tl::Code::kCount);
   CHECK_MSG(has(s, "inflates past"), s.message);
   // A small stream whose header asks for terabytes is refused from the header, before any
