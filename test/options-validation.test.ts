@@ -128,6 +128,10 @@ describe('options that do not apply are errors, never ignored', () => {
     writeImageData(join(root, 'a'), 1, 8, 1);
     expect(() => new ImageFolderDataset(root, { size: 8, sizee: 4 } as never)).toThrow(/ImageFolderDataset: unknown option 'sizee'/);
     expect(() => new ImageFilesDataset([join(root, 'a', 'img_0.png')], { size: 8, label: [0] } as never)).toThrow(/ImageFilesDataset: unknown option 'label'/);
+    expect(() => new ImageFolderDataset(root, { size: 8, cropFraction: 0.875 })).toThrow(/cropFraction applies to fit 'cover' \(fit is 'fill'\)/);
+    expect(() => new ImageFolderDataset(root, { size: 8, fit: 'cover', pad: 3 })).toThrow(/pad applies to fit 'contain' \(fit is 'cover'\)/);
+    new ImageFolderDataset(root, { size: 8, fit: 'cover', cropFraction: 0.875 });
+    new ImageFolderDataset(root, { size: 8, fit: 'contain', pad: 3 });
     expect(() => new TextTensorDataset(text.files, { length: 4, lenght: 4 } as never)).toThrow(/TextTensorDataset: unknown option 'lenght'/);
     await expect(pack(ds(), join(tmp, 'x.tlpack'), { shardsize: 2 } as never)).rejects.toThrow(/pack: unknown option 'shardsize'/);
     expect(() => new WebDataset(join(tmp, 'none.tar'), { feilds: {} } as never)).toThrow(/WebDataset: unknown option 'feilds'/);

@@ -6,7 +6,7 @@ import { nativeSource, readItem, type BatchArray, type BatchTypes, type DType, t
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
-import { IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { checkImageOptionsApply, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { knownOptions } from '../validate.js';
 
 /** torchvision's IMG_EXTENSIONS plus what libvips also reads here. */
@@ -75,6 +75,7 @@ export class ImageFilesDataset<D extends DType | undefined = undefined, LA exten
 > {
   constructor(paths: readonly string[], options: ImageFilesOptions<LA> & { dtype?: D }) {
     knownOptions('ImageFilesDataset', options, [...IMAGE_OPTION_KEYS, 'labels']);
+    checkImageOptionsApply('ImageFilesDataset', options);
     const files = paths.map((p) => resolve(p));
     let labels: Int32Array | undefined;
     if (options.labels !== undefined) {
@@ -161,6 +162,7 @@ export class ImageFolderDataset<D extends DType | undefined = undefined> extends
 
   constructor(root: string, options: ImageFolderOptions & { dtype?: D }) {
     knownOptions('ImageFolderDataset', options, [...IMAGE_OPTION_KEYS, 'extensions', 'classes']);
+    checkImageOptionsApply('ImageFolderDataset', options);
     const base = resolve(root);
     const st = statSync(base, { throwIfNoEntry: false });
     if (!st?.isDirectory()) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: ${root} is not a folder`);

@@ -9,7 +9,7 @@ import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
 import { IMAGE_EXTENSIONS, type ArrayFor } from './image-dataset.js';
-import { IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { checkImageOptionsApply, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { knownOptions } from '../validate.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
@@ -127,6 +127,7 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
   constructor(source: ShardSource, options: WebDatasetOptions<Fd, D> = {}) {
     knownOptions('WebDataset', options, ['fields', 'image', 'meta']);
     knownOptions('WebDataset image', options.image, IMAGE_OPTION_KEYS);
+    checkImageOptionsApply('WebDataset image', options.image);
     this.paths = Object.freeze(localShardPaths(expandShards(source)));
     const given: Readonly<Record<string, FieldExtensions>> = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
     const entries = Object.entries(given);
