@@ -1,7 +1,7 @@
 // The shard cache: remote shards fetched whole into a bounded local folder, read through leases.
 // acquire(url) returns a local path that stays valid until the lease is released; prefetch(urls)
 // fetches the next shards in the background, never past maxBytes.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { link, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TensorLoaderError } from '../errors.js';
@@ -149,7 +149,13 @@ export class ShardCache {
       released = true;
       if (--h.refs > 0) return;
       this.#held.delete(url);
-      void unlinkQuiet(h.path);
+      // At once, not later: a released shard may be evicted next, and until its lease link goes
+      // its bytes stay on disk beside the shard fetched in its place (past maxBytes).
+      try {
+        unlinkSync(h.path);
+      } catch {
+        // already gone (a dead-lease sweep by another process)
+      }
     };
     return { url, path: h.path, size: h.size, release, [Symbol.dispose]: release };
   }
