@@ -93,7 +93,7 @@ async function runRank(kind: Kind, agent: string, sampler: (remote: RemoteShardS
     if (++batches === stopAfter) break;
   }
   await remote.cache.settle();
-  const gets = nginx.log().filter((l) => l.agent === agent && l.method === 'GET' && l.range === '');
+  const gets = nginx.log().filter((l) => l.agent === agent && l.method === 'GET' && l.range === '' && !l.uri.endsWith('.json'));
   return { indices, batches, state: s.state(loader), shardsFetched: new Set(gets.map((g) => g.uri)).size, gets: gets.length, length: remote.length! };
 }
 
