@@ -96,7 +96,7 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   constructor(source: ShardSource, options: WebDatasetOptions = {}) {
     const named = typeof source === 'string' ? [source] : source;
     if (Array.isArray(named) && named.some((p) => typeof p === 'string' && isRemote(p))) {
-      throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards are fetched first: await WebDataset.open(urls, { cache: { dir, maxBytes } }), or RemoteWebDataset.open for a set bigger than the cache');
+      throw new TensorLoaderError('EREMOTE', 'remote shards are fetched first: await WebDataset.open(urls, { cache: { dir, maxBytes } }), or RemoteWebDataset.open for a set bigger than the cache');
     }
     this.paths = Object.freeze(localShardPaths(expandShards(source)));
     const given = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };

@@ -94,15 +94,18 @@ export async function* segments(set: SampledShards, sampler: ShardOrderSampler, 
   try {
     let ahead = 0;
     for (const plan of plans) {
-      for (const s of plan.shards) ahead = Math.max(ahead, rankOf.get(s)!);
-      set.cache.prefetch(firstUse.slice(ahead, ahead + prefetch).map((s) => set.counted[s]!.url));
-      for (const s of plan.shards) if (!held.has(s)) held.set(s, await set.cache.acquire(set.counted[s]!.url));
+      // Release first: the cache then has the room of the shards left behind for the new ones.
       for (const [s, lease] of held) {
         if (!plan.shards.includes(s)) {
           lease.release();
           held.delete(s);
         }
       }
+      for (const s of plan.shards) if (!held.has(s)) held.set(s, await set.cache.acquire(set.counted[s]!.url));
+      // Ahead only once this segment is held: a fetch ahead then finds no room rather than
+      // taking room a shard of this segment needs (and being evicted for it, fetched twice).
+      for (const s of plan.shards) ahead = Math.max(ahead, rankOf.get(s)!);
+      set.cache.prefetch(firstUse.slice(ahead, ahead + prefetch).map((s) => set.counted[s]!.url));
       const shards = [...plan.shards].sort((a, b) => a - b);
       const dataset = set.openLocal(shards.map((s) => held.get(s)!.path));
       const base = new Map<number, number>();
@@ -132,8 +135,8 @@ export async function* segments(set: SampledShards, sampler: ShardOrderSampler, 
 
 /** One epoch's items of `sampler` over `set`, in its order, one `{ field: typed array }` each (read on the JS thread). */
 export async function* sampledItems(set: SampledShards, sampler: ShardOrderSampler, epoch: number, prefetch: number): AsyncGenerator<Record<string, BatchArray>> {
-  // Segments of at most 256 items: a bound on what one segment holds open, not a batch size.
-  for await (const seg of segments(set, sampler, epoch, 256, prefetch)) {
+  // Cut item by item: a segment holds at most windowShards + 1 shards.
+  for await (const seg of segments(set, sampler, epoch, 1, prefetch)) {
     for (const i of seg.local) yield readFields(seg.dataset, i, epoch);
   }
 }
