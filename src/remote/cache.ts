@@ -33,7 +33,7 @@ export interface CacheOptions extends RemoteSourceOptions {
   revalidate?: 'once' | 'always' | 'never';
   /** Called as downloads advance. */
   onProgress?: (event: DownloadEvent) => void;
-  /** A progress bar on stderr: 'auto' (default: when stderr is a terminal), true, or false. */
+  /** Progress on stderr (opt-in, as the loader's): true, a bar on a terminal and a line every 2 s elsewhere; 'auto', a bar on a terminal only; false (default). */
   progress?: boolean | 'auto';
   /** A lock not refreshed for this long belongs to a dead process (on another machine). Default 30 000. */
   staleLockMs?: number;
@@ -93,7 +93,7 @@ export class ShardCache {
     this.options = Object.freeze({ ...options });
     this.#retry = resolveRetry(options.retry);
     this.#slots = new Semaphore(concurrency);
-    this.#progress = new DownloadProgress(options.progress ?? 'auto', options.onProgress);
+    this.#progress = new DownloadProgress(options.progress ?? false, options.onProgress);
   }
 
   #transport(url: string): Transport {
