@@ -144,6 +144,18 @@ for (const kind of kinds) {
   });
 }
 
+describe('bad options', () => {
+  it('a sampler made for another set, a bad batch size, a sampler without counts are clear errors', async () => {
+    const remote = await kinds[0]!.open('bad-options');
+    expect(() => remote.loader({ sampler: new ShardOrderSampler([20, 20]), batchSize: 4 })).toThrow(/not this shard set's/);
+    expect(() => remote.loader({ sampler: new ShardOrderSampler(remote.sampled), batchSize: 0 })).toThrow(/batchSize/);
+    expect(() => remote.loader({ sampler: new ShardOrderSampler(remote.sampled), batchSize: 4, prefetch: -1 })).toThrow(/prefetch/);
+    const unknown = await RemotePackedDataset.open(`${nginx.url}/packed/train-{00000..00011}-of-00012.tlpack`, { cache: { dir: cacheDir(), maxBytes: 1 << 26 }, counts: 'none' });
+    expect(() => unknown.sampled).toThrow(/sample counts are unknown/);
+    expect(() => unknown.stream({ resume: { epoch: 0, samples: 0, seed: 0, streams: 1 } })).toThrow(/need a shard index/);
+  });
+});
+
 describe('stream() with counts: the shard-aware order through a DataLoader of items', () => {
   const open = (agent: string) => kinds[0]!.open(agent);
   const labelsOf = (b: { data: unknown }) => Array.from((b.data as { label: { data: Int32Array } }).label.data);
