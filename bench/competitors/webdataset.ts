@@ -10,11 +10,12 @@
 //                batches segment by segment (most shards fetched again every epoch), timed from open
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataLoader, makeShardIndex, RemoteWebDataset, ShardOrderSampler, WebDataset } from '../../src/index.js';
 import { startNginx } from '../../test/helpers/nginx.js';
 
-const [dir, epochsArg, mode = 'local'] = process.argv.slice(2) as [string, string | undefined, string | undefined];
+const [dirArg, epochsArg, mode = 'local'] = process.argv.slice(2) as [string, string | undefined, string | undefined];
+const dir = resolve(dirArg);  // nginx takes its root as an absolute path
 const epochs = Number(epochsArg ?? 2);
 const image = { size: [224, 224] as [number, number], fit: 'cover' as const, cropFraction: 224 / 256, kernel: 'bilinear' as const, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const names = readdirSync(dir).filter((n) => /^shard-.*\.tar$/.test(n)).sort();
