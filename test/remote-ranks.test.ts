@@ -144,6 +144,30 @@ for (const kind of kinds) {
   });
 }
 
+describe('the cache bound under loader()', () => {
+  it('a cache of 2 x windowShards shards (what a batch across two windows needs): the folder never exceeds maxBytes, each rank still reads its share once', async () => {
+    const shard = packedLocal.shards[0]!.bytes;
+    const maxBytes = 4 * shard + 4096;
+    const cache = new ShardCache({ dir: cacheDir(), maxBytes, headers: { 'user-agent': 'small-cache' } });
+    const remote = await RemotePackedDataset.open(`${nginx.url}/packed/train-{00000..00011}-of-00012.tlpack`, { cache });
+    const loader = remote.loader({ sampler: new ShardOrderSampler(remote.sampled, { rank: 1, worldSize: 2, seed: 4, windowShards: 2 }), batchSize: 6, prefetch: 2 });
+    let peak = 0;
+    const seen: number[] = [];
+    for await (const batch of loader) {
+      using b = batch;
+      seen.push(...b.indices);
+      peak = Math.max(peak, (await cache.usage()).bytes);
+    }
+    await cache.settle();
+    expect(seen.length).toBe((PACKED_PER_SHARD * SHARDS) / 2);
+    expect(peak).toBeLessThanOrEqual(maxBytes);
+    expect(peak).toBeGreaterThan(shard);
+    const gets = nginx.log().filter((l) => l.agent === 'small-cache' && l.method === 'GET' && l.range === '');
+    expect(new Set(gets.map((g) => g.uri)).size).toBe(SHARDS / 2);
+    expect(gets.length).toBe(SHARDS / 2);
+  });
+});
+
 describe('bad options', () => {
   it('a sampler made for another set, a bad batch size, a sampler without counts are clear errors', async () => {
     const remote = await kinds[0]!.open('bad-options');
