@@ -66,6 +66,7 @@ describe.skipIf(!havePhotos)('WebDataset over URLs', () => {
     const cache = new ShardCache({ dir: cacheDir(), maxBytes: SHARDS * shardBytes() + 4096, headers: { 'user-agent': 'wds-open' } });
     const remote = await WebDataset.open(pattern(), { image, fields, cache });
     expectSame(remote);
+    expect(remote.meta(5).__url__).toBe(`${nginx.url}/wds/${shardName(1)}`);  // the URL, not the cached file
     const gets = nginx.log().filter((l) => l.agent === 'wds-open' && l.method === 'GET');
     expect(new Set(gets.map((g) => g.uri)).size).toBe(SHARDS);
     expect(gets).toHaveLength(SHARDS);

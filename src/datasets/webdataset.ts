@@ -45,6 +45,9 @@ export interface SampleMeta {
   [ext: string]: unknown;
 }
 
+/** Internal option: the URLs the (cached) shard files were fetched from, for meta(i).__url__. */
+export const shardUrls = Symbol('tensorloader.shardUrls');
+
 const DEFAULT_IMAGE_EXTS = IMAGE_EXTENSIONS.map((e) => e.slice(1));
 const LABEL_EXTS = new Set(['cls', 'cls2', 'index']);
 
@@ -92,8 +95,9 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   readonly #shards: ReadonlyArray<Readonly<ShardInfo>>;
   readonly #kinds: readonly Kind[];
   readonly #image: NativeImageOptions | undefined;
+  readonly #urls: readonly string[] | undefined;
 
-  constructor(source: ShardSource, options: WebDatasetOptions = {}) {
+  constructor(source: ShardSource, options: WebDatasetOptions & { [shardUrls]?: readonly string[] } = {}) {
     const named = typeof source === 'string' ? [source] : source;
     if (Array.isArray(named) && named.some((p) => typeof p === 'string' && isRemote(p))) {
       throw new TensorLoaderError('EREMOTE', 'remote shards are fetched first: await WebDataset.open(urls, { cache: { dir, maxBytes } }), or RemoteWebDataset.open for a set bigger than the cache');
@@ -124,6 +128,8 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
     this[nativeSource] = tar;
     this.#kinds = Object.freeze(native.map((f) => f.kind));
     this.#image = image;
+    const urls = options[shardUrls];
+    this.#urls = urls && urls.length === this.paths.length ? Object.freeze([...urls]) : undefined;
     this.#shards = Object.freeze(tar.shards.map((x) => Object.freeze(x)));
     const arrays = tar.arrays;
     this.fields = Object.freeze(
@@ -222,6 +228,6 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
       if (shards[mid]!.firstSample <= index) lo = mid;
       else hi = mid - 1;
     }
-    return shards[lo]!.path;
+    return this.#urls?.[lo] ?? shards[lo]!.path;
   }
 }

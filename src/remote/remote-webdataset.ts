@@ -2,7 +2,7 @@
 // cache and indexed natively there, as local shards are. Counts come from a wids shard index
 // (`tensorloader index` writes one); with them the set is map-style once mapped, and loader()
 // and stream() follow the shard-aware order. Without them only stream() reads it, shard by shard.
-import { WebDataset, type WebDatasetOptions } from '../datasets/webdataset.js';
+import { shardUrls, WebDataset, type WebDatasetOptions } from '../datasets/webdataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { ShardCache, type CacheOptions } from './cache.js';
 import { loadShardIndex } from './shard-index.js';
@@ -35,8 +35,8 @@ export class RemoteWebDataset extends RemoteShardSet {
     return new RemoteWebDataset(shards, cache, wds);
   }
 
-  openLocal(paths: string[]): WebDataset {
-    return new WebDataset(paths, this.#options);
+  openLocal(paths: string[], urls: string[]): WebDataset {
+    return new WebDataset(paths, { ...this.#options, [shardUrls]: urls });
   }
 
   /**
@@ -44,8 +44,8 @@ export class RemoteWebDataset extends RemoteShardSet {
    * The set must fit in the cache; counts from an index are checked against the shards.
    */
   async mapped(): Promise<WebDataset> {
-    return this.fetchAll((paths) => {
-      const ds = this.openLocal(paths);
+    return this.fetchAll((paths, urls) => {
+      const ds = this.openLocal(paths, urls);
       ds.shards.forEach((s, i) => {
         const want = this.shards[i]!.records;
         if (want !== undefined && want !== s.samples) {

@@ -14,8 +14,8 @@ export interface SampledShards {
   readonly cache: ShardCache;
   /** Shard URLs with their sample counts, in the order the set numbers its samples. */
   readonly counted: ReadonlyArray<{ readonly url: string; readonly samples: number }>;
-  /** One native dataset over local copies of some shards, their samples numbered shard after shard. */
-  openLocal(paths: string[]): NativeDataset<BatchArray>;
+  /** One native dataset over local copies (`paths`) of some shards (`urls`), their samples numbered shard after shard. */
+  openLocal(paths: string[], urls: string[]): NativeDataset<BatchArray>;
 }
 
 export interface Segment {
@@ -107,7 +107,10 @@ export async function* segments(set: SampledShards, sampler: ShardOrderSampler, 
       for (const s of plan.shards) ahead = Math.max(ahead, rankOf.get(s)!);
       set.cache.prefetch(firstUse.slice(ahead, ahead + prefetch).map((s) => set.counted[s]!.url));
       const shards = [...plan.shards].sort((a, b) => a - b);
-      const dataset = set.openLocal(shards.map((s) => held.get(s)!.path));
+      const dataset = set.openLocal(
+        shards.map((s) => held.get(s)!.path),
+        shards.map((s) => set.counted[s]!.url),
+      );
       const base = new Map<number, number>();
       let n = 0;
       for (const s of shards) {

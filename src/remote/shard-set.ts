@@ -59,8 +59,8 @@ export abstract class RemoteShardSet implements SampledShards {
     this.cache = cache;
   }
 
-  /** One native dataset over local copies of some of the shards. */
-  abstract openLocal(paths: string[]): NativeDataset<BatchArray>;
+  /** One native dataset over local copies (`paths`) of some of the shards (`urls`). */
+  abstract openLocal(paths: string[], urls: string[]): NativeDataset<BatchArray>;
 
   /** Samples in all shards, or undefined when counts were not read. */
   get length(): number | undefined {
@@ -95,7 +95,7 @@ export abstract class RemoteShardSet implements SampledShards {
    * Leases every shard (the next few fetched ahead) and hands their local paths to `open`; the
    * leases are released after it returns (mapped shards stay readable once their files go).
    */
-  protected async fetchAll<T>(open: (paths: string[]) => T): Promise<T> {
+  protected async fetchAll<T>(open: (paths: string[], urls: string[]) => T): Promise<T> {
     const leases: ShardLease[] = [];
     const tooBig = (total: number): TensorLoaderError =>
       new TensorLoaderError('ERR_INVALID_ARG', `the shards hold ${total} bytes or more, more than cache.maxBytes ${this.cache.maxBytes}: map-style needs them all at once; use stream() or loader() to read shard by shard`);
@@ -110,7 +110,10 @@ export abstract class RemoteShardSet implements SampledShards {
         total += lease.size;
         if (total > this.cache.maxBytes) throw tooBig(total);
       }
-      return open(leases.map((l) => l.path));
+      return open(
+        leases.map((l) => l.path),
+        leases.map((l) => l.url),
+      );
     } finally {
       for (const l of leases) l.release();
     }
@@ -148,7 +151,7 @@ export abstract class RemoteShardSet implements SampledShards {
       this.cache.prefetch(mine.slice(k + 1, k + 1 + prefetch));
       const lease = await this.cache.acquire(mine[k]!);
       try {
-        const shard = this.openLocal([lease.path]);
+        const shard = this.openLocal([lease.path], [lease.url]);
         const order = Uint32Array.from({ length: shard.length }, (_, i) => i);
         if (o.shuffle) shuffleInPlace(order, new Xoshiro128((o.seed ?? 0) ^ 0x9e3779b9, epoch * 65_537 + k));
         for (const i of order) yield readFields(shard, i, epoch);
