@@ -11,6 +11,9 @@ import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
 import { IMAGE_EXTENSIONS, type ArrayFor } from './image-dataset.js';
 import { checkImageOptionsApply, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { knownOptions } from '../validate.js';
+import type { CacheOptions, ShardCache } from '../remote/cache.js';
+import { RemoteWebDataset } from '../remote/remote-webdataset.js';
+import { isRemote } from '../remote/transports.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /** The extensions of one field: `'jpg;png'` or `['jpg', 'png']`. */
@@ -30,8 +33,9 @@ type KindOfExt<E extends string> = string extends E
 type KindOf<X> = X extends string ? KindOfExt<X> : X extends readonly (infer E extends string)[] ? KindOfExt<E> : 'unknown';
 type ArrayOfKind<K, D extends DType | undefined> = [K] extends ['label'] ? Int32Array : [K] extends ['image'] ? ArrayFor<D> : BatchArray;
 
-/** The default fields: an image (any image extension) and `label` from `cls`. */
-export type DefaultWebDatasetFields = { image: 'jpg'; label: 'cls' };
+/** Any WebDataset, whatever its fields and image dtype (what code handling every WebDataset names). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWebDataset = WebDataset<any, any>;
 /** Batch fields of a WebDataset with `fields: Fd` and image dtype D: images as D's array, cls labels as Int32Array, npy arrays as any array. */
 export type WebDatasetFields<Fd, D extends DType | undefined> = { [K in keyof Fd & string]: ArrayOfKind<KindOf<Fd[K]>, D> };
 /** batch.labels of a WebDataset: Int32Array when a field named `label` reads cls members. */
@@ -73,6 +77,9 @@ export interface SampleMeta {
   [ext: string]: unknown;
 }
 
+/** Internal option: the URLs the (cached) shard files were fetched from, for meta(i).__url__. */
+export const shardUrls = Symbol('tensorloader.shardUrls');
+
 const DEFAULT_IMAGE_EXTS = IMAGE_EXTENSIONS.map((e) => e.slice(1));
 const LABEL_EXTS = new Set(['cls', 'cls2', 'index']);
 
@@ -107,7 +114,9 @@ function extList(name: string, value: string | readonly string[]): string[] {
  * a path, a glob, a brace pattern or a list of those. Samples follow WebDataset's rule: the run of
  * consecutive regular members sharing a key (directory + name up to the first dot).
  */
-export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions>> = DefaultWebDatasetFields, D extends DType | undefined = undefined>
+// Fd and D default to any fields and dtype, so a bare `WebDataset` names every WebDataset; the
+// batch types are exact when `fields` (and the image dtype) are given.
+export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = undefined>
   implements NativeDataset<WebDatasetFields<Fd, D>[keyof Fd & string], WebDatasetFields<Fd, D>, WebDatasetLabels<Fd>>, DeclaresSchema
 {
   /** The shards, in the order their samples are numbered. */
@@ -122,9 +131,15 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
   readonly #shards: ReadonlyArray<Readonly<ShardInfo>>;
   readonly #kinds: readonly Kind[];
   readonly #image: NativeImageOptions | undefined;
+  readonly #urls: readonly string[] | undefined;
   declare readonly __types?: BatchTypes<WebDatasetFields<Fd, D>[keyof Fd & string], WebDatasetFields<Fd, D>, WebDatasetLabels<Fd>>;
 
-  constructor(source: ShardSource, options: WebDatasetOptions<Fd, D> = {}) {
+  constructor(source: ShardSource, options: WebDatasetOptions<Fd, D> & { [shardUrls]?: readonly string[] } = {}) {
+    const named = typeof source === 'string' ? [source] : source;
+    if (Array.isArray(named) && named.some((p) => typeof p === 'string' && isRemote(p))) {
+      throw new TensorLoaderError('EREMOTE', 'remote shards are fetched first: await WebDataset.open(urls, { cache: { dir, maxBytes } }), or RemoteWebDataset.open for a set bigger than the cache');
+    }
+    // Symbol keys (shardUrls, from RemoteWebDataset) are not options a user names.
     knownOptions('WebDataset', options, ['fields', 'image', 'meta']);
     knownOptions('WebDataset image', options.image, IMAGE_OPTION_KEYS);
     checkImageOptionsApply('WebDataset image', options.image);
@@ -157,6 +172,8 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
     this[nativeSource] = tar;
     this.#kinds = Object.freeze(native.map((f) => f.kind));
     this.#image = image;
+    const urls = options[shardUrls];
+    this.#urls = urls && urls.length === this.paths.length ? Object.freeze([...urls]) : undefined;
     this.#shards = Object.freeze(tar.shards.map((x) => Object.freeze(x)));
     const arrays = tar.arrays;
     this.fields = Object.freeze(
@@ -170,6 +187,24 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
     this.itemShape = this.fields[0]!.shape;
     this.fieldExtensions = Object.freeze(extensions);
     this.metaExtensions = Object.freeze((options.meta ?? ['json', 'txt']).map((e) => e.toLowerCase()));
+  }
+
+  /**
+   * Local shards as the constructor takes them, or http(s)/s3 URLs (brace patterns, lists)
+   * fetched whole into `cache` first and then indexed as local shards (map-style; the set must
+   * fit in the cache: RemoteWebDataset reads bigger sets shard by shard). `index`: a wids shard
+   * index whose counts are checked against the shards.
+   */
+  static async open<const Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = undefined>(
+    source: ShardSource,
+    options: WebDatasetOptions<Fd, D> & { cache?: CacheOptions | ShardCache; index?: string } = {},
+  ): Promise<WebDataset<Fd, D>> {
+    const named = typeof source === 'string' ? [source] : source;
+    const { cache, index, ...wds } = options;
+    if (!named.some((p) => isRemote(p)) && !index) return new WebDataset<Fd, D>(source, wds);
+    if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
+    // Opened with these same fields and image options, so its batches are Fd's and D's.
+    return (await (await RemoteWebDataset.open(source, { ...wds, cache, ...(index ? { index } : {}) })).mapped()) as unknown as WebDataset<Fd, D>;
   }
 
   get length(): number {
@@ -241,6 +276,6 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
       if (shards[mid]!.firstSample <= index) lo = mid;
       else hi = mid - 1;
     }
-    return shards[lo]!.path;
+    return this.#urls?.[lo] ?? shards[lo]!.path;
   }
 }

@@ -178,10 +178,21 @@ async function fieldMaps(): Promise<void> {
     const f: Float32Array = b.fields.image.data;
     void image, label, vec, f;
   }
-  for await (const b of new DataLoader(new WebDataset('s.tar', { image: { size: 8 } }))) {
+  for await (const b of new DataLoader(new WebDataset('s.tar', { image: { size: 8 }, fields: { image: ['jpg', 'png'], label: 'cls' } }))) {
     const image: Float32Array = b.fields.image.data;
     const label: Int32Array = b.fields.label.data;
     void image, label;
+  }
+  // Without `fields` (the default image + label), any field and array: the types are exact when fields are stated.
+  for await (const b of new DataLoader(new WebDataset('s.tar', { image: { size: 8 } }))) {
+    const any: BatchArray | undefined = b.fields.image?.data;
+    void any;
+  }
+  const openedWds = await WebDataset.open('s-{0..1}.tar', { image: { size: 8, dtype: 'float16' }, fields: { image: 'png', label: 'cls' } });
+  for await (const b of new DataLoader(openedWds)) {
+    const image: Uint16Array = b.fields.image.data;
+    const labels: Int32Array = b.labels;
+    void image, labels;
   }
 }
 
@@ -258,7 +269,7 @@ async function labelTypes(): Promise<void> {
     void labels, maybe;
   }
   // WebDataset: a cls 'label' field gives labels; none without.
-  for await (const b of new DataLoader(new WebDataset('s.tar', { image: { size: 8 } }))) {
+  for await (const b of new DataLoader(new WebDataset('s.tar', { fields: { label: 'cls' } }))) {
     const labels: Int32Array = b.labels;
     void labels;
   }
