@@ -127,6 +127,24 @@ export const IMAGE_DEFAULTS = Object.freeze({
   seed: 0,
 } as const);
 
+/** Every option of the image pipeline (ImagePipelineOptions' keys). */
+export const IMAGE_OPTION_KEYS: readonly string[] = Object.freeze([
+  'size', 'fit', 'cropFraction', 'channels', 'background', 'pad', 'kernel', 'autorotate', 'shrinkOnLoad', 'maxPixels',
+  'maxItemBytes', 'failOn', 'dtype', 'scale', 'mean', 'std', 'layout', 'randomResizedCrop', 'horizontalFlip', 'seed',
+]);
+
+/**
+ * The user's pipeline options, checked for ones their `fit` makes meaningless (cropFraction is
+ * for 'cover', pad for 'contain'): an error instead of an option silently ignored. Not part of
+ * normaliseImageOptions, whose input may be a stored pipeline (every key filled in).
+ */
+export function checkImageOptionsApply(who: string, o: Partial<ImagePipelineOptions> | undefined): void {
+  if (o === undefined || o === null) return;
+  const fit = o.fit ?? IMAGE_DEFAULTS.fit;
+  if (o.cropFraction !== undefined && fit !== 'cover') bad(`${who}: cropFraction applies to fit 'cover' (fit is '${fit}')`);
+  if (o.pad !== undefined && fit !== 'contain') bad(`${who}: pad applies to fit 'contain' (fit is '${fit}')`);
+}
+
 export const FITS = ['fill', 'cover', 'contain'] as const;
 const CHANNELS = [1, 3, 4] as const;
 const DTYPES = ['float32', 'uint8', 'float16'] as const;
