@@ -132,6 +132,8 @@ describe('options that do not apply are errors, never ignored', () => {
     expect(() => new ImageFolderDataset(root, { size: 8, fit: 'cover', pad: 3 })).toThrow(/pad applies to fit 'contain' \(fit is 'cover'\)/);
     new ImageFolderDataset(root, { size: 8, fit: 'cover', cropFraction: 0.875 });
     new ImageFolderDataset(root, { size: 8, fit: 'contain', pad: 3 });
+    expect(() => new ImageFolderDataset(root, { size: 8, channels: 4, background: 255 })).toThrow(/background .*channels 4 keeps alpha/);
+    new ImageFolderDataset(root, { size: 8, channels: 3, background: 255 });
     expect(() => new TextTensorDataset(text.files, { length: 4, lenght: 4 } as never)).toThrow(/TextTensorDataset: unknown option 'lenght'/);
     await expect(pack(ds(), join(tmp, 'x.tlpack'), { shardsize: 2 } as never)).rejects.toThrow(/pack: unknown option 'shardsize'/);
     expect(() => new WebDataset(join(tmp, 'none.tar'), { feilds: {} } as never)).toThrow(/WebDataset: unknown option 'feilds'/);

@@ -169,6 +169,7 @@ export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptio
   const [height, width] = typeof o.size === 'number' ? [o.size, o.size] : o.size;
   for (const v of [height, width]) if (!Number.isInteger(v) || v! < 1 || v! > 16384) bad(`size must be integers in 1..16384, got ${String(o.size)}`);
   const channels = oneOf('channels', o.channels ?? d.channels, CHANNELS, bad);
+  if (channels === 4 && o.background !== undefined) bad('background is what alpha is flattened onto (channels 1 or 3); channels 4 keeps alpha');
   const dtype = oneOf('dtype', o.dtype ?? d.dtype, DTYPES as readonly DType[], bad);
   if (dtype === 'uint8' && (o.scale !== undefined || o.mean !== undefined || o.std !== undefined)) {
     bad('scale, mean and std apply to float dtypes; uint8 gives raw pixels');
@@ -220,7 +221,7 @@ export function pipelineOf(o: NativeImageOptions): ImagePipelineOptions {
     fit: o.fit as ImagePipelineOptions['fit'],
     cropFraction: o.cropFraction,
     channels: o.channels as 1 | 3 | 4,
-    background: o.background,
+    ...(o.channels === 4 ? {} : { background: o.background }),
     pad: o.pad,
     kernel: o.kernel as ImagePipelineOptions['kernel'],
     autorotate: o.autorotate,
