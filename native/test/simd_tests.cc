@@ -99,6 +99,20 @@ TEST_CASE(simd_resample_passes_match_scalar) {
             CHECK(a == b0);
             CHECK(a1 == b1);
           }
+          if (const tl::HorizontalRowPairsFn hp = tl::horizontal_row_pairs_kernel(level, ch)) {
+            std::vector<uint8_t> bp(a.size());
+            hp(in.data(), s[0], bp.data(), c.bounds.data(), c.pairs.data(), c.npairs, 0, s[1]);
+            CHECK(a == bp);
+          }
+          if (const tl::HorizontalRows2PairsFn hp2 = tl::horizontal_rows2_pairs_kernel(level, ch)) {
+            std::vector<uint8_t> in1(in.rbegin(), in.rend());
+            std::vector<uint8_t> a1(a.size()), b0(a.size()), b1(a.size());
+            if (ch == 3) tl::resample_detail::horizontal_row<3>(in1.data(), a1.data(), c, 0, s[1]);
+            else tl::resample_detail::horizontal_row<4>(in1.data(), a1.data(), c, 0, s[1]);
+            hp2(in.data(), in1.data(), s[0], b0.data(), b1.data(), c.bounds.data(), c.pairs.data(), c.npairs, 0, s[1]);
+            CHECK(a == b0);
+            CHECK(a1 == b1);
+          }
         }
       }
     }
@@ -123,6 +137,28 @@ TEST_CASE(simd_resample_passes_match_scalar) {
             CHECK(a == b);
           }
         }
+      }
+    }
+  }
+}
+
+// Coefficients::compute keeps the last window's weights: switching windows back and forth
+// must give exactly what a fresh object computes, weights and split pairs alike.
+TEST_CASE(resample_coefficients_reused_only_for_the_same_window) {
+  const double windows[][3] = {{100, 0, 100}, {100, 0.5, 99.25}, {64, 0, 64}, {100, 0, 100}, {100, 0, 100}};
+  tl::Coefficients reused;
+  for (tl::Filter f : {tl::Filter::kBicubic, tl::Filter::kLanczos, tl::Filter::kNearest, tl::Filter::kBicubic}) {
+    for (const auto& w : windows) {
+      for (int out : {64, 31, 64}) {
+        const int in = static_cast<int>(w[0]);
+        reused.compute(in, w[1], w[2], out, f);
+        tl::Coefficients fresh;
+        fresh.compute(in, w[1], w[2], out, f);
+        CHECK(reused.ksize == fresh.ksize);
+        CHECK(reused.bounds == fresh.bounds);
+        CHECK(reused.k == fresh.k);
+        CHECK(reused.npairs == fresh.npairs);
+        CHECK(reused.pairs == fresh.pairs);
       }
     }
   }
