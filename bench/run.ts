@@ -124,6 +124,7 @@ interface Floors {
   inflateUs: number;
   unfilterUs: number;
   unfilterScalarUs: number;
+  inflateZlibUs: number;
   resampleUs: number;
   convertUs: number;
   itemUs: number;
@@ -362,7 +363,7 @@ function reportFloors(floors: Floors | { skipped: string }, ex2: Comparison): st
   const ours = ex2.results.find((r) => r.label === 'tensorloader');
   const stages: Array<[string, number]> = [
     ['read the file', floors.readUs],
-    ['inflate', floors.inflateUs],
+    ['inflate (libdeflate)', floors.inflateUs],
     [`unfilter (${floors.simd})`, floors.unfilterUs],
     ['resample', floors.resampleUs],
     ['convert to float CHW', floors.convertUs],
@@ -370,6 +371,7 @@ function reportFloors(floors: Floors | { skipped: string }, ex2: Comparison): st
   const sum = stages.reduce((a, [, v]) => a + v, 0);
   const us = (v: number) => v.toFixed(1).padStart(8);
   for (const [label, v] of stages) console.log(`  ${label.padEnd(44)} ${us(v)}  ${((100 * v) / sum).toFixed(0).padStart(3)}% of the floors`);
+  console.log(`  ${'(inflate, zlib streaming)'.padEnd(44)} ${us(floors.inflateZlibUs)}`);
   console.log(`  ${'(unfilter, scalar kernel)'.padEnd(44)} ${us(floors.unfilterScalarUs)}`);
   console.log(`  ${'sum of the floors'.padEnd(44)} ${us(sum)}`);
   console.log(`  ${'one item alone on one thread (ImageSource)'.padEnd(44)} ${us(floors.itemUs)}  ${((100 * floors.itemUs) / sum).toFixed(0)}% of the floors`);
