@@ -2,12 +2,14 @@
 // odd widths, and rows chained as in an image (each output row is the next row's `prev`).
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/cpu_features.h"
 #include "core/resample.h"
+#include "core/simd/convert.h"
 #include "core/simd/resample_kernels.h"
 #include "core/simd/unfilter.h"
 #include "harness.h"
@@ -159,6 +161,38 @@ TEST_CASE(resample_coefficients_reused_only_for_the_same_window) {
         CHECK(reused.k == fresh.k);
         CHECK(reused.npairs == fresh.npairs);
         CHECK(reused.pairs == fresh.pairs);
+      }
+    }
+  }
+}
+
+// The float32 CHW convert kernels against PixelWriter's tables (the scalar path): random
+// scale, mean and std, widths around the 16-pixel step, every byte value.
+TEST_CASE(simd_convert_matches_tables) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> mean_d(-2.0f, 2.0f), std_d(0.01f, 3.0f);
+  for (tl::SimdLevel level : levels_above_scalar()) {
+    const tl::ConvertRowChw3Fn fn = tl::convert_row_chw3_kernel(level);
+    CHECK(fn != nullptr);
+    if (fn == nullptr) continue;
+    for (int trial = 0; trial < 20; ++trial) {
+      const float scale = trial == 0 ? 1.0f / 255.0f : std_d(rng);
+      const float mean[3] = {mean_d(rng), mean_d(rng), mean_d(rng)};
+      const float sd[3] = {std_d(rng), std_d(rng), std_d(rng)};
+      for (size_t width : {1, 15, 16, 17, 64, 100, 257}) {
+        std::vector<uint8_t> src(width * 3);
+        for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(trial == 1 ? i : rng());
+        std::vector<float> got(width * 3, -7.0f);
+        fn(src.data(), width, got.data(), got.data() + width, got.data() + 2 * width, scale, mean, sd);
+        bool same = true;
+        for (size_t c = 0; c < 3; ++c) {
+          for (size_t x = 0; x < width; ++x) {
+            // Exactly PixelWriter's table entry.
+            const float want = (static_cast<float>(src[x * 3 + c]) * scale - mean[c]) / sd[c];
+            if (std::memcmp(&want, &got[c * width + x], sizeof(float)) != 0) same = false;
+          }
+        }
+        if (!same) CHECK_EQ(std::string(tl::simd_level_name(level)) + " width " + std::to_string(width), std::string("equal"));
       }
     }
   }
