@@ -5,6 +5,7 @@
 //   node --import tsx bench/competitors/webdataset.ts SHARD_DIR EPOCHS
 import { join } from 'node:path';
 import { DataLoader, ShardOrderSampler, WebDataset } from '../../src/index.js';
+import { printResult, timeEpochs } from '../lib/timing.js';
 
 const [dir, epochsArg] = process.argv.slice(2);
 const epochs = Number(epochsArg ?? 2);
@@ -21,11 +22,7 @@ const epoch = async (): Promise<number> => {
   }
   return n;
 };
-await epoch();
-let items = 0;
-const t0 = performance.now();
-for (let e = 0; e < epochs; e++) items += await epoch();
-const seconds = (performance.now() - t0) / 1000;
+const timed = await timeEpochs(epochs, epoch);
 loader.close();
-console.log(JSON.stringify({ impl: 'tensorloader', items, seconds, itemsPerSec: items / seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+printResult('tensorloader', timed);
 process.exit(0);
