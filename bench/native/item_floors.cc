@@ -31,11 +31,12 @@
 #include "core/simd/unfilter.h"
 #include "core/vips_runtime.h"
 #include "core/worker_scratch.h"
+#include "floor_timer.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 volatile uint64_t g_sink = 0;
+using tl_bench::per_item_us;
 
 uint32_t be32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
 
@@ -81,23 +82,6 @@ bool inflate_whole(libdeflate_decompressor* d, const Png& png, std::vector<uint8
   return libdeflate_zlib_decompress(d, png.idat.data(), png.idat.size(), raw.data(), raw.size(), &got) ==
              LIBDEFLATE_SUCCESS &&
          got == raw.size();
-}
-
-// Runs `one(i)` over items 0..n-1 round and round for about `seconds`, in rounds of all n;
-// returns the fastest round's us per item. The machine is shared: the fastest round is the
-// one least disturbed by other processes, the closest to what the stage itself costs.
-template <typename F>
-double per_item_us(size_t n, double seconds, F&& one) {
-  for (size_t i = 0; i < n; ++i) one(i);  // warm-up
-  double best = 1e300;
-  const auto start = Clock::now();
-  do {
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < n; ++i) one(i);
-    const double round = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (round < best) best = round;
-  } while (std::chrono::duration<double>(Clock::now() - start).count() < seconds);
-  return best * 1e6 / static_cast<double>(n);
 }
 
 }  // namespace
