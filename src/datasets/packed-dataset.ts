@@ -9,8 +9,7 @@ import { binding } from '../native.js';
 import { invalidArg, knownOptions, oneOf } from '../validate.js';
 import { IMAGE_DEFAULTS, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
-import type { CacheOptions, ShardCache } from '../remote/cache.js';
-import { openLocalOrMapped } from '../remote/open-mapped.js';
+import { openLocalOrMapped, type RemoteOpenOptions } from '../remote/open-mapped.js';
 import { RemotePackedDataset } from '../remote/remote-packed.js';
 import { isRemote } from '../remote/transports.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
@@ -200,14 +199,10 @@ export class PackedDataset<const S extends PackedFieldsOption | undefined = unde
    */
   static async open<const S extends PackedFieldsOption | undefined = undefined, LF extends string | undefined = undefined>(
     source: string | readonly string[],
-    options: PackedDatasetOptions<S, LF> & { cache?: CacheOptions | ShardCache; index?: string } = {},
+    options: PackedDatasetOptions<S, LF> & RemoteOpenOptions = {},
   ): Promise<PackedDataset<S, LF>> {
-    return openLocalOrMapped(
-      source,
-      options,
-      (s, o: PackedDatasetOptions<S, LF>) => new PackedDataset<S, LF>(s, o),
-      (s, o) => RemotePackedDataset.open(s, o),
-    );
+    const local = (s: typeof source, o: PackedDatasetOptions<S, LF>) => new PackedDataset<S, LF>(s, o);
+    return openLocalOrMapped(source, options, local, (s, o) => RemotePackedDataset.open(s, o));
   }
 
   get length(): number {

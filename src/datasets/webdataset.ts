@@ -11,8 +11,7 @@ import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
 import { IMAGE_EXTENSIONS, type ArrayFor } from './image-dataset.js';
 import { checkImageOptionsApply, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { knownOptions } from '../validate.js';
-import type { CacheOptions, ShardCache } from '../remote/cache.js';
-import { openLocalOrMapped } from '../remote/open-mapped.js';
+import { openLocalOrMapped, type RemoteOpenOptions } from '../remote/open-mapped.js';
 import { RemoteWebDataset } from '../remote/remote-webdataset.js';
 import { isRemote } from '../remote/transports.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
@@ -198,14 +197,10 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
    */
   static async open<const Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = undefined>(
     source: ShardSource,
-    options: WebDatasetOptions<Fd, D> & { cache?: CacheOptions | ShardCache; index?: string } = {},
+    options: WebDatasetOptions<Fd, D> & RemoteOpenOptions = {},
   ): Promise<WebDataset<Fd, D>> {
-    return openLocalOrMapped(
-      source,
-      options,
-      (s, o: WebDatasetOptions<Fd, D>) => new WebDataset<Fd, D>(s, o),
-      (s, o) => RemoteWebDataset.open(s, o),
-    );
+    const local = (s: typeof source, o: WebDatasetOptions<Fd, D>) => new WebDataset<Fd, D>(s, o);
+    return openLocalOrMapped(source, options, local, (s, o) => RemoteWebDataset.open(s, o));
   }
 
   get length(): number {
