@@ -232,15 +232,13 @@ ItemStatus decode_jpeg_impl(const uint8_t* data, size_t size, const JpegLimits& 
     return ItemStatus::error(Code::kTooLarge, "image is " + dims + " = " + std::to_string(sw * sh) +
                                                   " pixels, over maxPixels " + std::to_string(limits.max_pixels));
   }
-  const int scale = std::max(1, std::min(8, choose(ctx, static_cast<int>(sw), static_cast<int>(sh))));
-  if (set_scale(&c, scale, grey ? JCS_GRAYSCALE : JCS_RGB) != 0) return decode_error("cannot read the JPEG", c);
+  // The cap is checked on the file's own size, as libvips' header check does (a reduced scale
+  // needs less, but which files an item refuses does not depend on its output size).
   const int channels = grey ? 1 : 3;
-  const auto w = static_cast<uint64_t>(ci.output_width);
-  const auto h = static_cast<uint64_t>(ci.output_height);
   const uint64_t converted = limits.out_channels > 0 && limits.out_channels != channels ? static_cast<uint64_t>(limits.out_channels) : 0;
-  uint64_t bytes = w * h * (static_cast<uint64_t>(channels) + converted);
-  // A progressive (or multi-scan) file keeps every DCT coefficient of the image until its last
-  // scan: 64 coefficients of 2 bytes per block and component.
+  uint64_t bytes = sw * sh * (static_cast<uint64_t>(channels) + converted);
+  // A progressive file keeps every DCT coefficient of the image until its last scan: 64
+  // coefficients of 2 bytes per block and component.
   uint64_t coefficients = 0;
   for (int i = 0; i < ci.num_components; ++i) {
     coefficients += static_cast<uint64_t>(ci.comp_info[i].width_in_blocks) * ci.comp_info[i].height_in_blocks * 128u;
@@ -257,6 +255,10 @@ ItemStatus decode_jpeg_impl(const uint8_t* data, size_t size, const JpegLimits& 
   // cap too: beyond it, it asks for a backing store, which this build does not have (an error).
   const uint64_t libjpeg_cap = limits.max_bytes - (bytes - (ci.progressive_mode ? coefficients : 0));
   ci.mem->max_memory_to_use = static_cast<long>(std::min<uint64_t>(libjpeg_cap, static_cast<uint64_t>(LONG_MAX)));
+  const int scale = std::max(1, std::min(8, choose(ctx, static_cast<int>(sw), static_cast<int>(sh))));
+  if (set_scale(&c, scale, grey ? JCS_GRAYSCALE : JCS_RGB) != 0) return decode_error("cannot read the JPEG", c);
+  const auto w = static_cast<uint64_t>(ci.output_width);
+  const auto h = static_cast<uint64_t>(ci.output_height);
 
   const size_t stride = static_cast<size_t>(w) * static_cast<size_t>(channels);
   pixels.resize(stride * static_cast<size_t>(h));

@@ -22,9 +22,10 @@ namespace tl {
 
 struct JpegLimits {
   uint64_t max_pixels = 268402689;
-  // The most the decode may allocate: the output pixels, a converted copy of them when the
-  // pipeline's channels differ (out_channels), and libjpeg's whole-image coefficient buffer
-  // for progressive files.
+  // The most the decode may allocate, counted on the file's declared size whatever the scale
+  // (as libvips' header check counts it): the pixels, a converted copy of them when the
+  // pipeline's channels differ (out_channels), and libjpeg's whole-image coefficient buffer for
+  // progressive files.
   uint64_t max_bytes = UINT64_MAX;
   int out_channels = 0;
   FailOn fail_on = FailOn::kWarning;  // as libvips' fail_on: truncated data, then any warning
