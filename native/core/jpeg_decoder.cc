@@ -186,7 +186,7 @@ ItemStatus decode_error(const char* step, const JpegContext& c) {
 }  // namespace
 
 int jpeg_scale_for(int width, int height, double need_w, double need_h) {
-  for (int m = 1; m < 8; ++m) {
+  for (int m = 1; m < 8; m *= 2) {
     // libjpeg's scaled size: ceil(size * m / 8).
     const double sw = static_cast<double>((static_cast<int64_t>(width) * m + 7) / 8);
     const double sh = static_cast<double>((static_cast<int64_t>(height) * m + 7) / 8);

@@ -44,8 +44,10 @@ struct JpegImage {
   int scale_num = 8;   // decoded at scale_num / 8
 };
 
-// The smallest M in 1..8 such that a width x height image decoded at M/8 is still at least
-// need_w x need_h (fractional targets allowed), as libjpeg rounds scaled sizes (up).
+// The smallest M of 1, 2, 4 (else 8) such that a width x height image decoded at M/8 is still
+// at least need_w x need_h (fractional targets allowed), as libjpeg rounds scaled sizes (up).
+// Not 3, 5, 6 or 7: libjpeg-turbo's IDCTs at those scales are plain C, and measured slower than
+// its SIMD full decode (bench/native/jpeg_floors.cc prints the decode time at every scale).
 int jpeg_scale_for(int width, int height, double need_w, double need_h);
 
 // Decodes `data` at scale_num/8 into `pixels` (height rows of width * channels bytes).
@@ -66,10 +68,11 @@ ItemStatus decode_jpeg_impl(const uint8_t* data, size_t size, const JpegLimits& 
 template <typename ChooseScale>
 ItemStatus decode_jpeg(const uint8_t* data, size_t size, const JpegLimits& limits, ChooseScale&& choose_scale,
                        std::vector<uint8_t>& pixels, JpegImage& image, bool* handled) {
-  using F = std::remove_reference_t<ChooseScale>;
+  // A copy, so plain functions work as well as lambdas (whose captures are references here).
+  std::decay_t<ChooseScale> fn = choose_scale;
+  using F = decltype(fn);
   auto call = [](void* ctx, int w, int h) { return (*static_cast<F*>(ctx))(w, h); };
-  return decode_jpeg_impl(data, size, limits, call, const_cast<void*>(static_cast<const void*>(&choose_scale)), pixels,
-                          image, handled);
+  return decode_jpeg_impl(data, size, limits, call, &fn, pixels, image, handled);
 }
 
 }  // namespace tl

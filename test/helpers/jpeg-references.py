@@ -13,6 +13,7 @@ images (bilinear, antialiased), uint8 HWC, from
         references of existing JPEGs (the bench's set) only.
 
 References go to OUT_DIR/<stem>.full.raw and OUT_DIR/<stem>.draft.raw (224*224*3 bytes).
+A leading `--geometry R C` (before either form) uses Resize(R) + CenterCrop(C) instead.
 """
 
 import os
@@ -22,7 +23,7 @@ import sys
 from PIL import Image
 from torchvision import transforms
 
-GEOMETRY = transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224)])
+RESIZE, CROP = 256, 224
 
 
 def make(photos, n, out):
@@ -49,15 +50,16 @@ def make(photos, n, out):
 
 
 def references(paths, out):
+    geometry = transforms.Compose([transforms.Resize(RESIZE), transforms.CenterCrop(CROP)])
     for path in paths:
         stem = os.path.splitext(os.path.basename(path))[0]
         with Image.open(path) as img:
-            full = GEOMETRY(img.convert('RGB'))
+            full = geometry(img.convert('RGB'))
         with Image.open(path) as img:
             w, h = img.size
-            s = 256 / min(w, h)
+            s = RESIZE / min(w, h)
             img.draft('RGB', (max(1, int(w * s)), max(1, int(h * s))))
-            draft = GEOMETRY(img.convert('RGB'))
+            draft = geometry(img.convert('RGB'))
         with open(os.path.join(out, f'{stem}.full.raw'), 'wb') as f:
             f.write(full.tobytes())
         with open(os.path.join(out, f'{stem}.draft.raw'), 'wb') as f:
@@ -66,6 +68,9 @@ def references(paths, out):
 
 if __name__ == '__main__':
     args = sys.argv[1:]
+    if args[0] == '--geometry':
+        RESIZE, CROP = int(args[1]), int(args[2])
+        args = args[3:]
     if args[0] == '--make':
         out_dir = args[3]
         references(make(args[1], int(args[2]), out_dir), out_dir)
