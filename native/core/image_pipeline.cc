@@ -292,7 +292,8 @@ ItemStatus decode_image(const char* data, size_t size, const ImageOptions& o, co
   jl.fail_on = o.fail_on;
   jl.autorotate = o.autorotate;
   // The crop is drawn from the file's size (no orientation to apply on this path); the DCT
-  // scale is then the smallest M/8 that leaves at least the pixels the geometry resamples to.
+  // scale is then the smallest one that leaves at least the pixels the geometry resamples to
+  // (jpeg_scale_for).
   auto choose = [&](int w, int h) {
     d.ow = w;
     d.oh = h;

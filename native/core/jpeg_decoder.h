@@ -1,7 +1,7 @@
 // A direct JPEG decoder (libjpeg-turbo, linked statically into the addon) for the baseline and
 // progressive 8-bit grey, YCbCr and RGB JPEGs that make up photo datasets. It decodes straight
 // into a reused buffer, optionally at a reduced DCT scale of M/8 (libjpeg-turbo's scaled
-// inverse DCTs, M = 1..8), which libvips' shrink-on-load cannot do (1/2, 1/4, 1/8 only).
+// inverse DCTs, M = 1..8; the pipeline picks among the fast ones, see jpeg_scale_for).
 // CMYK/YCCK JPEGs, 12-bit JPEGs and JPEGs with an EXIF orientation to apply are left to libvips
 // (the caller falls back when `handled` is false).
 //

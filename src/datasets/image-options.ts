@@ -34,9 +34,9 @@ export interface ImagePipelineOptions {
   /** Apply the EXIF orientation. Default true. */
   autorotate?: boolean;
   /**
-   * Fast JPEG decoding: decode at the smallest DCT scale M/8 that still leaves the pixels the
-   * resize needs (mean 0.5 levels from PIL on ImageNet-style JPEGs). false decodes every JPEG in
-   * full, bit-exact with PIL. Default true.
+   * Fast JPEG decoding: decode at the smallest DCT scale of 1/8, 2/8, 4/8 that still leaves the
+   * pixels the resize needs, else in full (see the README's JPEG decoding section for what it
+   * costs). false decodes every JPEG in full, bit-exact with PIL. Default true.
    */
   shrinkOnLoad?: boolean;
   /** Images with more pixels than this are refused from their header, before decoding. Default 268402689 (sharp's). */
