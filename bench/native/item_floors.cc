@@ -27,13 +27,13 @@
 #include "core/pixel_writer.h"
 #include "core/resample.h"
 #include "core/simd/unfilter.h"
-#include "core/vips_runtime.h"
 #include "core/worker_scratch.h"
+#include "floors_common.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-volatile uint64_t g_sink = 0;
+using floors::g_sink;
+using floors::per_item_us;
 
 uint32_t be32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
 
@@ -73,48 +73,14 @@ bool inflate_into(const Png& png, std::vector<uint8_t>& raw) {
   return r == Z_STREAM_END;
 }
 
-// Runs `one(i)` over items 0..n-1 round and round for about `seconds`, in rounds of all n;
-// returns the fastest round's us per item. The machine is shared: the fastest round is the
-// one least disturbed by other processes, the closest to what the stage itself costs.
-template <typename F>
-double per_item_us(size_t n, double seconds, F&& one) {
-  for (size_t i = 0; i < n; ++i) one(i);  // warm-up
-  double best = 1e300;
-  const auto start = Clock::now();
-  do {
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < n; ++i) one(i);
-    const double round = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (round < best) best = round;
-  } while (std::chrono::duration<double>(Clock::now() - start).count() < seconds);
-  return best * 1e6 / static_cast<double>(n);
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: tl_item_floors DIR [FILES] [SECONDS_PER_STAGE]\n");
-    return 2;
-  }
-  const std::string dir = argv[1];
-  const size_t want = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 500;
-  const double seconds = argc > 3 ? std::strtod(argv[3], nullptr) : 0.5;
-  std::string error;
-  if (!tl::vips_runtime_init(&error)) {
-    std::fprintf(stderr, "libvips: %s\n", error.c_str());
-    return 1;
-  }
-  std::vector<std::string> paths;
-  for (size_t i = 0; i < want; ++i) {
-    const std::string p = dir + "/img_" + std::to_string(i) + ".png";
-    if (!std::filesystem::exists(p)) break;
-    paths.push_back(p);
-  }
-  if (paths.empty()) {
-    std::fprintf(stderr, "no img_N.png files in %s\n", dir.c_str());
-    return 1;
-  }
+  floors::Args args;
+  if (!floors::parse_args(argc, argv, "tl_item_floors", ".png", 500, args)) return 1;
+  const std::vector<std::string>& paths = args.paths;
+  const double seconds = args.seconds;
   const size_t n = paths.size();
   tl::ReadOptions ro;
   std::vector<char> buffer;

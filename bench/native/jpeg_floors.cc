@@ -27,28 +27,13 @@
 #include "core/jpeg_decoder.h"
 #include "core/pixel_writer.h"
 #include "core/resample.h"
-#include "core/vips_runtime.h"
 #include "core/worker_scratch.h"
+#include "floors_common.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-volatile uint64_t g_sink = 0;
-
-// As item_floors.cc: the fastest round of all n items, in us per item.
-template <typename F>
-double per_item_us(size_t n, double seconds, F&& one) {
-  for (size_t i = 0; i < n; ++i) one(i);
-  double best = 1e300;
-  const auto start = Clock::now();
-  do {
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < n; ++i) one(i);
-    const double round = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (round < best) best = round;
-  } while (std::chrono::duration<double>(Clock::now() - start).count() < seconds);
-  return best * 1e6 / static_cast<double>(n);
-}
+using floors::g_sink;
+using floors::per_item_us;
 
 constexpr int kOut = 224;
 constexpr int kResize = 256;
@@ -67,28 +52,10 @@ struct Decoded {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: tl_jpeg_floors DIR [FILES] [SECONDS_PER_STAGE]\n");
-    return 2;
-  }
-  const std::string dir = argv[1];
-  const size_t want = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 200;
-  const double seconds = argc > 3 ? std::strtod(argv[3], nullptr) : 0.5;
-  std::string error;
-  if (!tl::vips_runtime_init(&error)) {
-    std::fprintf(stderr, "libvips: %s\n", error.c_str());
-    return 1;
-  }
-  std::vector<std::string> paths;
-  for (size_t i = 0; i < want; ++i) {
-    const std::string p = dir + "/img_" + std::to_string(i) + ".jpg";
-    if (!std::filesystem::exists(p)) break;
-    paths.push_back(p);
-  }
-  if (paths.empty()) {
-    std::fprintf(stderr, "no img_N.jpg files in %s\n", dir.c_str());
-    return 1;
-  }
+  floors::Args args;
+  if (!floors::parse_args(argc, argv, "tl_jpeg_floors", ".jpg", 200, args)) return 1;
+  const std::vector<std::string>& paths = args.paths;
+  const double seconds = args.seconds;
   const size_t n = paths.size();
   tl::ReadOptions ro;
   std::vector<char> buffer;
