@@ -1,8 +1,7 @@
-// Shared by the floors benches (item_floors.cc, jpeg_floors.cc): the stage timer and the
-// numbered input files of a bench data directory.
+// Argument parsing and the numbered input files of a bench data directory, for the floors
+// benches (the stage timer is floor_timer.h).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,24 +14,6 @@
 namespace floors {
 
 inline volatile uint64_t g_sink = 0;
-
-// Runs `one(i)` over items 0..n-1 round and round for about `seconds`, in rounds of all n;
-// returns the fastest round's us per item. The machine is shared: the fastest round is the
-// one least disturbed by other processes, the closest to what the stage itself costs.
-template <typename F>
-double per_item_us(size_t n, double seconds, F&& one) {
-  using Clock = std::chrono::steady_clock;
-  for (size_t i = 0; i < n; ++i) one(i);  // warm-up
-  double best = 1e300;
-  const auto start = Clock::now();
-  do {
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < n; ++i) one(i);
-    const double round = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (round < best) best = round;
-  } while (std::chrono::duration<double>(Clock::now() - start).count() < seconds);
-  return best * 1e6 / static_cast<double>(n);
-}
 
 struct Args {
   std::vector<std::string> paths;  // DIR/img_0.EXT, img_1.EXT, ... while they exist, up to FILES

@@ -3,13 +3,15 @@
 // the loader's pool threads run). Stages, each timed over the same files with their inputs
 // prepared beforehand:
 //   read      read_whole_file (open, read, close; page cache warm)
-//   inflate   zlib inflate of the IDAT data into the filtered rows
+//   inflate   libdeflate's whole-buffer inflate of the IDAT data into the filtered rows, as
+//             the decoder does for a single IDAT (zlib's streaming inflate printed beside it)
 //   unfilter  undoing the row filters (the kernel simd_level() picks, and the scalar one)
 //   resample  the bicubic 100x100 -> 64x64 (PIL's two passes)
 //   convert   uint8 HWC rows -> float32 CHW / 255 (PixelWriter)
 // Each figure is the fastest of many rounds over the files (see per_item_us). Prints one JSON
 // line (microseconds per item) for bench/run.ts.
 //   tl_item_floors DIR [FILES] [SECONDS_PER_STAGE]
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -27,13 +29,14 @@
 #include "core/pixel_writer.h"
 #include "core/resample.h"
 #include "core/simd/unfilter.h"
+#include "core/vips_runtime.h"
 #include "core/worker_scratch.h"
-#include "floors_common.h"
+#include "floor_timer.h"
 
 namespace {
 
-using floors::g_sink;
-using floors::per_item_us;
+volatile uint64_t g_sink = 0;
+using tl_bench::per_item_us;
 
 uint32_t be32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
 
@@ -73,14 +76,39 @@ bool inflate_into(const Png& png, std::vector<uint8_t>& raw) {
   return r == Z_STREAM_END;
 }
 
+bool inflate_whole(libdeflate_decompressor* d, const Png& png, std::vector<uint8_t>& raw) {
+  raw.resize((png.width * png.bpp + 1) * png.height);
+  size_t got = 0;
+  return libdeflate_zlib_decompress(d, png.idat.data(), png.idat.size(), raw.data(), raw.size(), &got) ==
+             LIBDEFLATE_SUCCESS &&
+         got == raw.size();
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  floors::Args args;
-  if (!floors::parse_args(argc, argv, "tl_item_floors", ".png", 500, args)) return 1;
-  const std::vector<std::string>& paths = args.paths;
-  const double seconds = args.seconds;
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: tl_item_floors DIR [FILES] [SECONDS_PER_STAGE]\n");
+    return 2;
+  }
+  const std::string dir = argv[1];
+  const size_t want = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 500;
+  const double seconds = argc > 3 ? std::strtod(argv[3], nullptr) : 0.5;
+  std::string error;
+  if (!tl::vips_runtime_init(&error)) {
+    std::fprintf(stderr, "libvips: %s\n", error.c_str());
+    return 1;
+  }
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < want; ++i) {
+    const std::string p = dir + "/img_" + std::to_string(i) + ".png";
+    if (!std::filesystem::exists(p)) break;
+    paths.push_back(p);
+  }
+  if (paths.empty()) {
+    std::fprintf(stderr, "no img_N.png files in %s\n", dir.c_str());
+    return 1;
+  }
   const size_t n = paths.size();
   tl::ReadOptions ro;
   std::vector<char> buffer;
@@ -105,10 +133,17 @@ int main(int argc, char** argv) {
     g_sink = g_sink + fb.size();
   });
   std::vector<uint8_t> raw;
-  const double inflate_us = per_item_us(n, seconds, [&](size_t i) {
+  const double inflate_zlib_us = per_item_us(n, seconds, [&](size_t i) {
     (void)inflate_into(pngs[i], raw);
     g_sink = g_sink + raw[raw.size() / 2];
   });
+  libdeflate_decompressor* decompressor = libdeflate_alloc_decompressor();
+  if (decompressor == nullptr) return 1;
+  const double inflate_us = per_item_us(n, seconds, [&](size_t i) {
+    (void)inflate_whole(decompressor, pngs[i], raw);
+    g_sink = g_sink + raw[raw.size() / 2];
+  });
+  libdeflate_free_decompressor(decompressor);
   std::vector<uint8_t> out;
   auto unfilter_with = [&](tl::UnfilterRowFn fn) {
     return per_item_us(n, seconds, [&](size_t i) {
@@ -154,9 +189,9 @@ int main(int argc, char** argv) {
   });
 
   std::printf(
-      "{\"simd\":\"%s\",\"files\":%zu,\"readUs\":%.3f,\"inflateUs\":%.3f,\"unfilterUs\":%.3f,\"unfilterScalarUs\":%.3f,"
+      "{\"simd\":\"%s\",\"files\":%zu,\"readUs\":%.3f,\"inflateUs\":%.3f,\"inflateZlibUs\":%.3f,\"unfilterUs\":%.3f,\"unfilterScalarUs\":%.3f,"
       "\"resampleUs\":%.3f,\"convertUs\":%.3f,\"itemUs\":%.3f}\n",
-      tl::simd_level_name(tl::simd_level()), n, read_us, inflate_us, unfilter_us, unfilter_scalar_us, resample_us,
+      tl::simd_level_name(tl::simd_level()), n, read_us, inflate_us, inflate_zlib_us, unfilter_us, unfilter_scalar_us, resample_us,
       convert_us, item_us);
   return 0;
 }

@@ -28,12 +28,13 @@
 #include "core/pixel_writer.h"
 #include "core/resample.h"
 #include "core/worker_scratch.h"
+#include "floor_timer.h"
 #include "floors_common.h"
 
 namespace {
 
 using floors::g_sink;
-using floors::per_item_us;
+using tl_bench::per_item_us;
 
 constexpr int kOut = 224;
 constexpr int kResize = 256;
