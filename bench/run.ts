@@ -183,6 +183,54 @@ function reportTextFloors(floors: TextFloors | { skipped: string }, ex1: Compari
   if (torch > 0) console.log(`  ${'10x the best PyTorch would be'.padEnd(44)} ${formatValue(10 * torch, 'items/s')}  ${((1000 * torch) / ceiling).toFixed(0)}% of the ceiling`);
 }
 
+interface JpegFloors {
+  files: number;
+  meanScale: number;
+  readUs: number;
+  decodeFullUs: number;
+  decodeScaledUs: number;
+  decodeByScaleUs: number[];
+  resampleUs: number;
+  convertUs: number;
+  itemUs: number;
+  itemExactUs: number;
+}
+
+// The floors of one ImageNet-like JPEG item (bench/native/jpeg_floors.cc), built beside
+// tl_item_floors.
+function measureJpegFloors(dir: string): JpegFloors | { skipped: string } {
+  const buildDir = resolve('build-bench');
+  if (!existsSync(join(buildDir, 'CMakeCache.txt'))) return { skipped: 'build-bench/ was not configured (the Example 2 floors build it)' };
+  const b = spawnSync('cmake', ['--build', buildDir, '--target', 'tl_jpeg_floors', '-j', String(cpus().length)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (b.status !== 0) return { skipped: 'building tl_jpeg_floors failed' };
+  log('JPEG floors: read, decode (full, at the fast mode\'s scale, at every M/8), resample, convert, and the whole item …');
+  const r = spawnSync(join(buildDir, 'tl_jpeg_floors'), [dir, '100', quick ? '0.3' : '1'], { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: `tl_jpeg_floors failed: ${r.stderr.trim()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as JpegFloors;
+}
+
+function reportJpegFloors(f: JpegFloors | { skipped: string }): void {
+  console.log('\nImageNet-like JPEG: where one item\'s time goes (microseconds per item per core)');
+  if ('skipped' in f) {
+    console.log(`  (skipped: ${f.skipped})`);
+    return;
+  }
+  const stages: Array<[string, number]> = [
+    ['read the file', f.readUs],
+    [`decode at the fast mode's scale (mean ${f.meanScale.toFixed(1)}/8)`, f.decodeScaledUs],
+    ['resample to the 224x224 crop', f.resampleUs],
+    ['convert to float CHW, normalised', f.convertUs],
+  ];
+  const sum = stages.reduce((a, [, v]) => a + v, 0);
+  const us = (v: number) => v.toFixed(1).padStart(8);
+  for (const [label, v] of stages) console.log(`  ${label.padEnd(48)} ${us(v)}  ${((100 * v) / sum).toFixed(0).padStart(3)}% of the floors`);
+  console.log(`  ${'sum of the floors'.padEnd(48)} ${us(sum)}`);
+  console.log(`  ${'one item alone on one thread (fast mode)'.padEnd(48)} ${us(f.itemUs)}  ${((100 * f.itemUs) / sum).toFixed(0)}% of the floors`);
+  console.log(`  ${'one item alone on one thread (exact mode)'.padEnd(48)} ${us(f.itemExactUs)}`);
+  console.log(`  ${'(decode in full, 8/8)'.padEnd(48)} ${us(f.decodeFullUs)}`);
+  console.log(`  decode at M/8, M = 1..8: ${f.decodeByScaleUs.map((v) => v.toFixed(0)).join(', ')}`);
+}
+
 async function main(): Promise<void> {
   mkdirSync(dataRoot, { recursive: true });
   const noJpeg = ensureData();
@@ -328,6 +376,7 @@ async function main(): Promise<void> {
 
   const floors = measureFloors(ex2Dir);
   const textFloors = measureTextFloors(ex1Dir);
+  const jpegFloors = noJpeg === undefined && wanted('ImageNet-like JPEG floors') ? measureJpegFloors(jpegDir) : { skipped: noJpeg ?? 'not wanted' };
 
   log('micro benchmarks (benny)');
   const micro = only === undefined ? await microBenchmarks(ex1Dir, ex2Dir, quick) : [];
@@ -369,6 +418,7 @@ async function main(): Promise<void> {
   }
   reportTextFloors(textFloors, comparisons.find((c) => c.name.startsWith('Example 1:')) ?? { name: '', results: [], skipped: [] });
   const floorsChart = reportFloors(floors, comparisons[1]!);
+  reportJpegFloors(jpegFloors);
   console.log('\npacking');
   for (const r of packing.results) console.log(`  ${r.label.padEnd(44)} ${formatValue(r.itemsPerSec, 'items/s')}`);
   console.log('\nmicro (benny, one item on the calling thread)');
@@ -383,6 +433,7 @@ async function main(): Promise<void> {
     micro,
     floors,
     textFloors,
+    jpegFloors,
   };
   mkdirSync(join(here, 'results'), { recursive: true });
   const name = (quick ? 'quick' : 'latest') + (only === undefined ? '' : `-only-${only.replace(/[^a-z0-9]+/g, '-')}`);
