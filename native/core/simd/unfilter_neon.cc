@@ -1,0 +1,134 @@
+// NEON PNG unfiltering (aarch64, where NEON is baseline). The same plan as the SSE4.1 kernels:
+// Sub, Average and Paeth depend on the pixel to the left, so they run one pixel at a time with
+// the pixel's 1-4 bytes in the low lanes of a 64-bit register (the other lanes carry bytes
+// nobody stores), which makes Paeth branch-free; Up has no such chain and runs 16 bytes at a
+// time. The arithmetic is the scalar kernel's: byte adds mod 256, a truncating halving add for
+// Average, and the predictor chosen with the scalar's comparisons and tie order.
+#if defined(__aarch64__)
+
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "core/simd/unfilter.h"
+
+namespace tl {
+namespace {
+
+// A pixel's BPP bytes in the low lanes. `wide`: the 4 bytes at p may be read (and written: a
+// pixel's 4-byte store puts a byte into the next pixel, whose own store comes after).
+template <size_t BPP>
+inline uint8x8_t load_px(const uint8_t* p, bool wide) {
+  uint32_t v;
+  if (BPP == 4 || (BPP == 3 && wide)) {
+    std::memcpy(&v, p, 4);
+  } else if (BPP == 3) {
+    v = uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16;
+  } else if (BPP == 2) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    v = h;
+  } else {
+    v = p[0];
+  }
+  return vreinterpret_u8_u32(vdup_n_u32(v));
+}
+
+template <size_t BPP>
+inline void store_px(uint8_t* p, uint8x8_t px, bool wide) {
+  const uint32_t x = vget_lane_u32(vreinterpret_u32_u8(px), 0);
+  if (BPP == 4 || (BPP == 3 && wide)) {
+    std::memcpy(p, &x, 4);
+  } else if (BPP == 3) {
+    p[0] = static_cast<uint8_t>(x);
+    p[1] = static_cast<uint8_t>(x >> 8);
+    p[2] = static_cast<uint8_t>(x >> 16);
+  } else if (BPP == 2) {
+    const uint16_t h = static_cast<uint16_t>(x);
+    std::memcpy(p, &h, 2);
+  } else {
+    p[0] = static_cast<uint8_t>(x);
+  }
+}
+
+template <size_t BPP>
+void sub_row(const uint8_t* in, uint8_t* row, size_t stride) {
+  uint8x8_t a = vdup_n_u8(0);
+  for (size_t i = 0; i < stride; i += BPP) {
+    const bool wide = i + 4 <= stride;
+    a = vadd_u8(a, load_px<BPP>(in + i, wide));
+    store_px<BPP>(row + i, a, wide);
+  }
+}
+
+template <size_t BPP>
+void avg_row(const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride) {
+  uint8x8_t a = vdup_n_u8(0);
+  for (size_t i = 0; i < stride; i += BPP) {
+    const bool wide = i + 4 <= stride;
+    // vhadd: (a + b) >> 1 computed without overflow, truncating like the scalar shift.
+    a = vadd_u8(load_px<BPP>(in + i, wide), vhadd_u8(a, load_px<BPP>(prev + i, wide)));
+    store_px<BPP>(row + i, a, wide);
+  }
+}
+
+template <size_t BPP>
+void paeth_row(const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride) {
+  uint8x8_t a = vdup_n_u8(0);
+  uint8x8_t c = a;
+  for (size_t i = 0; i < stride; i += BPP) {
+    const bool wide = i + 4 <= stride;
+    const uint8x8_t b = load_px<BPP>(prev + i, wide);
+    // p = a + b - c; pa = |p - a| = |b - c|, pb = |p - b| = |a - c|, pc = |p - c| = |a + b - 2c|
+    // (up to 510, so 16-bit lanes).
+    const uint16x8_t pa = vabdl_u8(b, c);
+    const uint16x8_t pb = vabdl_u8(a, c);
+    const uint16x8_t pc = vabdq_u16(vaddl_u8(a, b), vaddl_u8(c, c));
+    // a when pa <= pb and pa <= pc, else b when pb <= pc, else c: the scalar's tie order.
+    const uint8x8_t use_a = vmovn_u16(vandq_u16(vcleq_u16(pa, pb), vcleq_u16(pa, pc)));
+    const uint8x8_t use_b = vmovn_u16(vcleq_u16(pb, pc));
+    const uint8x8_t pred = vbsl_u8(use_a, a, vbsl_u8(use_b, b, c));
+    a = vadd_u8(load_px<BPP>(in + i, wide), pred);
+    c = b;
+    store_px<BPP>(row + i, a, wide);
+  }
+}
+
+void up_row(const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride) {
+  size_t i = 0;
+  for (; i + 16 <= stride; i += 16) vst1q_u8(row + i, vaddq_u8(vld1q_u8(in + i), vld1q_u8(prev + i)));
+  for (; i < stride; ++i) row[i] = static_cast<uint8_t>(in[i] + prev[i]);
+}
+
+template <size_t BPP>
+bool row_bpp(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride) {
+  switch (filter) {
+    case 1: sub_row<BPP>(in, row, stride); return true;
+    case 2: up_row(in, prev, row, stride); return true;
+    case 3: avg_row<BPP>(in, prev, row, stride); return true;
+    case 4: paeth_row<BPP>(in, prev, row, stride); return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+bool unfilter_row_neon(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride,
+                       size_t bpp) {
+  // The first row (no row above), filter None, and strides that are not whole pixels (never
+  // in a valid PNG of 8-bit samples) take the scalar kernel.
+  if (filter == 0 || filter > 4 || (prev == nullptr && filter != 1) || stride % bpp != 0) {
+    return unfilter_row_scalar(filter, in, prev, row, stride, bpp);
+  }
+  switch (bpp) {
+    case 1: return row_bpp<1>(filter, in, prev, row, stride);
+    case 2: return row_bpp<2>(filter, in, prev, row, stride);
+    case 3: return row_bpp<3>(filter, in, prev, row, stride);
+    case 4: return row_bpp<4>(filter, in, prev, row, stride);
+    default: return unfilter_row_scalar(filter, in, prev, row, stride, bpp);
+  }
+}
+
+}  // namespace tl
+
+#endif
