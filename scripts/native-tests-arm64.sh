@@ -21,8 +21,11 @@ for tool in aarch64-linux-gnu-g++ qemu-aarch64; do
   }
 done
 
-cmake -S . -B "$BUILD_DIR" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DTL_SIMD_TESTS_ONLY=ON \
-  -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;$SYSROOT"
+# The toolchain file is read on the first configure only (cmake warns when it is given again).
+toolchain=()
+[ -f "$BUILD_DIR/CMakeCache.txt" ] || toolchain=(-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake)
+cmake -S . -B "$BUILD_DIR" "${toolchain[@]}" -DTL_SIMD_TESTS_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
+  "-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-aarch64;-L;$SYSROOT"
 cmake --build "$BUILD_DIR" -j "$JOBS"
 
 cd "$BUILD_DIR"

@@ -8,47 +8,21 @@
 
 #include <arm_neon.h>
 
-#include <cstring>
-
 #include "core/simd/unfilter.h"
+#include "core/simd/unfilter_row_impl.h"
 
 namespace tl {
 namespace {
 
-// A pixel's BPP bytes in the low lanes. `wide`: the 4 bytes at p may be read (and written: a
-// pixel's 4-byte store puts a byte into the next pixel, whose own store comes after).
+// A pixel's BPP bytes in the low lanes (unfilter_row_impl.h says what `wide` allows).
 template <size_t BPP>
 inline uint8x8_t load_px(const uint8_t* p, bool wide) {
-  uint32_t v;
-  if (BPP == 4 || (BPP == 3 && wide)) {
-    std::memcpy(&v, p, 4);
-  } else if (BPP == 3) {
-    v = uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16;
-  } else if (BPP == 2) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    v = h;
-  } else {
-    v = p[0];
-  }
-  return vreinterpret_u8_u32(vdup_n_u32(v));
+  return vreinterpret_u8_u32(vdup_n_u32(unfilter_detail::load_bytes<BPP>(p, wide)));
 }
 
 template <size_t BPP>
 inline void store_px(uint8_t* p, uint8x8_t px, bool wide) {
-  const uint32_t x = vget_lane_u32(vreinterpret_u32_u8(px), 0);
-  if (BPP == 4 || (BPP == 3 && wide)) {
-    std::memcpy(p, &x, 4);
-  } else if (BPP == 3) {
-    p[0] = static_cast<uint8_t>(x);
-    p[1] = static_cast<uint8_t>(x >> 8);
-    p[2] = static_cast<uint8_t>(x >> 16);
-  } else if (BPP == 2) {
-    const uint16_t h = static_cast<uint16_t>(x);
-    std::memcpy(p, &h, 2);
-  } else {
-    p[0] = static_cast<uint8_t>(x);
-  }
+  unfilter_detail::store_bytes<BPP>(p, vget_lane_u32(vreinterpret_u32_u8(px), 0), wide);
 }
 
 template <size_t BPP>
@@ -100,33 +74,24 @@ void up_row(const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride)
   for (; i < stride; ++i) row[i] = static_cast<uint8_t>(in[i] + prev[i]);
 }
 
-template <size_t BPP>
-bool row_bpp(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride) {
-  switch (filter) {
-    case 1: sub_row<BPP>(in, row, stride); return true;
-    case 2: up_row(in, prev, row, stride); return true;
-    case 3: avg_row<BPP>(in, prev, row, stride); return true;
-    case 4: paeth_row<BPP>(in, prev, row, stride); return true;
-    default: return false;
+struct NeonRows {
+  template <size_t BPP>
+  static bool row(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride) {
+    switch (filter) {
+      case 1: sub_row<BPP>(in, row, stride); return true;
+      case 2: up_row(in, prev, row, stride); return true;
+      case 3: avg_row<BPP>(in, prev, row, stride); return true;
+      case 4: paeth_row<BPP>(in, prev, row, stride); return true;
+      default: return false;
+    }
   }
-}
+};
 
 }  // namespace
 
 bool unfilter_row_neon(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride,
                        size_t bpp) {
-  // The first row (no row above), filter None, and strides that are not whole pixels (never
-  // in a valid PNG of 8-bit samples) take the scalar kernel.
-  if (filter == 0 || filter > 4 || (prev == nullptr && filter != 1) || stride % bpp != 0) {
-    return unfilter_row_scalar(filter, in, prev, row, stride, bpp);
-  }
-  switch (bpp) {
-    case 1: return row_bpp<1>(filter, in, prev, row, stride);
-    case 2: return row_bpp<2>(filter, in, prev, row, stride);
-    case 3: return row_bpp<3>(filter, in, prev, row, stride);
-    case 4: return row_bpp<4>(filter, in, prev, row, stride);
-    default: return unfilter_row_scalar(filter, in, prev, row, stride, bpp);
-  }
+  return unfilter_detail::unfilter_row_by_bpp<NeonRows>(filter, in, prev, row, stride, bpp);
 }
 
 }  // namespace tl
