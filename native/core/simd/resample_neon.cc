@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/simd/resample_kernels.h"
+#include "core/simd/vertical_tail.h"
 
 namespace tl {
 namespace {
@@ -109,13 +110,7 @@ void vertical_row_neon(const uint8_t* temp, size_t stride, int ymin, int ymax, c
     }
     vst1_u8(out + i, clip8(a0, a1));
   }
-  for (; i < n; ++i) {
-    int32_t acc = 1 << (kPrecisionBits - 1);
-    const uint8_t* p = base + i;
-    for (int y = 0; y < ymax; ++y, p += stride) acc += static_cast<int32_t>(*p) * k[y];
-    acc >>= kPrecisionBits;
-    out[i] = static_cast<uint8_t>(acc < 0 ? 0 : acc > 255 ? 255 : acc);
-  }
+  vertical_tail(base, stride, ymax, k, out, i, n);
 }
 
 }  // namespace tl

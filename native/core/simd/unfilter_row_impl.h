@@ -47,9 +47,21 @@ inline void store_bytes(uint8_t* p, uint32_t x, bool wide) {
   }
 }
 
-// Kernels::row<BPP>(filter, in, prev, row, stride) for filters 1-4 and whole pixels of 1-4
-// bytes; the scalar kernel for the rest: the first row (no row above) unless Sub, filter None,
-// unknown filters, and strides that are not whole pixels (never in a valid PNG of 8-bit samples).
+// One row of filter 1-4 with Kernels' sub/up/avg/paeth for BPP bytes per pixel.
+template <typename Kernels, size_t BPP>
+inline bool filter_row(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride) {
+  switch (filter) {
+    case 1: Kernels::template sub<BPP>(in, row, stride); return true;
+    case 2: Kernels::up(in, prev, row, stride); return true;
+    case 3: Kernels::template avg<BPP>(in, prev, row, stride); return true;
+    case 4: Kernels::template paeth<BPP>(in, prev, row, stride); return true;
+    default: return false;
+  }
+}
+
+// Kernels' filters for filters 1-4 and whole pixels of 1-4 bytes; the scalar kernel for the
+// rest: the first row (no row above) unless Sub, filter None, unknown filters, and strides that
+// are not whole pixels (never in a valid PNG of 8-bit samples).
 template <typename Kernels>
 inline bool unfilter_row_by_bpp(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride,
                                 size_t bpp) {
@@ -57,10 +69,10 @@ inline bool unfilter_row_by_bpp(uint8_t filter, const uint8_t* in, const uint8_t
     return unfilter_row_scalar(filter, in, prev, row, stride, bpp);
   }
   switch (bpp) {
-    case 1: return Kernels::template row<1>(filter, in, prev, row, stride);
-    case 2: return Kernels::template row<2>(filter, in, prev, row, stride);
-    case 3: return Kernels::template row<3>(filter, in, prev, row, stride);
-    default: return Kernels::template row<4>(filter, in, prev, row, stride);
+    case 1: return filter_row<Kernels, 1>(filter, in, prev, row, stride);
+    case 2: return filter_row<Kernels, 2>(filter, in, prev, row, stride);
+    case 3: return filter_row<Kernels, 3>(filter, in, prev, row, stride);
+    default: return filter_row<Kernels, 4>(filter, in, prev, row, stride);
   }
 }
 
