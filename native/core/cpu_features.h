@@ -3,11 +3,14 @@
 // SSE4.1 or AVX2 (per-function target attributes) are only called when the CPU has them.
 // TENSORLOADER_SIMD=off (or 0) forces the scalar kernels, so tests can compare both paths
 // on the same machine; TENSORLOADER_SIMD=sse4.1 caps the level at SSE4.1.
+// On aarch64, NEON (Advanced SIMD) is part of the base ISA, so its kernels are compiled without
+// target attributes and picked unless TENSORLOADER_SIMD=off.
 #pragma once
 
 namespace tl {
 
-enum class SimdLevel { kScalar = 0, kSse41 = 1, kAvx2 = 2 };
+// The x86 levels are ordered (each includes the ones below); kNeon exists only on aarch64.
+enum class SimdLevel { kScalar = 0, kSse41 = 1, kAvx2 = 2, kNeon = 3 };
 
 // The level every dispatcher uses: the CPU's, capped by TENSORLOADER_SIMD. Read once.
 SimdLevel simd_level();

@@ -46,6 +46,66 @@ function solidPng(width, height, [r, g, b]) {
   ]);
 }
 
+/**
+ * An 8-bit PNG of random pixels (`channels` 1-4: grey, grey + alpha, RGB, RGBA) whose rows use
+ * every filter type in turn, as encoders pick them per row, so decoding it runs each unfilter
+ * kernel of the platform (SSE4.1 on x64, NEON on arm64) at that many bytes per pixel.
+ * Returns the file and its pixels.
+ */
+function filteredPng(width, height, channels, seed) {
+  let state = seed >>> 0;
+  const pixels = Buffer.alloc(width * height * channels);
+  for (let i = 0; i < pixels.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    pixels[i] = state >>> 24;
+  }
+  const rowBytes = width * channels;
+  const raw = Buffer.alloc((rowBytes + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const filter = y % 5;
+    raw[y * (rowBytes + 1)] = filter;
+    for (let i = 0; i < rowBytes; i++) {
+      const at = (dy, dx) => (y + dy < 0 || i + dx < 0 ? 0 : pixels[(y + dy) * rowBytes + i + dx]);
+      const a = at(0, -channels);
+      const b = at(-1, 0);
+      const c = at(-1, -channels);
+      let pred = 0;
+      if (filter === 1) pred = a;
+      else if (filter === 2) pred = b;
+      else if (filter === 3) pred = (a + b) >> 1;
+      else if (filter === 4) {
+        const pa = Math.abs(b - c);
+        const pb = Math.abs(a - c);
+        const pc = Math.abs(a + b - 2 * c);
+        pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      raw[y * (rowBytes + 1) + 1 + i] = (pixels[y * rowBytes + i] - pred) & 0xff;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, [0, 4, 2, 6][channels - 1], 0, 0, 0], 8);
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+  return { png, pixels };
+}
+
+/** `pixels` of `channels` per pixel as RGBA, the way the loader's `channels: 4` gives them. */
+function asRgba(pixels, channels) {
+  const out = [];
+  for (let p = 0; p < pixels.length; p += channels) {
+    const v = pixels.subarray(p, p + channels);
+    if (channels <= 2) out.push(v[0], v[0], v[0], channels === 2 ? v[1] : 255);
+    else out.push(v[0], v[1], v[2], channels === 4 ? v[3] : 255);
+  }
+  return out;
+}
+
 /** Files mapped into this process whose base name matches `re`. */
 function mapped(re) {
   const files = fs
@@ -103,6 +163,22 @@ async function run(tl, how, projectDir) {
     }
     rawLoader.close();
 
+    // Filtered PNGs of 1-4 bytes per pixel, decoded at their own size as RGBA (so alpha is
+    // kept, not flattened): the pixels come back exactly (an odd width, so the kernels'
+    // last-pixel paths run too).
+    for (const channels of [1, 2, 3, 4]) {
+      const { png, pixels } = filteredPng(37, 11, channels, 7 + channels);
+      const file = path.join(work, `filtered-${channels}.png`);
+      fs.writeFileSync(file, png);
+      const filtered = new DataLoader(new ImageFilesDataset([file], { size: [11, 37], channels: 4, dtype: 'uint8', layout: 'HWC' }), {
+        batchSize: 1,
+      });
+      for await (const batch of filtered) {
+        assert.deepEqual(Array.from(batch.data), asRgba(pixels, channels), `${how}: filtered PNG, ${channels} bytes per pixel`);
+      }
+      filtered.close();
+    }
+
     // Text: numbers as numpy prints them, parsed to float32.
     fs.mkdirSync(path.join(work, 'text'));
     fs.writeFileSync(path.join(work, 'text', 'a_1.txt'), '[0.5  1.25 -3.  ]');
@@ -142,7 +218,7 @@ async function run(tl, how, projectDir) {
       vips[0].startsWith(path.join(projectDir, 'node_modules', '@img', `sharp-libvips-${key}`, 'lib') + path.sep),
       `${how}: libvips-cpp came from ${vips[0]}`,
     );
-    console.log(`smoke (${how}, ${process.arch}): ok: images, uint8, text, packed through DataLoader; addon ${addons[0]}; libvips ${vips[0]}`);
+    console.log(`smoke (${how}, ${process.arch}): ok: images, uint8, filtered PNGs of 1-4 bytes per pixel, text, packed through DataLoader; addon ${addons[0]}; libvips ${vips[0]}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

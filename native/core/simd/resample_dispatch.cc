@@ -8,6 +8,11 @@ HorizontalRowFn horizontal_row_kernel(SimdLevel level, int channels) {
     if (channels == 3) return horizontal_row_sse41_c3;
     if (channels == 4) return horizontal_row_sse41_c4;
   }
+#elif defined(__aarch64__)
+  if (level == SimdLevel::kNeon) {
+    if (channels == 3) return horizontal_row_neon_c3;
+    if (channels == 4) return horizontal_row_neon_c4;
+  }
 #else
   (void)level;
   (void)channels;
@@ -58,6 +63,8 @@ VerticalRowFn vertical_row_kernel(SimdLevel level) {
 #if defined(__x86_64__) || defined(__i386__)
   if (level >= SimdLevel::kAvx2) return vertical_row_avx2;
   if (level >= SimdLevel::kSse41) return vertical_row_sse41;
+#elif defined(__aarch64__)
+  if (level == SimdLevel::kNeon) return vertical_row_neon;
 #else
   (void)level;
 #endif

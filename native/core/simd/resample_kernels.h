@@ -53,5 +53,10 @@ void horizontal_rows2_pairs_avx2_c3(const uint8_t*, const uint8_t*, int, uint8_t
 void horizontal_rows2_pairs_avx2_c4(const uint8_t*, const uint8_t*, int, uint8_t*, uint8_t*, const int*,
                                     const int32_t*, int, int, int);
 #endif
+#if defined(__aarch64__)
+void horizontal_row_neon_c3(const uint8_t*, int, uint8_t*, const int*, const int32_t*, int, int, int);
+void horizontal_row_neon_c4(const uint8_t*, int, uint8_t*, const int*, const int32_t*, int, int, int);
+void vertical_row_neon(const uint8_t*, size_t, int, int, const int32_t*, uint8_t*, size_t);
+#endif
 
 }  // namespace tl

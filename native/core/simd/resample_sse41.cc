@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/simd/resample_kernels.h"
+#include "core/simd/vertical_tail.h"
 
 #define TL_SSE41 __attribute__((target("sse4.1")))
 
@@ -91,13 +92,7 @@ TL_SSE41 void vertical_row_sse41(const uint8_t* temp, size_t stride, int ymin, i
     const __m128i words = _mm_packs_epi32(_mm_srai_epi32(lo, kPrecisionBits), _mm_srai_epi32(hi, kPrecisionBits));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i), _mm_packus_epi16(words, words));
   }
-  for (; i < n; ++i) {
-    int32_t acc = 1 << (kPrecisionBits - 1);
-    const uint8_t* p = base + i;
-    for (int y = 0; y < ymax; ++y, p += stride) acc += static_cast<int32_t>(*p) * k[y];
-    acc >>= kPrecisionBits;
-    out[i] = static_cast<uint8_t>(acc < 0 ? 0 : acc > 255 ? 255 : acc);
-  }
+  vertical_tail(base, stride, ymax, k, out, i, n);
 }
 
 }  // namespace tl

@@ -1,5 +1,6 @@
 // PNG row unfiltering (None, Sub, Up, Average, Paeth) for 8-bit images of 1-4 bytes per pixel,
-// with a scalar kernel and an SSE4.1 kernel chosen at run time (core/cpu_features.h).
+// with a scalar kernel and an SSE4.1 kernel chosen at run time (core/cpu_features.h), or a
+// NEON kernel on aarch64.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,10 @@ bool unfilter_row_scalar(uint8_t filter, const uint8_t* in, const uint8_t* prev,
 #if defined(__x86_64__) || defined(__i386__)
 bool unfilter_row_sse41(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride,
                         size_t bpp);
+#endif
+#if defined(__aarch64__)
+bool unfilter_row_neon(uint8_t filter, const uint8_t* in, const uint8_t* prev, uint8_t* row, size_t stride,
+                       size_t bpp);
 #endif
 
 // The kernel for `level` (SSE4.1 and AVX2 share one: the filters are serial along a row).

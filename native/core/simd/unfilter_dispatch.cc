@@ -5,6 +5,8 @@ namespace tl {
 UnfilterRowFn unfilter_row_kernel(SimdLevel level) {
 #if defined(__x86_64__) || defined(__i386__)
   if (level >= SimdLevel::kSse41) return unfilter_row_sse41;
+#elif defined(__aarch64__)
+  if (level == SimdLevel::kNeon) return unfilter_row_neon;
 #else
   (void)level;
 #endif
