@@ -18,4 +18,22 @@ SimdLevel simd_level();
 SimdLevel cpu_simd_level();
 const char* simd_level_name(SimdLevel level);
 
+// A dispatcher's choice on the architecture being built: the x86 expression, the aarch64 one,
+// or nothing (the scalar code) elsewhere. Only the chosen expression is compiled, so each may
+// name kernels that exist on its architecture alone.
+#if defined(__x86_64__) || defined(__i386__)
+#define TL_ARCH_KERNEL(x86, arm) (x86)
+#elif defined(__aarch64__)
+#define TL_ARCH_KERNEL(x86, arm) (arm)
+#else
+#define TL_ARCH_KERNEL(x86, arm) nullptr
+#endif
+
+// The 3- or 4-channel kernel when `level` reaches `need`, else nullptr (the scalar code).
+template <typename Fn>
+Fn kernel_for_channels(SimdLevel level, SimdLevel need, int channels, Fn c3, Fn c4) {
+  if (level < need) return nullptr;
+  return channels == 3 ? c3 : channels == 4 ? c4 : nullptr;
+}
+
 }  // namespace tl

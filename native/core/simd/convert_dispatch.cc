@@ -2,14 +2,12 @@
 
 namespace tl {
 
-ConvertRowChw3Fn convert_row_chw3_kernel(SimdLevel level) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (level >= SimdLevel::kAvx2) return convert_row_chw3_f32_avx2;
-  if (level >= SimdLevel::kSse41) return convert_row_chw3_f32_sse41;
-#else
-  (void)level;
-#endif
-  return nullptr;
+// No NEON form yet: aarch64 converts with the scalar tables.
+ConvertRowChw3Fn convert_row_chw3_kernel([[maybe_unused]] SimdLevel level) {
+  return TL_ARCH_KERNEL(level >= SimdLevel::kAvx2    ? convert_row_chw3_f32_avx2
+                        : level >= SimdLevel::kSse41 ? convert_row_chw3_f32_sse41
+                                                     : nullptr,
+                        nullptr);
 }
 
 }  // namespace tl

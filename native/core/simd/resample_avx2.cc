@@ -38,9 +38,7 @@ __attribute__((target("avx2"))) void rows2(const uint8_t* in0, const uint8_t* in
   const __m256i round = _mm256_set1_epi32(1 << (kBits - 1));
   for (int xx = 0; xx < cols; ++xx) {
     const size_t o = static_cast<size_t>(col0 + xx);
-    const int xmin = bounds[o * 2];
-    const int xmax = bounds[o * 2 + 1];
-    const int32_t* kk = k + o * static_cast<size_t>(ksize);
+    const auto [xmin, xmax, kk] = horizontal_window(bounds, k, ksize, o);
     const uint8_t* p0 = in0 + static_cast<size_t>(xmin) * CH;
     const uint8_t* p1 = in1 + static_cast<size_t>(xmin) * CH;
     __m256i acc0 = round;

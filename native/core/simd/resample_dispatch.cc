@@ -2,73 +2,35 @@
 
 namespace tl {
 
-HorizontalRowFn horizontal_row_kernel(SimdLevel level, int channels) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (level >= SimdLevel::kSse41) {
-    if (channels == 3) return horizontal_row_sse41_c3;
-    if (channels == 4) return horizontal_row_sse41_c4;
-  }
-#elif defined(__aarch64__)
-  if (level == SimdLevel::kNeon) {
-    if (channels == 3) return horizontal_row_neon_c3;
-    if (channels == 4) return horizontal_row_neon_c4;
-  }
-#else
-  (void)level;
-  (void)channels;
-#endif
-  return nullptr;
+HorizontalRowFn horizontal_row_kernel([[maybe_unused]] SimdLevel level, [[maybe_unused]] int channels) {
+  return TL_ARCH_KERNEL(
+      kernel_for_channels(level, SimdLevel::kSse41, channels, horizontal_row_sse41_c3, horizontal_row_sse41_c4),
+      kernel_for_channels(level, SimdLevel::kNeon, channels, horizontal_row_neon_c3, horizontal_row_neon_c4));
 }
 
-HorizontalRows2Fn horizontal_rows2_kernel(SimdLevel level, int channels) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (level >= SimdLevel::kAvx2) {
-    if (channels == 3) return horizontal_rows2_avx2_c3;
-    if (channels == 4) return horizontal_rows2_avx2_c4;
-  }
-#else
-  (void)level;
-  (void)channels;
-#endif
-  return nullptr;
+// Two rows at once and the 16-bit multiply-add forms exist on x86 only.
+HorizontalRows2Fn horizontal_rows2_kernel([[maybe_unused]] SimdLevel level, [[maybe_unused]] int channels) {
+  return TL_ARCH_KERNEL(
+      kernel_for_channels(level, SimdLevel::kAvx2, channels, horizontal_rows2_avx2_c3, horizontal_rows2_avx2_c4), nullptr);
 }
 
-HorizontalRowPairsFn horizontal_row_pairs_kernel(SimdLevel level, int channels) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (level >= SimdLevel::kSse41) {
-    if (channels == 3) return horizontal_row_pairs_sse41_c3;
-    if (channels == 4) return horizontal_row_pairs_sse41_c4;
-  }
-#else
-  (void)level;
-  (void)channels;
-#endif
-  return nullptr;
+HorizontalRowPairsFn horizontal_row_pairs_kernel([[maybe_unused]] SimdLevel level, [[maybe_unused]] int channels) {
+  return TL_ARCH_KERNEL(
+      kernel_for_channels(level, SimdLevel::kSse41, channels, horizontal_row_pairs_sse41_c3, horizontal_row_pairs_sse41_c4),
+      nullptr);
 }
 
-HorizontalRows2PairsFn horizontal_rows2_pairs_kernel(SimdLevel level, int channels) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (level >= SimdLevel::kAvx2) {
-    if (channels == 3) return horizontal_rows2_pairs_avx2_c3;
-    if (channels == 4) return horizontal_rows2_pairs_avx2_c4;
-  }
-#else
-  (void)level;
-  (void)channels;
-#endif
-  return nullptr;
+HorizontalRows2PairsFn horizontal_rows2_pairs_kernel([[maybe_unused]] SimdLevel level, [[maybe_unused]] int channels) {
+  return TL_ARCH_KERNEL(
+      kernel_for_channels(level, SimdLevel::kAvx2, channels, horizontal_rows2_pairs_avx2_c3, horizontal_rows2_pairs_avx2_c4),
+      nullptr);
 }
 
-VerticalRowFn vertical_row_kernel(SimdLevel level) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (level >= SimdLevel::kAvx2) return vertical_row_avx2;
-  if (level >= SimdLevel::kSse41) return vertical_row_sse41;
-#elif defined(__aarch64__)
-  if (level == SimdLevel::kNeon) return vertical_row_neon;
-#else
-  (void)level;
-#endif
-  return nullptr;
+VerticalRowFn vertical_row_kernel([[maybe_unused]] SimdLevel level) {
+  return TL_ARCH_KERNEL(level >= SimdLevel::kAvx2    ? vertical_row_avx2
+                        : level >= SimdLevel::kSse41 ? vertical_row_sse41
+                                                     : nullptr,
+                        level == SimdLevel::kNeon ? vertical_row_neon : nullptr);
 }
 
 }  // namespace tl

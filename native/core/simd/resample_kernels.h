@@ -31,6 +31,17 @@ using HorizontalRows2PairsFn = void (*)(const uint8_t* in0, const uint8_t* in1, 
 
 // The kernels for `level` and `channels`, or nullptr where the scalar pass is the one to use.
 // The pairs kernels, where they exist, are preferred over the others of the same pass.
+// Output pixel `o` of a horizontal pass: where its source window starts, its tap count, and the
+// taps' weights (as Coefficients lays out bounds and k).
+struct HorizontalWindow {
+  int xmin;
+  int taps;
+  const int32_t* k;
+};
+inline HorizontalWindow horizontal_window(const int* bounds, const int32_t* k, int ksize, size_t o) {
+  return {bounds[o * 2], bounds[o * 2 + 1], k + o * static_cast<size_t>(ksize)};
+}
+
 HorizontalRowFn horizontal_row_kernel(SimdLevel level, int channels);
 HorizontalRows2Fn horizontal_rows2_kernel(SimdLevel level, int channels);
 HorizontalRowPairsFn horizontal_row_pairs_kernel(SimdLevel level, int channels);

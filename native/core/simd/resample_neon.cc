@@ -45,9 +45,7 @@ void horizontal_row(const uint8_t* in, int in_width, uint8_t* out, const int* bo
   const int32x4_t round = vdupq_n_s32(1 << (kPrecisionBits - 1));
   for (int xx = 0; xx < cols; ++xx) {
     const size_t o = static_cast<size_t>(col0 + xx);
-    const int xmin = bounds[o * 2];
-    const int xmax = bounds[o * 2 + 1];
-    const int32_t* kk = k + o * static_cast<size_t>(ksize);
+    const auto [xmin, xmax, kk] = horizontal_window(bounds, k, ksize, o);
     const uint8_t* p = in + static_cast<size_t>(xmin) * CH;
     int32x4_t acc0 = round;
     int32x4_t acc1 = vdupq_n_s32(0);

@@ -37,9 +37,7 @@ TL_SSE41 void horizontal_row(const uint8_t* in, int in_width, uint8_t* out, cons
   const __m128i round = _mm_set1_epi32(1 << (kPrecisionBits - 1));
   for (int xx = 0; xx < cols; ++xx) {
     const size_t o = static_cast<size_t>(col0 + xx);
-    const int xmin = bounds[o * 2];
-    const int xmax = bounds[o * 2 + 1];
-    const int32_t* kk = k + o * static_cast<size_t>(ksize);
+    const auto [xmin, xmax, kk] = horizontal_window(bounds, k, ksize, o);
     const uint8_t* p = in + static_cast<size_t>(xmin) * CH;
     __m128i acc0 = round;
     __m128i acc1 = _mm_setzero_si128();

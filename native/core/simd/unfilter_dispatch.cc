@@ -2,15 +2,10 @@
 
 namespace tl {
 
-UnfilterRowFn unfilter_row_kernel(SimdLevel level) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (level >= SimdLevel::kSse41) return unfilter_row_sse41;
-#elif defined(__aarch64__)
-  if (level == SimdLevel::kNeon) return unfilter_row_neon;
-#else
-  (void)level;
-#endif
-  return unfilter_row_scalar;
+UnfilterRowFn unfilter_row_kernel([[maybe_unused]] SimdLevel level) {
+  const UnfilterRowFn simd = TL_ARCH_KERNEL(level >= SimdLevel::kSse41 ? unfilter_row_sse41 : nullptr,
+                                            level == SimdLevel::kNeon ? unfilter_row_neon : nullptr);
+  return simd != nullptr ? simd : unfilter_row_scalar;
 }
 
 bool unfilter_rows(const uint8_t* raw, uint8_t* out, size_t stride, uint32_t rows, size_t bpp) {
