@@ -1,5 +1,6 @@
 // The public API of tensorloader.
 export { DataLoader, type DataLoaderOptions, type LoaderStats, type LoaderState } from './loader.js';
+export { formatStats, boundBy, STAGES, type StageTimes, type LoopTimes } from './stats.js';
 export { Batch, type BatchField } from './batch.js';
 export { defaultCollate, type Tensor, type TypedArray } from './collate.js';
 export { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';

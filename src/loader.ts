@@ -15,8 +15,10 @@ import type { Engine, EngineConfig } from './loader/engine.js';
 import { MapEngine } from './loader/map-engine.js';
 import { NativeEngine } from './loader/native-engine.js';
 import { StreamEngine } from './loader/stream-engine.js';
+import { WaitClock } from './loader/wait-clock.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
+import type { LoaderStats } from './stats.js';
 import { count, epoch as epochOption, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
 
 export interface DataLoaderOptions<T = unknown> {
@@ -85,7 +87,7 @@ export interface LoaderState {
   seed: number;
 }
 
-export type LoaderStats = NativeLoaderStats;
+export type { LoaderStats } from './stats.js';
 
 const JS_STATS: NativeLoaderStats = Object.freeze({
   slots: 0,
@@ -98,6 +100,9 @@ const JS_STATS: NativeLoaderStats = Object.freeze({
   closed: false,
   externalBytes: 0,
   fieldOffsets: [],
+  stageMs: Object.freeze({ read: 0, decode: 0, resample: 0, convert: 0, copy: 0 }),
+  itemsFilled: 0,
+  slotWaitMs: 0,
 });
 
 /**
@@ -126,6 +131,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   #iterating = false;
   #closed = false;
   #progress: DataLoaderOptions['progress'];
+  readonly #clock = new WaitClock();
 
   constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions<T> = {}) {
     const stream = dataset instanceof IterableDataset;
@@ -238,9 +244,21 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     return this.#errors.count;
   }
 
-  /** Native arena and pool figures (zeros for JS datasets, which have neither). */
+  /**
+   * The arena and pool (zeros for JS datasets, which have neither), where the pool's time went
+   * (stageMs, summed over its threads) and whether the loop waited for data (dataWaitMs) or the
+   * pool for the loop (slotWaitMs). Times add up over every epoch since the loader was made or
+   * since resetStats(); formatStats() gives them as one line.
+   */
   stats(): LoaderStats {
-    return this.#native ? this.#native.pump.stats() : { ...JS_STATS, closed: this.#closed };
+    const arena = this.#native ? this.#native.pump.stats() : { ...JS_STATS, closed: this.#closed };
+    return { ...arena, ...this.#clock.times() };
+  }
+
+  /** Starts the times and counts of stats() from zero (e.g. to measure one epoch). */
+  resetStats(): void {
+    this.#native?.pump.resetTimes();
+    this.#clock.reset();
   }
 
   /** One epoch of batches, in sampler order (resuming mid-epoch after `resume` or a `break`). */
@@ -282,14 +300,19 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     const start = this.#position.epoch === epoch ? this.#position.batches : 0;
     this.#position = { epoch, batches: start };
     const { aborted, detach } = abortPromise(this.signal);
+    const clock = this.#clock;
+    clock.asked();
     try {
       for await (const batch of this.#engine.batches(epoch, start, aborted)) {
         this.#position.batches++;
+        clock.ready();
         yield batch;
+        clock.asked();
         this.signal?.throwIfAborted();
       }
       this.#position = { epoch: epoch + 1, batches: 0 };
     } finally {
+      clock.stopped();
       detach();
       this.#iterating = false;
     }

@@ -226,6 +226,7 @@ Napi::Function LoaderWrap::Define(Napi::Env env) {
                       InstanceMethod<&LoaderWrap::HandOut>("handOut"),
                       InstanceMethod<&LoaderWrap::Release>("release"),
                       InstanceMethod<&LoaderWrap::Stats>("stats"),
+                      InstanceMethod<&LoaderWrap::ResetTimes>("resetTimes"),
                       InstanceMethod<&LoaderWrap::FreeSlots>("freeSlots"),
                       InstanceMethod<&LoaderWrap::Close>("close")});
 }
@@ -356,12 +357,14 @@ Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
   LoaderState& st = *state_;
   if (st.closed) return throw_error(env, "ECLOSED", "the loader is closed");
   uint32_t epoch = 0;
-  if (info.Length() < 1 || !is_uint32_array(info[0]) || !epoch_arg(info, 1, &epoch)) {
-    return throw_type_error(env, "submit(indices: Uint32Array, epoch?: number)");
+  if (info.Length() < 1 || !is_uint32_array(info[0]) || !epoch_arg(info, 1, &epoch) ||
+      (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsBoolean())) {
+    return throw_type_error(env, "submit(indices: Uint32Array, epoch?: number, waited?: boolean)");
   }
+  const bool waited = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
   ItemStatus error;
-  BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), epoch, &error);
+  BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), epoch, &error, waited);
   if (job != nullptr) st.slots[static_cast<size_t>(job->slot)].generation = st.next_generation++;
   return Track(env, job, error);
 }
@@ -466,7 +469,19 @@ Napi::Value LoaderWrap::Stats(const Napi::CallbackInfo& info) {
   const std::vector<FieldPlane>& planes = st.engine->planes();
   for (uint32_t f = 0; f < planes.size(); ++f) offsets.Set(f, static_cast<double>(planes[f].offset));
   o.Set("fieldOffsets", offsets);
+  const PoolTimes times = st.engine->times();
+  static const char* const kStageNames[kStageCount] = {"read", "decode", "resample", "convert", "copy"};
+  Napi::Object stages = Napi::Object::New(env);
+  for (size_t i = 0; i < kStageCount; ++i) stages.Set(kStageNames[i], static_cast<double>(times.stage_ns[i]) / 1e6);
+  o.Set("stageMs", stages);
+  o.Set("itemsFilled", static_cast<double>(times.items));
+  o.Set("slotWaitMs", static_cast<double>(times.idle_ns) / 1e6);
   return o;
+}
+
+Napi::Value LoaderWrap::ResetTimes(const Napi::CallbackInfo& info) {
+  state_->engine->reset_times();
+  return info.Env().Undefined();
 }
 
 Napi::Value LoaderWrap::Close(const Napi::CallbackInfo& info) {

@@ -14,6 +14,7 @@
 #include "core/item_rng.h"
 #include "core/png_decoder.h"
 #include "core/resample.h"
+#include "core/stage_times.h"
 #include "core/vips_ref.h"
 
 namespace tl {
@@ -320,8 +321,9 @@ void resample_cover(const Plane& plane, const ImageOptions& o, ImageScratch& ts,
 }
 
 // Contain: the whole image scaled to fit, centred, the rest of the frame filled with `pad`.
-void resample_contain(const Plane& plane, const ImageOptions& o, const PixelWriter& writer, bool flip, ImageScratch& ts,
-                      uint8_t* dst) {
+// write(row, y) writes one full output row.
+template <typename Write>
+void resample_contain(const Plane& plane, const ImageOptions& o, ImageScratch& ts, Write&& write) {
   const int W = o.width;
   const int H = o.height;
   const int64_t cw = plane.width;
@@ -339,13 +341,13 @@ void resample_contain(const Plane& plane, const ImageOptions& o, const PixelWrit
     }
   };
   pad_row();
-  for (int y = 0; y < top; ++y) writer.write_row(ts.row.data(), y, flip, dst);
+  for (int y = 0; y < top; ++y) write(ts.row.data(), y);
   resample(plane, 0, 0, dbl(cw), dbl(ch), rw, rh, 0, rw, 0, rh, o.filter, ts.resample, [&](int y, const uint8_t* row) {
     std::memcpy(ts.row.data() + static_cast<size_t>(left) * px, row, static_cast<size_t>(rw) * px);
-    writer.write_row(ts.row.data(), top + y, flip, dst);
+    write(ts.row.data(), top + y);
   });
   pad_row();
-  for (int y = top + rh; y < H; ++y) writer.write_row(ts.row.data(), y, flip, dst);
+  for (int y = top + rh; y < H; ++y) write(ts.row.data(), y);
 }
 
 }  // namespace
@@ -362,10 +364,17 @@ ItemStatus ImagePipeline::decode(const char* data, size_t size, const ItemRef& i
 ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const {
   const ImageOptions& o = options_;
   ImageScratch& ts = t_scratch;
+  StageLaps laps;
   Decoded d;
   ItemStatus s = decode_image(data, size, o, item, ts, d);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    laps.lap(Stage::kDecode);
+    return s;
+  }
+  // Decode covers everything up to pixels in the output's channels (libvips does its colour
+  // conversion while it decodes).
   const Plane plane = with_channels(d.plane, o, ts);
+  laps.lap(Stage::kDecode);
 
   // Geometry, then every output row straight through the pixel writer into the slot.
   const int W = o.width;
@@ -373,7 +382,10 @@ ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemR
   const double cw = dbl(plane.width);
   const double ch = dbl(plane.height);
   const bool flip = d.flip;
-  auto emit = [&](int y, const uint8_t* row) { writer_.write_row(row, y, flip, dst); };
+  // The resample's rows go straight to the writer; the writer's share is sampled (RowSampler).
+  RowSampler rows(laps.on());
+  auto write = [&](const uint8_t* row, int y) { rows.row(y, [&] { writer_.write_row(row, y, flip, dst); }); };
+  auto emit = [&](int y, const uint8_t* row) { write(row, y); };
   if (o.random_resized_crop) {
     const double fx = cw / dbl(d.ow);
     const double fy = ch / dbl(d.oh);
@@ -384,8 +396,9 @@ ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemR
   } else if (o.fit == Fit::kCover) {
     resample_cover(plane, o, ts, emit);
   } else {
-    resample_contain(plane, o, writer_, flip, ts, dst);
+    resample_contain(plane, o, ts, write);
   }
+  laps.lap_split(Stage::kResample, Stage::kConvert, rows.total_ns());
   return {};
 }
 
