@@ -15,11 +15,11 @@ export interface LoaderStats extends NativeLoaderStats, LoopTimes {}
 
 export const STAGES: ReadonlyArray<keyof StageTimes> = ['read', 'decode', 'resample', 'convert', 'copy'];
 
-/** Whether the loop waited on its data: at least a quarter of its time waiting is data-bound, under a twentieth compute-bound. */
+/** Whether the loop waited on its data: a quarter of its time or more waiting is data-bound, under a tenth compute-bound. */
 export function boundBy(s: LoopTimes): 'data-bound' | 'compute-bound' | 'partly data-bound' | 'idle' {
   if (s.wallMs <= 0) return 'idle';
   const share = s.dataWaitMs / s.wallMs;
-  return share >= 0.25 ? 'data-bound' : share < 0.05 ? 'compute-bound' : 'partly data-bound';
+  return share >= 0.25 ? 'data-bound' : share < 0.1 ? 'compute-bound' : 'partly data-bound';
 }
 
 function seconds(ms: number): string {
