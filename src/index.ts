@@ -40,6 +40,7 @@ export { memorySnapshot, nativeCounters, openDescriptorCount, residentSplit, typ
 export { binding as native } from './native.js';
 export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
 export { reportTable, reportSvg } from './audit/report.js';
+export { timingSvg, timingTable, timingBetween, type AuditTiming } from './audit/timing.js';
 export { SERIES, fitGrowth, type SeriesName } from './audit/series.js';
 export { WebDataset, type WebDatasetOptions, type SampleMeta, type ShardInfo } from './datasets/webdataset.js';
 export { expandShards, isUrl, localShardPaths, MAX_SHARDS, type ShardSource } from './shards.js';
