@@ -185,6 +185,8 @@ export interface NativeLoaderOptions {
   threads?: number;
   /** The most decode memory one item may use on this loader's threads (0: the source's own cap). */
   maxItemBytes?: number;
+  /** Whether the pool times its stages (stats().stageMs). Default true. */
+  stageTimes?: boolean;
 }
 
 export interface NativeLoaderStats {
@@ -209,9 +211,9 @@ export interface NativeLoaderStats {
 }
 
 /**
- * Where the pool's threads spent their time, in milliseconds summed over the threads. Claims of
- * items shorter than about a microsecond are timed one in up to 64 and scaled; an image's
- * convert share is measured on every 8th output row and scaled.
+ * Where the pool's threads spent their time, in milliseconds summed over the threads. Items of
+ * 20 µs or more are timed every one; claims of quicker items are sampled (one in up to 65) and
+ * scaled; an image's convert share is measured on every 16th output row and scaled.
  */
 export interface StageTimes {
   /** Getting an item's bytes into memory: file reads, records paged in from a mapping. */

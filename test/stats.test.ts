@@ -81,6 +81,19 @@ describe('loader.stats() stage times', () => {
     loader.close();
   });
 
+  it('stageTimes: false leaves the stages at zero and still counts items and waits', async () => {
+    const ds = new ImageFilesDataset(Array(32).fill(png), { size: [16, 16] });
+    const loader = new DataLoader(ds, { batchSize: 8, threads: 2, stageTimes: false });
+    await drain(loader);
+    const s = loader.stats();
+    expectStages(s, []);
+    expect(s.itemsFilled).toBe(32);
+    expect(s.batches).toBe(4);
+    expect(s.dataWaitMs).toBeGreaterThan(0);
+    loader.close();
+    expect(() => new DataLoader(ds, { stageTimes: 'yes' as never })).toThrow(/stageTimes must be true or false/);
+  });
+
   it('a JS dataset has no pool: stages stay zero, the loop is still timed', async () => {
     const ds = { length: 20, get: (i: number) => new Float32Array([i, i + 1]) };
     const loader = new DataLoader(ds, { batchSize: 5 });

@@ -246,8 +246,11 @@ LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Loader
   eo.slots = size_option(options, "slots", 4, 4096, &bad);
   eo.threads = size_option(options, "threads", 0, 256, &bad);
   eo.max_item_bytes = size_option(options, "maxItemBytes", 0, size_t{1} << 50, &bad);
+  Napi::Value stage_times = options.Get("stageTimes");
+  if (!stage_times.IsUndefined() && !stage_times.IsBoolean()) bad = true;
+  if (stage_times.IsBoolean()) eo.stage_times = stage_times.As<Napi::Boolean>().Value();
   if (bad || eo.batch_size == 0 || eo.slots == 0) {
-    throw_type_error(env, "batchSize (1..2^20), slots (1..4096), threads (0..256) and maxItemBytes (0..2^50) must be integers");
+    throw_type_error(env, "batchSize (1..2^20), slots (1..4096), threads (0..256) and maxItemBytes (0..2^50) must be integers, stageTimes a boolean");
     return;
   }
 

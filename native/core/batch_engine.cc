@@ -49,7 +49,7 @@ BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineO
   }
   size_t threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  pool_ = std::make_unique<ThreadPool>(threads);
+  pool_ = std::make_unique<ThreadPool>(threads, options.stage_times);
 }
 
 BatchEngine::~BatchEngine() { shutdown(true); }

@@ -23,6 +23,7 @@ struct EngineOptions {
   size_t slots = 4;
   size_t threads = 0;  // 0: one per available core
   uint64_t max_item_bytes = 0;  // per-item decode cap handed to the source (0: the source's own)
+  bool stage_times = true;      // ThreadPool's stage_times
 };
 
 class BatchEngine {

@@ -94,7 +94,7 @@ class StageLaps {
 // with it costs two clock reads per kRowSample rows.
 class RowSampler {
  public:
-  static constexpr int kRowSample = 8;
+  static constexpr int kRowSample = 16;
   explicit RowSampler(bool on) : on_(on) {}
   template <typename Write>
   void row(int y, Write&& write) {

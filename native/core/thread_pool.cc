@@ -7,7 +7,7 @@
 
 namespace tl {
 
-ThreadPool::ThreadPool(size_t threads) {
+ThreadPool::ThreadPool(size_t threads, bool stage_times) : stage_times_(stage_times) {
   if (threads == 0) threads = 1;
   workers_ = threads;
   times_ = std::make_unique<StageTimes[]>(threads);
@@ -71,10 +71,12 @@ void ThreadPool::finished(BatchJob* job) {
 
 namespace {
 
-// A timed claim costs a few clock reads (two per stage step). Claims are timed often enough to
-// keep that under about half a percent of the pool's time: every claim when items are slow (an
-// image), one claim in up to kMaxSkip when they are a copy of a few bytes.
-constexpr uint64_t kTimedShareNs = 40000;
+// A timed claim costs a few clock reads (two per stage step, tens of nanoseconds each). Items
+// of kSlowItemNs or more (an image) are timed every one, which costs about 1% of them at most;
+// claims of quicker items are timed one in about kTimedShareNs / (the claim's time), at most one
+// in kMaxSkip + 1, keeping the clock well under 1% there too (bench/telemetry-overhead.ts).
+constexpr uint64_t kSlowItemNs = 20000;
+constexpr uint64_t kTimedShareNs = 400000;
 constexpr uint64_t kMaxSkip = 64;
 
 // Adds one timed claim of n items, standing for `represented` items (itself and the untimed
@@ -128,7 +130,7 @@ void ThreadPool::run(size_t worker) {
       first = job->next.fetch_add(n, std::memory_order_relaxed);
       if (first + n >= job->count) queue_.pop_front();
     }
-    const bool timed = skip == 0;
+    const bool timed = stage_times_ && skip == 0;
     uint64_t started = 0;
     if (timed) {
       for (auto& a : claim.ns) a.store(0, std::memory_order_relaxed);
@@ -158,7 +160,7 @@ void ThreadPool::run(size_t worker) {
       t_stage_times = nullptr;
       charge(times, claim, elapsed, job->source->rest_stage(), untimed + n, n);
       untimed = 0;
-      skip = std::min(kMaxSkip, kTimedShareNs / std::max<uint64_t>(elapsed, 1));
+      skip = elapsed >= kSlowItemNs * n ? 0 : std::min(kMaxSkip, kTimedShareNs / std::max<uint64_t>(elapsed, 1));
     } else {
       untimed += n;
     }

@@ -30,7 +30,9 @@ struct PoolTimes {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(size_t threads);
+  // stage_times: whether the threads time their claims (PoolTimes::stage_ns); items and idle
+  // time are counted either way.
+  explicit ThreadPool(size_t threads, bool stage_times = true);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -55,7 +57,8 @@ class ThreadPool {
   std::condition_variable cv_;
   std::deque<BatchJob*> queue_;
   bool stopping_ = false;
-  size_t workers_ = 1;  // threads_.size(), readable by the threads while threads_ is being filled
+  size_t workers_ = 1;
+  bool stage_times_ = true;  // threads_.size(), readable by the threads while threads_ is being filled
   std::vector<std::thread> threads_;
   std::unique_ptr<StageTimes[]> times_;  // one per thread, each written by its thread only
   // Guarded by mu_ (touched once per batch, not per item).

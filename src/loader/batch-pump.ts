@@ -56,11 +56,11 @@ export class BatchPump implements SlotOwner {
   #waiters: Array<() => void> = [];
   #closed = false;
 
-  constructor(dataset: NativeDataset, options: { batchSize: number; slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number }) {
+  constructor(dataset: NativeDataset, options: { batchSize: number; slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number; stageTimes?: boolean }) {
     this.batchSize = options.batchSize;
     this.slotTimeoutMs = options.slotTimeoutMs;
     const maxItemBytes = decodeCap(dataset, options.batchSize, options.slots, options.threads, options.memoryBudget);
-    this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes });
+    this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes, stageTimes: options.stageTimes ?? true });
     this.#offsets = this.native.stats().fieldOffsets;
     this.specs = slotFields(dataset);
   }
