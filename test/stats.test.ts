@@ -1,12 +1,13 @@
 // loader.stats(): where the pool's time goes per stage and whether the loop waited for data or
 // the pool for the loop, on real files. Comparisons between waits are by orders of magnitude,
 // so a loaded machine cannot turn them over.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataLoader, ImageFilesDataset, PackedDataset, STAGES, TextTensorDataset, boundBy, formatStats, pack, type LoaderStats } from '../src/index.js';
+import { DataLoader, ImageFilesDataset, PackedDataset, STAGES, TextTensorDataset, WebDataset, boundBy, formatStats, pack, type LoaderStats } from '../src/index.js';
 import { makeTextFolder, type TextFolder } from './helpers/text-files.js';
 
 const png = join(import.meta.dirname, 'fixtures', 'images', 'files', 'chelsea_small.png');
@@ -92,6 +93,27 @@ describe('loader.stats() stage times', () => {
     expect(s.dataWaitMs).toBeGreaterThan(0);
     loader.close();
     expect(() => new DataLoader(ds, { stageTimes: 'yes' as never })).toThrow(/stageTimes must be true or false/);
+  });
+
+  it('a tar shard of PNGs: members paged in from the mapping are its read; decode, resample and convert; no copy', async () => {
+    const members = join(tmp, 'members');
+    mkdirSync(members, { recursive: true });
+    const names: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      const key = `s${String(i).padStart(3, '0')}`;
+      copyFileSync(png, join(members, `${key}.png`));
+      writeFileSync(join(members, `${key}.cls`), String(i % 3));
+      names.push(`${key}.png`, `${key}.cls`);
+    }
+    const shard = join(tmp, 'shard.tar');
+    execFileSync('tar', ['-cf', shard, '-C', members, ...names]);
+    const loader = new DataLoader(new WebDataset(shard, { image: { size: [24, 24] }, fields: { image: 'png', label: 'cls' } }), { batchSize: 8, threads: 2 });
+    await drain(loader);
+    const s = loader.stats();
+    expectStages(s, ['read', 'decode', 'resample', 'convert']);
+    expect(s.itemsFilled).toBe(24);
+    expect(stageSum(s)).toBeLessThanOrEqual(s.threads * s.wallMs);
+    loader.close();
   });
 
   it('a JS dataset has no pool: stages stay zero, the loop is still timed', async () => {
