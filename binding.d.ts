@@ -264,6 +264,11 @@ export interface NativeCounters {
   /** io_uring instances (at most one per pool thread of a text dataset). */
   ioRings: number;
   itemsRead: number;
+  /**
+   * V8's total of external memory reported by addons (napi_adjust_external_memory), read back
+   * from V8 itself; open loaders report their arenas there. Per isolate, not process-wide.
+   */
+  v8ExternalBytes: number;
 }
 
 export declare function counters(): NativeCounters;

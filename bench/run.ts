@@ -234,6 +234,12 @@ async function main(): Promise<void> {
   comparisons.push(
     compare(tarName, [
       tar('tensorloader', () => runJson(process.execPath, [...tsx, join(here, 'competitors', 'webdataset.ts'), tarDir, String(jpegEpochs)], 'tensorloader tar')),
+      // The same tar shards over loopback HTTP (nginx): fetched into a cold cache (timed), then read;
+      // and through the remote loader() with a cache of 4 shards (fetching again every epoch).
+      tar('tensorloader, over HTTP (nginx), mapped', () =>
+        runJson(process.execPath, [...tsx, join(here, 'competitors', 'webdataset.ts'), tarDir, String(jpegEpochs), 'http-mapped'], 'tensorloader tar http')),
+      tar('tensorloader, HTTP loader(), 4-shard cache', () =>
+        runJson(process.execPath, [...tsx, join(here, 'competitors', 'webdataset.ts'), tarDir, String(jpegEpochs), 'http-loader'], 'tensorloader tar http loader')),
       tar('PyTorch IterableDataset, num_workers=0', tarPy(0)),
       tar('PyTorch IterableDataset, num_workers=2 (persistent)', tarPy(2)),
     ], true),

@@ -101,6 +101,12 @@ export class Progress {
     return state;
   }
 
+  /** Work found on the way (downloads that start while others run) grows the total. */
+  setTotal(total: number): void {
+    this.#total = total;
+    this.#bar?.setTotal(Math.max(1, total));
+  }
+
   /** Ends the bar (its timer and line). Idempotent; an epoch left early calls it too. */
   stop(): void {
     if (this.#stopped) return;

@@ -2,12 +2,15 @@
 // for a wrong type, RangeError for a value out of range), constructs the error classes handed
 // to it at load (ItemError for an item, TensorLoaderError for a file or a refused call), and
 // accepts any registered source in a loader.
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ItemError, TensorLoaderError } from '../src/errors.js';
 import { normaliseImageOptions } from '../src/datasets/image-options.js';
 import { binding } from '../src/native.js';
+import { NpyDataset } from '../src/datasets/npy-dataset.js';
+import { pack } from '../src/pack/pack.js';
 import { fixtures } from './helpers/images.js';
 
 const base = normaliseImageOptions({ size: 8 });
@@ -116,5 +119,33 @@ describe('native errors', () => {
     expect(fields.fieldBytes).toEqual([3 * 8 * 8 * 4, 8]);
     const loader = new binding.NativeLoader(fields, { batchSize: 1, slots: 1, threads: 1 });
     loader.close();
+  });
+
+  it('each source class has the shared members and only its own; a packed source is configured once', async () => {
+    const npyPath = join(npyDir, 'f4_rows.npy');
+    const npy = new binding.NativeNpySource(npyPath);
+    const rows = new NpyDataset(npyPath);
+    expect(npy.length).toBe(rows.length);
+    expect(npy.dtype).toBe('float32');
+    expect(npy.shape[0]).toBe(rows.length);
+    expect(typeof npy.readInto).toBe('function');
+    for (const own of ['configure', 'shards', 'meta', 'offset', 'gzipped']) expect(own in npy).toBe(false);
+
+    const dir = mkdtempSync(join(tmpdir(), 'tl-seam-'));
+    try {
+      const out = join(dir, 'rows.tlp');
+      await pack(rows, out);
+      const packed = new binding.NativePackedSource([out]);
+      expect(packed.length).toBe(rows.length);
+      expect(packed.shards).toEqual([expect.objectContaining({ path: out, firstRecord: 0, records: rows.length })]);
+      expect(packed.fields[0]).toEqual(expect.objectContaining({ dtype: 'float32', encoding: 'raw', shape: npy.shape.slice(1) }));
+      expect('shape' in packed).toBe(false);
+      packed.configure([{ field: 0 }], 'never');
+      expect(() => packed.configure([{ field: 0 }], 'never')).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/runs once/) }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -78,6 +78,10 @@ Napi::Value throw_status(Napi::Env env, const ItemStatus& status, const std::str
   return throw_value(env, err);
 }
 
+Napi::Value undefined_or_throw(Napi::Env env, const ItemStatus& status, const std::string& path) {
+  return status.ok() ? env.Undefined() : throw_status(env, status, path);
+}
+
 Napi::Value throw_type_error(Napi::Env env, const std::string& message) {
   Napi::TypeError err = Napi::TypeError::New(env, message);
   err.Set("code", "ERR_INVALID_ARG_TYPE");

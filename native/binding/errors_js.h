@@ -30,6 +30,8 @@ Napi::Value throw_error(Napi::Env env, const char* code, const std::string& mess
 Napi::Value throw_error(Napi::Env env, const ItemStatus& status);
 // A failed status that concerns a whole file (not one item): .code, .path, .offset.
 Napi::Value throw_status(Napi::Env env, const ItemStatus& status, const std::string& path);
+// undefined when `status` is ok, else throw_status: the return of a call that only reports.
+Napi::Value undefined_or_throw(Napi::Env env, const ItemStatus& status, const std::string& path);
 Napi::Value throw_type_error(Napi::Env env, const std::string& message);
 Napi::Value throw_range_error(Napi::Env env, const std::string& message);
 

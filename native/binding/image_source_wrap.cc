@@ -18,10 +18,10 @@ std::shared_ptr<const ItemSource> make_image_source(const Napi::CallbackInfo& in
   return std::make_shared<ImageSource>(std::move(paths), options);
 }
 
-constexpr SourceSpec kImageSource{"NativeImageSource", {0x51c0e2aa9d3b4f27ULL, 0x8b1e7d6c5a4f3e02ULL}, &make_image_source};
+const SourceDef<const ItemSource> kImageSource{"NativeImageSource", {0x51c0e2aa9d3b4f27ULL, 0x8b1e7d6c5a4f3e02ULL}, &make_image_source, {}};
 
 }  // namespace
 
-SourceClass image_source_class() { return source_class<PlainSourceWrap<kImageSource>>(); }
+SourceClass image_source_class() { return source_class<SourceWrap<const ItemSource, kImageSource>>(); }
 
 }  // namespace tl::js

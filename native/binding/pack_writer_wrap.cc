@@ -98,9 +98,7 @@ Napi::Value PackWriterWrap::WriteGroup(const Napi::CallbackInfo& info) {
       return throw_type_error(env, "columns[" + std::to_string(f) + "] must be a typed array or an array of paths");
     }
   }
-  ItemStatus s = w->write_group(n, columns);
-  if (!s.ok()) return throw_status(env, s, "");
-  return env.Undefined();
+  return undefined_or_throw(env, w->write_group(n, columns), "");
 }
 
 Napi::Value PackWriterWrap::Commit(const Napi::CallbackInfo& info) {
@@ -116,10 +114,8 @@ Napi::Value PackWriterWrap::Commit(const Napi::CallbackInfo& info) {
   const int64_t shard = num(3);
   const int64_t count = num(4);
   if (first < 0 || total < 0 || shard < 0 || count < 1 || shard >= count) return throw_type_error(env, "commit: bad numbering");
-  ItemStatus s = w->commit(set_id, static_cast<uint64_t>(first), static_cast<uint64_t>(total), static_cast<uint32_t>(shard),
-                           static_cast<uint32_t>(count));
-  if (!s.ok()) return throw_status(env, s, "");
-  return env.Undefined();
+  return undefined_or_throw(env, w->commit(set_id, static_cast<uint64_t>(first), static_cast<uint64_t>(total),
+                                           static_cast<uint32_t>(shard), static_cast<uint32_t>(count)), "");
 }
 
 Napi::Value PackWriterWrap::Publish(const Napi::CallbackInfo& info) {
@@ -128,9 +124,7 @@ Napi::Value PackWriterWrap::Publish(const Napi::CallbackInfo& info) {
   if (w == nullptr) return env.Undefined();
   if (info.Length() < 1 || !info[0].IsString()) return throw_type_error(env, "publish(path: string)");
   const std::string path = info[0].As<Napi::String>().Utf8Value();
-  ItemStatus s = w->publish(path);
-  if (!s.ok()) return throw_status(env, s, path);
-  return env.Undefined();
+  return undefined_or_throw(env, w->publish(path), path);
 }
 
 Napi::Value PackWriterWrap::Discard(const Napi::CallbackInfo& info) {

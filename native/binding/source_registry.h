@@ -18,10 +18,10 @@ struct SourceClass {
   std::shared_ptr<const ItemSource> (*unwrap)(Napi::Object);
 };
 
-// The entry of a SourceWrap subclass; each wrap file defines its <name>_source_class() with it.
+// The entry of a SourceWrap; each wrap file defines its <name>_source_class() with it.
 template <typename Wrap>
 SourceClass source_class() {
-  return SourceClass{Wrap::kName, &Wrap::Define, &Wrap::kTypeTag,
+  return SourceClass{Wrap::kDef.name, &Wrap::Define, &Wrap::kDef.tag,
                      [](Napi::Object o) { return Wrap::Unwrap(o)->source(); }};
 }
 

@@ -1,8 +1,8 @@
 // The JS face every native dataset source shares: `length`, `fieldBytes`, and
 // readInto(index, targets, epoch?), which fills one item on the calling (JS) thread (get(i);
-// loaders use the pool) and throws an ItemError when the item fails. A source's wrap derives
-// from SourceWrap<Wrap>, parses its own constructor arguments, hands the core source to
-// adopt(), and adds only the members that are really its own (Members()). It is registered in
+// loaders use the pool) and throws an ItemError when the item fails. A source's wrap file holds
+// only what is its own: a SourceDef (its constructor's argument parsing and its own members as
+// plain functions), from which SourceWrap makes the class. It is registered in
 // source_registry.cc's table, which exports the class and lets NativeLoader and
 // NativeFieldsSource accept its objects.
 #pragma once
@@ -28,51 +28,76 @@ bool paths_from_js(Napi::Env env, Napi::Array array, std::vector<std::string>& o
 // is not an array of strings.
 bool paths_arg(const Napi::CallbackInfo& info, size_t i, const char* usage, std::vector<std::string>& out);
 
-// throw_status of errors_js.h, for the template below.
+// throw_status of errors_js.h, for the templates below.
 void throw_opened_status(Napi::Env env, const ItemStatus& status, const std::string& path);
 
-template <typename Wrap>
-class SourceWrap : public Napi::ObjectWrap<Wrap> {
+// A core source that opened its files on construction, or nullptr after throwing its failed
+// status (naming `path`).
+template <typename S>
+std::shared_ptr<S> opened(const Napi::CallbackInfo& info, std::shared_ptr<S> source, const std::string& path) {
+  if (source->status().ok()) return source;
+  throw_opened_status(info.Env(), source->status(), path);
+  return nullptr;
+}
+
+// One member of a source's class beyond the shared ones: an accessor or a method, written as a
+// plain function of the call and the core source behind the object.
+template <typename Core>
+struct SourceMember {
+  enum Kind { kAccessor, kMethod };
+  Kind kind;
+  const char* name;
+  Napi::Value (*fn)(const Napi::CallbackInfo& info, Core& core);
+};
+
+// What makes one source's JS class: its name, its type tag, the function that builds the core
+// source from the constructor's arguments (nullptr with a JS error pending when they are bad),
+// and its own members.
+template <typename Core>
+struct SourceDef {
+  const char* name;
+  napi_type_tag tag;
+  std::shared_ptr<Core> (*make)(const Napi::CallbackInfo& info);
+  std::vector<SourceMember<Core>> members;
+};
+
+// The JS class of one source, generated from its SourceDef: the shared members, the source's
+// own, and the type tag by which the loader finds the ItemSource behind an object.
+template <typename Core, const SourceDef<Core>& Def>
+class SourceWrap final : public Napi::ObjectWrap<SourceWrap<Core, Def>> {
  public:
-  using Base = Napi::ObjectWrap<Wrap>;
-  using MemberList = std::vector<typename Base::PropertyDescriptor>;
+  using Base = Napi::ObjectWrap<SourceWrap>;
+  static constexpr const SourceDef<Core>& kDef = Def;
 
-  explicit SourceWrap(const Napi::CallbackInfo& info) : Base(info) {}
-
-  // The class: the shared members and the wrap's own (Wrap::Members(), Wrap::kName).
-  static Napi::Function Define(Napi::Env env) {
-    using Method = Napi::Value (Wrap::*)(const Napi::CallbackInfo&);
-    MemberList members = Wrap::Members();
-    members.push_back(Base::InstanceAccessor("length", static_cast<Method>(&SourceWrap::Length), nullptr));
-    members.push_back(Base::InstanceAccessor("fieldBytes", static_cast<Method>(&SourceWrap::FieldBytes), nullptr));
-    members.push_back(Base::InstanceMethod("readInto", static_cast<Method>(&SourceWrap::ReadInto)));
-    return Base::DefineClass(env, Wrap::kName, members);
+  explicit SourceWrap(const Napi::CallbackInfo& info) : Base(info) {
+    std::shared_ptr<Core> core = Def.make(info);
+    if (!core) return;
+    core_ = core.get();
+    source_ = std::move(core);
+    napi_type_tag_object(info.Env(), info.This(), &Def.tag);
   }
-  static MemberList Members() { return {}; }
+
+  static Napi::Function Define(Napi::Env env) {
+    std::vector<typename Base::PropertyDescriptor> members;
+    for (const SourceMember<Core>& m : Def.members) {
+      void* data = const_cast<SourceMember<Core>*>(&m);
+      members.push_back(m.kind == SourceMember<Core>::kAccessor
+                            ? Base::InstanceAccessor(m.name, &SourceWrap::Member, nullptr, napi_default, data)
+                            : Base::InstanceMethod(m.name, &SourceWrap::Member, napi_default, data));
+    }
+    members.push_back(Base::InstanceAccessor("length", &SourceWrap::Length, nullptr));
+    members.push_back(Base::InstanceAccessor("fieldBytes", &SourceWrap::FieldBytes, nullptr));
+    members.push_back(Base::InstanceMethod("readInto", &SourceWrap::ReadInto));
+    return Base::DefineClass(env, Def.name, members);
+  }
 
   // The core source behind a constructed object (null when its constructor threw).
   std::shared_ptr<const ItemSource> source() const { return source_; }
 
- protected:
-  // Takes the constructed source and tags the JS object as a native source of this kind.
-  void adopt(const Napi::CallbackInfo& info, std::shared_ptr<const ItemSource> source) {
-    source_ = std::move(source);
-    napi_type_tag_object(info.Env(), info.This(), &Wrap::kTypeTag);
-  }
-  // The same for a source that opens its files on construction: a failed open throws its
-  // status (naming `path`) instead. Returns the source, or nullptr after throwing.
-  template <typename S>
-  S* adopt_opened(const Napi::CallbackInfo& info, std::shared_ptr<S> source, const std::string& path) {
-    if (!source->status().ok()) {
-      throw_opened_status(info.Env(), source->status(), path);
-      return nullptr;
-    }
-    S* raw = source.get();
-    adopt(info, std::move(source));
-    return raw;
-  }
-
  private:
+  Napi::Value Member(const Napi::CallbackInfo& info) {
+    return static_cast<const SourceMember<Core>*>(info.Data())->fn(info, *core_);
+  }
   Napi::Value Length(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(source_->length()));
   }
@@ -83,29 +108,9 @@ class SourceWrap : public Napi::ObjectWrap<Wrap> {
   }
   Napi::Value ReadInto(const Napi::CallbackInfo& info) { return read_into(info, *source_, scratch_); }
 
+  Core* core_ = nullptr;  // owned by source_
   std::shared_ptr<const ItemSource> source_;
   WorkerScratch scratch_;
-};
-
-// A source with nothing of its own beyond the shared members: its name, its type tag, and a
-// function that makes the core source from the constructor's arguments (null with a JS error
-// pending when they are bad).
-struct SourceSpec {
-  const char* name;
-  napi_type_tag tag;
-  std::shared_ptr<const ItemSource> (*make)(const Napi::CallbackInfo& info);
-};
-
-template <const SourceSpec& Spec>
-class PlainSourceWrap final : public SourceWrap<PlainSourceWrap<Spec>> {
- public:
-  static constexpr const char* kName = Spec.name;
-  static constexpr napi_type_tag kTypeTag = Spec.tag;
-
-  explicit PlainSourceWrap(const Napi::CallbackInfo& info) : SourceWrap<PlainSourceWrap<Spec>>(info) {
-    std::shared_ptr<const ItemSource> source = Spec.make(info);
-    if (source) this->adopt(info, std::move(source));
-  }
 };
 
 // Whether info[i] is present and of `type`; a TypeError showing `usage` is pending when not.

@@ -6,6 +6,7 @@
 
 #include "binding/errors_js.h"
 #include "binding/image_options_js.h"
+#include "binding/js_values.h"
 #include "binding/source_registry.h"
 #include "binding/source_wrap.h"
 #include "core/tar_source.h"
@@ -51,120 +52,97 @@ bool fields_from_js(Napi::Env env, Napi::Array a, std::vector<TarFieldSpec>& out
   return true;
 }
 
+// info[0] as a sample index of `source`; false with an error pending otherwise.
 bool index_arg(const Napi::CallbackInfo& info, const TarSource& source, size_t& index) {
-  if (info.Length() < 1 || !info[0].IsNumber()) {
-    throw_type_error(info.Env(), "expected an index");
-    return false;
-  }
-  const int64_t i = info[0].As<Napi::Number>().Int64Value();
-  if (i < 0 || static_cast<uint64_t>(i) >= source.length()) {
-    throw_range_error(info.Env(), "index " + std::to_string(i) + " is out of range");
+  uint64_t i = 0;
+  if (source.length() == 0 || !whole_number(info.Env(), info[0], static_cast<double>(source.length() - 1), "index", i)) {
+    if (source.length() == 0) throw_range_error(info.Env(), "the source has no samples");
     return false;
   }
   index = static_cast<size_t>(i);
   return true;
 }
 
-class TarSourceWrap final : public SourceWrap<TarSourceWrap> {
- public:
-  static constexpr const char* kName = "NativeTarSource";
-  static constexpr napi_type_tag kTypeTag = {0x5b2e8f14a7c3d960ULL, 0x0e6d93b1f4a2c785ULL};
-
-  static MemberList Members() {
-    return {InstanceAccessor<&TarSourceWrap::Shards>("shards"), InstanceAccessor<&TarSourceWrap::Arrays>("arrays"),
-            InstanceMethod<&TarSourceWrap::Key>("key"), InstanceMethod<&TarSourceWrap::Extensions>("extensions"),
-            InstanceMethod<&TarSourceWrap::Member>("member")};
+std::shared_ptr<const TarSource> make_tar_source(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage = "NativeTarSource(paths: string[], fields: object[])";
+  std::vector<std::string> paths;
+  if (!paths_arg(info, 0, usage, paths)) return nullptr;
+  if (!info[1].IsArray()) {
+    throw_type_error(env, usage);
+    return nullptr;
   }
+  std::vector<TarFieldSpec> fields;
+  if (!fields_from_js(env, info[1].As<Napi::Array>(), fields)) return nullptr;
+  auto source = std::make_shared<TarSource>(std::move(paths), TarLimits{});
+  ItemStatus s = source->status();
+  if (s.ok()) s = source->configure(std::move(fields));
+  if (!s.ok()) {
+    throw_status(env, s, source->failed_path());
+    return nullptr;
+  }
+  return source;
+}
 
-  explicit TarSourceWrap(const Napi::CallbackInfo& info) : SourceWrap(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray()) {
-      throw_type_error(env, "NativeTarSource(paths: string[], fields: object[])");
-      return;
+Napi::Value shards(const Napi::CallbackInfo& info, const TarSource& tar) {
+  return shards_to_js(info.Env(), tar.shards(), "firstSample", &TarSource::ShardInfo::first_sample, "samples",
+                      &TarSource::ShardInfo::samples);
+}
+
+// Per field: { dtype, shape } of an .npy array field, null for the others.
+Napi::Value arrays(const Napi::CallbackInfo& info, const TarSource& tar) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  for (uint32_t f = 0; f < tar.field_count(); ++f) {
+    const NpyHeader* h = tar.array_header(f);
+    if (h == nullptr) {
+      out.Set(f, env.Null());
+      continue;
     }
-    std::vector<std::string> paths;
-    if (!paths_from_js(env, info[0].As<Napi::Array>(), paths)) return;
-    std::vector<TarFieldSpec> fields;
-    if (!fields_from_js(env, info[1].As<Napi::Array>(), fields)) return;
-    auto source = std::make_shared<TarSource>(std::move(paths), TarLimits{});
-    ItemStatus s = source->status();
-    if (s.ok()) s = source->configure(std::move(fields));
-    if (!s.ok()) {
-      throw_status(env, s, source->failed_path());
-      return;
-    }
-    tar_ = source.get();
-    adopt(info, std::move(source));
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("dtype", npy_dtype_name(h->type));
+    o.Set("shape", dims_to_js(env, h->shape));
+    out.Set(f, o);
   }
+  return out;
+}
 
- private:
-  Napi::Value Shards(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Array out = Napi::Array::New(env);
-    uint32_t i = 0;
-    for (const TarSource::ShardInfo& s : tar_->shards()) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("path", s.path);
-      o.Set("firstSample", static_cast<double>(s.first_sample));
-      o.Set("samples", static_cast<double>(s.samples));
-      o.Set("bytes", static_cast<double>(s.bytes));
-      out.Set(i++, o);
-    }
-    return out;
-  }
+Napi::Value key(const Napi::CallbackInfo& info, const TarSource& tar) {
+  size_t index = 0;
+  if (!index_arg(info, tar, index)) return info.Env().Undefined();
+  return Napi::String::New(info.Env(), tar.key(index));
+}
 
-  Napi::Value Arrays(const Napi::CallbackInfo& info) {
-    static const char* kNames[] = {"float32", "float64", "uint8", "int32", "int64"};
-    Napi::Env env = info.Env();
-    Napi::Array out = Napi::Array::New(env);
-    for (uint32_t f = 0; f < tar_->field_count(); ++f) {
-      const NpyHeader* h = tar_->array_header(f);
-      if (h == nullptr) {
-        out.Set(f, env.Null());
-        continue;
-      }
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("dtype", kNames[static_cast<int>(h->type)]);
-      Napi::Array shape = Napi::Array::New(env);
-      for (uint32_t d = 0; d < h->shape.size(); ++d) shape.Set(d, static_cast<double>(h->shape[d]));
-      o.Set("shape", shape);
-      out.Set(f, o);
-    }
-    return out;
-  }
+Napi::Value extensions(const Napi::CallbackInfo& info, const TarSource& tar) {
+  size_t index = 0;
+  if (!index_arg(info, tar, index)) return info.Env().Undefined();
+  Napi::Array out = Napi::Array::New(info.Env());
+  uint32_t i = 0;
+  for (const std::string& e : tar.extensions(index)) out.Set(i++, e);
+  return out;
+}
 
-  Napi::Value Key(const Napi::CallbackInfo& info) {
-    size_t index = 0;
-    if (!index_arg(info, *tar_, index)) return info.Env().Undefined();
-    return Napi::String::New(info.Env(), tar_->key(index));
-  }
+// member(index, ext): the raw bytes of one member as a Buffer, or null when the sample has none.
+Napi::Value member(const Napi::CallbackInfo& info, const TarSource& tar) {
+  Napi::Env env = info.Env();
+  size_t index = 0;
+  if (!index_arg(info, tar, index)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsString()) return throw_type_error(env, "member(index, ext: string)");
+  std::vector<char> bytes;
+  ItemStatus s;
+  if (!tar.member(index, info[1].As<Napi::String>().Utf8Value(), bytes, s)) return env.Null();
+  if (!s.ok()) return throw_status(env, s, tar.describe(index));
+  return Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size());
+}
 
-  Napi::Value Extensions(const Napi::CallbackInfo& info) {
-    size_t index = 0;
-    if (!index_arg(info, *tar_, index)) return info.Env().Undefined();
-    Napi::Array out = Napi::Array::New(info.Env());
-    uint32_t i = 0;
-    for (const std::string& e : tar_->extensions(index)) out.Set(i++, e);
-    return out;
-  }
-
-  Napi::Value Member(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    size_t index = 0;
-    if (!index_arg(info, *tar_, index)) return env.Undefined();
-    if (info.Length() < 2 || !info[1].IsString()) return throw_type_error(env, "member(index, ext: string)");
-    std::vector<char> bytes;
-    ItemStatus s;
-    if (!tar_->member(index, info[1].As<Napi::String>().Utf8Value(), bytes, s)) return env.Null();
-    if (!s.ok()) return throw_status(env, s, tar_->describe(index));
-    return Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size());
-  }
-
-  const TarSource* tar_ = nullptr;  // owned by the base's source
-};
+using Member = SourceMember<const TarSource>;
+const SourceDef<const TarSource> kTarSource{"NativeTarSource", {0x5b2e8f14a7c3d960ULL, 0x0e6d93b1f4a2c785ULL}, &make_tar_source,
+                                      {{Member::kAccessor, "shards", &shards}, {Member::kAccessor, "arrays", &arrays},
+                                       {Member::kMethod, "key", &key}, {Member::kMethod, "extensions", &extensions},
+                                       {Member::kMethod, "member", &member}}};
 
 }  // namespace
 
-SourceClass tar_source_class() { return source_class<TarSourceWrap>(); }
+SourceClass tar_source_class() { return source_class<SourceWrap<const TarSource, kTarSource>>(); }
 
 }  // namespace tl::js

@@ -19,10 +19,10 @@ std::shared_ptr<const ItemSource> make_text_source(const Napi::CallbackInfo& inf
   return std::make_shared<TextSource>(std::move(paths), static_cast<size_t>(item_length));
 }
 
-constexpr SourceSpec kTextSource{"NativeTextSource", {0x7e1b5a0c2f4d4e11ULL, 0x9a3c6b2d8e0f1a01ULL}, &make_text_source};
+const SourceDef<const ItemSource> kTextSource{"NativeTextSource", {0x7e1b5a0c2f4d4e11ULL, 0x9a3c6b2d8e0f1a01ULL}, &make_text_source, {}};
 
 }  // namespace
 
-SourceClass text_source_class() { return source_class<PlainSourceWrap<kTextSource>>(); }
+SourceClass text_source_class() { return source_class<SourceWrap<const ItemSource, kTextSource>>(); }
 
 }  // namespace tl::js

@@ -114,42 +114,43 @@ ItemStatus IdxSource::open(const IdxOptions& options) {
     gzipped_ = true;
     return inflate(fd.get(), options);
   }
-  ItemStatus s = MappedFile::map(fd.get(), file_size, AccessPattern::kRandom, map_);
+  return map_array(fd.get(), file_size, options.max_bytes, "the file was truncated while it was being opened");
+}
+
+ItemStatus IdxSource::map_array(int fd, size_t size, uint64_t max_bytes, const char* truncated) {
+  ItemStatus s = MappedFile::map(fd, size, AccessPattern::kRandom, map_);
   if (!s.ok()) return s;
   uint8_t head[4 + 4 * kMaxDims] = {};
   const size_t n = std::min(map_.size(), sizeof head);
-  if (!guarded_memcpy(head, map_.data(), n)) return ItemStatus::error(Code::kShrunk, "the file was truncated while it was being opened");
+  if (!guarded_memcpy(head, map_.data(), n)) return ItemStatus::error(Code::kShrunk, truncated);
   base_ = reinterpret_cast<const uint8_t*>(map_.data());
-  return parse_header(head, n, map_.size(), options.max_bytes);
+  return parse_header(head, n, map_.size(), max_bytes);
 }
 
-ItemStatus IdxSource::inflate(int fd, const IdxOptions& options) {
-  struct stat st {};
-  (void)::fstat(fd, &st);
-  // The cache is named for the source's name, size and modification time: a changed .gz is
-  // inflated again instead of read stale.
-  if (!options.cache_dir.empty()) {
-    std::string name = base_name(path_);
-    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);
-    cache_path_ = options.cache_dir + "/" + name + "." + std::to_string(st.st_size) + "-" +
-                  std::to_string(static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec) + ".idx";
-    UniqueFd cached(::open(cache_path_.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat cs {};
-    if (cached.valid() && ::fstat(cached.get(), &cs) == 0 && S_ISREG(cs.st_mode) && cs.st_size > 0) {
-      ItemStatus s = MappedFile::map(cached.get(), static_cast<size_t>(cs.st_size), AccessPattern::kRandom, map_);
-      if (!s.ok()) return s;
-      uint8_t head[4 + 4 * kMaxDims] = {};
-      const size_t n = std::min(map_.size(), sizeof head);
-      if (!guarded_memcpy(head, map_.data(), n)) return ItemStatus::error(Code::kShrunk, "the cache file was truncated while it was being opened");
-      base_ = reinterpret_cast<const uint8_t*>(map_.data());
-      ItemStatus h = parse_header(head, n, map_.size(), options.max_bytes);
-      if (h.ok()) return h;
-      // A cache that does not parse (replaced by hand) is made again.
-      map_.reset();
-      base_ = nullptr;
-    }
+// The cache is named for the source's name, size and modification time: a changed .gz is
+// inflated again instead of read stale.
+ItemStatus IdxSource::open_cache(const IdxOptions& options, const struct stat& st, bool& served) {
+  served = false;
+  std::string name = base_name(path_);
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);
+  cache_path_ = options.cache_dir + "/" + name + "." + std::to_string(st.st_size) + "-" +
+                std::to_string(static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec) + ".idx";
+  UniqueFd cached(::open(cache_path_.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat cs {};
+  if (!cached.valid() || ::fstat(cached.get(), &cs) != 0 || !S_ISREG(cs.st_mode) || cs.st_size <= 0) return {};
+  ItemStatus h = map_array(cached.get(), static_cast<size_t>(cs.st_size), options.max_bytes,
+                           "the cache file was truncated while it was being opened");
+  if (h.ok() || h.code == Code::kIo || h.code == Code::kShrunk) {
+    served = h.ok();
+    return h;
   }
+  // A cache that does not parse (replaced by hand) is made again.
+  map_.reset();
+  base_ = nullptr;
+  return {};
+}
 
+ItemStatus IdxSource::inflate_stream(int fd, uint64_t max_bytes, std::vector<uint8_t>& out) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return ItemStatus::error(Code::kIo, "zlib failed to initialise");
   struct Ender {
@@ -157,7 +158,6 @@ ItemStatus IdxSource::inflate(int fd, const IdxOptions& options) {
     ~Ender() { inflateEnd(z); }
   } ender{&z};
   std::vector<uint8_t> in(kChunk);
-  std::vector<uint8_t> out;
   uint64_t limit = 4 + 4 * kMaxDims;  // until the header is known: just enough for it
   bool header_known = false;
   bool ended = false;
@@ -190,7 +190,7 @@ ItemStatus IdxSource::inflate(int fd, const IdxOptions& options) {
         if (out.size() >= need || ended) {
           // Sizes the rest from the header: refused now if past the limit, so a small .gz
           // cannot make us allocate more than maxBytes.
-          ItemStatus h = parse_header(out.data(), out.size(), UINT64_MAX, options.max_bytes);
+          ItemStatus h = parse_header(out.data(), out.size(), UINT64_MAX, max_bytes);
           if (h.code != Code::kCount && !h.ok()) return h;
           uint64_t total = 1;
           for (uint64_t d : dims_) total *= d;
@@ -205,7 +205,19 @@ ItemStatus IdxSource::inflate(int fd, const IdxOptions& options) {
   if (z.avail_in > 0 || ::pread(fd, in.data(), 1, at) > 0) {
     return ItemStatus::error(Code::kCount, "bytes follow the end of the gzip stream", static_cast<int64_t>(at - z.avail_in));
   }
-  ItemStatus h = parse_header(out.data(), out.size(), out.size(), options.max_bytes);
+  return parse_header(out.data(), out.size(), out.size(), max_bytes);
+}
+
+ItemStatus IdxSource::inflate(int fd, const IdxOptions& options) {
+  struct stat st {};
+  (void)::fstat(fd, &st);
+  if (!options.cache_dir.empty()) {
+    bool served = false;
+    ItemStatus c = open_cache(options, st, served);
+    if (!c.ok() || served) return c;
+  }
+  std::vector<uint8_t> out;
+  ItemStatus h = inflate_stream(fd, options.max_bytes, out);
   if (!h.ok()) return h;
   if (cache_path_.empty()) {
     memory_ = std::move(out);
@@ -214,10 +226,11 @@ ItemStatus IdxSource::inflate(int fd, const IdxOptions& options) {
   }
   ItemStatus w = write_atomically(cache_path_, out);
   if (!w.ok()) return w;
+  const size_t bytes = out.size();
   out = {};
   UniqueFd cached(::open(cache_path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (!cached.valid()) return sys_error("cannot open the cache file " + cache_path_, errno);
-  ItemStatus s = MappedFile::map(cached.get(), static_cast<size_t>(limit), AccessPattern::kRandom, map_);
+  ItemStatus s = MappedFile::map(cached.get(), bytes, AccessPattern::kRandom, map_);
   if (!s.ok()) return s;
   base_ = reinterpret_cast<const uint8_t*>(map_.data());
   return {};

@@ -4,6 +4,8 @@
 // file that is then mapped, so later runs skip the inflate.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,7 +41,13 @@ class IdxSource final : public ItemSource {
 
  private:
   ItemStatus open(const IdxOptions& options);
+  // Maps `fd` (the file or its cache) and parses the header; `truncated` names a file cut meanwhile.
+  ItemStatus map_array(int fd, size_t size, uint64_t max_bytes, const char* truncated);
   ItemStatus inflate(int fd, const IdxOptions& options);
+  // Maps a valid cache file of this .gz (`served`), or leaves nothing mapped when there is none.
+  ItemStatus open_cache(const IdxOptions& options, const struct stat& st, bool& served);
+  // The whole array inflated into `out`, never more than its header declares.
+  ItemStatus inflate_stream(int fd, uint64_t max_bytes, std::vector<uint8_t>& out);
   ItemStatus parse_header(const uint8_t* head, size_t available, uint64_t file_size, uint64_t max_bytes);
 
   std::string path_;

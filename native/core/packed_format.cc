@@ -155,8 +155,11 @@ std::vector<char> encode_packed_header(const PackedHeader& h) {
   return out;
 }
 
-ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
-  out = PackedHeader();
+namespace {
+
+// The fixed part of the header: magic, version, sizes and counts, checked against the file's
+// size; the field and meta counts for the parts that follow.
+ItemStatus parse_fixed(const char* data, size_t size, PackedHeader& h, uint32_t& field_count, uint32_t& meta_bytes) {
   if (size < kPackedFixedBytes) return bad("the file is " + std::to_string(size) + " bytes, shorter than a header", 0);
   if (std::memcmp(data, kPackedMagic, 8) != 0) return bad("wrong magic (not made by tensorloader pack)", 0);
   const uint32_t version = load<uint32_t>(data + 8);
@@ -166,8 +169,6 @@ ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
                                  std::to_string(kPackedVersion) + "); repack with this version",
                              8);
   }
-  PackedHeader h;
-  const uint32_t stored_crc = load<uint32_t>(data + 12);
   h.header_bytes = load<uint64_t>(data + 16);
   h.file_bytes = load<uint64_t>(data + 24);
   h.record_count = load<uint64_t>(data + 32);
@@ -178,8 +179,8 @@ ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
   h.set_id = load<uint64_t>(data + 72);
   h.shard_number = load<uint32_t>(data + 80);
   h.shard_count = load<uint32_t>(data + 84);
-  const uint32_t field_count = load<uint32_t>(data + 88);
-  const uint32_t meta_bytes = load<uint32_t>(data + 92);
+  field_count = load<uint32_t>(data + 88);
+  meta_bytes = load<uint32_t>(data + 92);
 
   if (h.file_bytes != size) {
     return ItemStatus::error(Code::kShrunk,
@@ -207,44 +208,39 @@ ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
       h.index_offset < h.data_offset || !add(h.index_offset, h.index_bytes, index_end) || index_end != size) {
     return bad("index at " + std::to_string(h.index_offset) + " (" + std::to_string(h.index_bytes) + " bytes) does not fit", 56);
   }
-  for (uint32_t f = 0; f < field_count; ++f) {
-    const char* q = data + kPackedFixedBytes + f * kPackedFieldBytes;
-    const uint64_t at = kPackedFixedBytes + f * kPackedFieldBytes;
-    PackedField fd;
-    const size_t name_len = strnlen(q, kPackedMaxName + 1);
-    if (name_len == 0 || name_len > kPackedMaxName) return bad("field " + std::to_string(f) + " has no valid name", at);
-    fd.name.assign(q, name_len);
-    const auto dtype = static_cast<uint8_t>(q[48]);
-    const auto encoding = static_cast<uint8_t>(q[49]);
-    const auto ndim = static_cast<uint8_t>(q[50]);
-    if (dtype > static_cast<uint8_t>(PackedDType::kFloat16)) return bad("field '" + fd.name + "' dtype " + std::to_string(dtype), at + 48);
-    if (encoding > static_cast<uint8_t>(PackedEncoding::kImage)) {
-      return bad("field '" + fd.name + "' encoding " + std::to_string(encoding), at + 49);
-    }
-    if (ndim > kPackedMaxDims) return bad("field '" + fd.name + "' has " + std::to_string(ndim) + " dimensions", at + 50);
-    fd.dtype = static_cast<PackedDType>(dtype);
-    fd.encoding = static_cast<PackedEncoding>(encoding);
-    fd.row_bytes = load<uint64_t>(q + 56);
-    uint64_t bytes = packed_dtype_size(fd.dtype);
-    for (uint8_t d = 0; d < ndim; ++d) {
-      fd.shape.push_back(load<uint64_t>(q + 64 + 8 * d));
-      if (!mul(bytes, fd.shape.back(), bytes)) return bad("field '" + fd.name + "' shape overflows", at + 64);
-    }
-    if (fd.encoding == PackedEncoding::kRaw ? (fd.row_bytes != bytes || bytes == 0 || bytes > kPackedMaxEncoded)
-                                            : fd.row_bytes != 0) {
-      return bad("field '" + fd.name + "' row size " + std::to_string(fd.row_bytes), at + 56);
-    }
-    for (const PackedField& other : h.fields) {
-      if (other.name == fd.name) return bad("field name '" + fd.name + "' repeats", at);
-    }
-    h.fields.push_back(std::move(fd));
+  return {};
+}
+
+// One entry of the field table, at byte `at` of the file.
+ItemStatus parse_field(const char* q, uint64_t at, uint32_t f, PackedField& fd) {
+  const size_t name_len = strnlen(q, kPackedMaxName + 1);
+  if (name_len == 0 || name_len > kPackedMaxName) return bad("field " + std::to_string(f) + " has no valid name", at);
+  fd.name.assign(q, name_len);
+  const auto dtype = static_cast<uint8_t>(q[48]);
+  const auto encoding = static_cast<uint8_t>(q[49]);
+  const auto ndim = static_cast<uint8_t>(q[50]);
+  if (dtype > static_cast<uint8_t>(PackedDType::kFloat16)) return bad("field '" + fd.name + "' dtype " + std::to_string(dtype), at + 48);
+  if (encoding > static_cast<uint8_t>(PackedEncoding::kImage)) {
+    return bad("field '" + fd.name + "' encoding " + std::to_string(encoding), at + 49);
   }
-  h.meta.assign(data + h.header_bytes - meta_bytes, meta_bytes);
+  if (ndim > kPackedMaxDims) return bad("field '" + fd.name + "' has " + std::to_string(ndim) + " dimensions", at + 50);
+  fd.dtype = static_cast<PackedDType>(dtype);
+  fd.encoding = static_cast<PackedEncoding>(encoding);
+  fd.row_bytes = load<uint64_t>(q + 56);
+  uint64_t bytes = packed_dtype_size(fd.dtype);
+  for (uint8_t d = 0; d < ndim; ++d) {
+    fd.shape.push_back(load<uint64_t>(q + 64 + 8 * d));
+    if (!mul(bytes, fd.shape.back(), bytes)) return bad("field '" + fd.name + "' shape overflows", at + 64);
+  }
+  if (fd.encoding == PackedEncoding::kRaw ? (fd.row_bytes != bytes || bytes == 0 || bytes > kPackedMaxEncoded)
+                                          : fd.row_bytes != 0) {
+    return bad("field '" + fd.name + "' row size " + std::to_string(fd.row_bytes), at + 56);
+  }
+  return {};
+}
 
-  const uint32_t crc = packed_header_crc(data, h.header_bytes, data + h.index_offset, h.index_bytes);
-  if (crc != stored_crc) return bad("header or index checksum mismatch (the file is corrupt)", 12);
-
-  // Every record must lie in the record area, raw ones exactly their field's size.
+// Every record must lie in the record area, raw ones exactly their field's size.
+ItemStatus check_records(const char* data, const PackedHeader& h) {
   for (uint64_t r = 0; r < h.record_count; ++r) {
     for (size_t f = 0; f < h.fields.size(); ++f) {
       const PackedEntry e = packed_entry(data, h, r, f);
@@ -259,6 +255,31 @@ ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
       }
     }
   }
+  return {};
+}
+
+}  // namespace
+
+ItemStatus parse_packed(const char* data, size_t size, PackedHeader& out) {
+  out = PackedHeader();
+  PackedHeader h;
+  uint32_t field_count = 0;
+  uint32_t meta_bytes = 0;
+  if (ItemStatus s = parse_fixed(data, size, h, field_count, meta_bytes); !s.ok()) return s;
+  for (uint32_t f = 0; f < field_count; ++f) {
+    const uint64_t at = kPackedFixedBytes + f * kPackedFieldBytes;
+    PackedField fd;
+    if (ItemStatus s = parse_field(data + at, at, f, fd); !s.ok()) return s;
+    for (const PackedField& other : h.fields) {
+      if (other.name == fd.name) return bad("field name '" + fd.name + "' repeats", at);
+    }
+    h.fields.push_back(std::move(fd));
+  }
+  h.meta.assign(data + h.header_bytes - meta_bytes, meta_bytes);
+
+  const uint32_t crc = packed_header_crc(data, h.header_bytes, data + h.index_offset, h.index_bytes);
+  if (crc != load<uint32_t>(data + 12)) return bad("header or index checksum mismatch (the file is corrupt)", 12);
+  if (ItemStatus s = check_records(data, h); !s.ok()) return s;
   if (ItemStatus s = check_no_overlap(data, h); !s.ok()) return s;
   out = std::move(h);
   return {};

@@ -282,10 +282,12 @@ PackedSource::PackedSource(std::shared_ptr<PackedShards> set) : RecordSource(set
   if (set_->open()) {
     ItemStatus s = configure(all_fields(*set_), VerifyMode::kFirstRead);
     (void)s;  // every stored field, raw, is always a valid configuration
+    configured_ = false;  // the default; the user's configure() may still replace it once
   }
 }
 
 ItemStatus PackedSource::configure(const std::vector<PackedOutput>& outputs, VerifyMode verify) {
+  if (configured_) return ItemStatus::error(Code::kInvalidArgument, "configure() runs once, before any read");
   if (!set_->open()) return set_->status();
   if (outputs.empty()) return ItemStatus::error(Code::kFormat, "choose at least one field");
   std::vector<FieldOutput> decoders;
@@ -298,6 +300,7 @@ ItemStatus PackedSource::configure(const std::vector<PackedOutput>& outputs, Ver
   }
   set_outputs(std::move(decoders));
   set_->set_verify(verify);
+  configured_ = true;
   return {};
 }
 

@@ -47,7 +47,8 @@ class PackedSource final : public RecordSource {
   // The first shard's header: fields, meta, totals.
   const PackedHeader& header() const;
 
-  // Chooses what items contain (default: every field, raw). Call before any read.
+  // Chooses what items contain (default: every field, raw). Once, before any read: loaders
+  // share the source and only read it, so a second call is refused.
   ItemStatus configure(const std::vector<PackedOutput>& outputs, VerifyMode verify);
   void advise(AccessPattern pattern) const;
 
@@ -61,6 +62,7 @@ class PackedSource final : public RecordSource {
  private:
   explicit PackedSource(std::shared_ptr<PackedShards> set);
   std::shared_ptr<PackedShards> set_;
+  bool configured_ = false;
 };
 
 }  // namespace tl

@@ -10,6 +10,9 @@ import { binding } from '../native.js';
 import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
 import { IMAGE_EXTENSIONS } from './image-dataset.js';
 import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import type { CacheOptions, ShardCache } from '../remote/cache.js';
+import { RemoteWebDataset } from '../remote/remote-webdataset.js';
+import { isRemote } from '../remote/transports.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 export interface WebDatasetOptions {
@@ -41,6 +44,9 @@ export interface SampleMeta {
   __url__: string;
   [ext: string]: unknown;
 }
+
+/** Internal option: the URLs the (cached) shard files were fetched from, for meta(i).__url__. */
+export const shardUrls = Symbol('tensorloader.shardUrls');
 
 const DEFAULT_IMAGE_EXTS = IMAGE_EXTENSIONS.map((e) => e.slice(1));
 const LABEL_EXTS = new Set(['cls', 'cls2', 'index']);
@@ -89,8 +95,13 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   readonly #shards: ReadonlyArray<Readonly<ShardInfo>>;
   readonly #kinds: readonly Kind[];
   readonly #image: NativeImageOptions | undefined;
+  readonly #urls: readonly string[] | undefined;
 
-  constructor(source: ShardSource, options: WebDatasetOptions = {}) {
+  constructor(source: ShardSource, options: WebDatasetOptions & { [shardUrls]?: readonly string[] } = {}) {
+    const named = typeof source === 'string' ? [source] : source;
+    if (Array.isArray(named) && named.some((p) => typeof p === 'string' && isRemote(p))) {
+      throw new TensorLoaderError('EREMOTE', 'remote shards are fetched first: await WebDataset.open(urls, { cache: { dir, maxBytes } }), or RemoteWebDataset.open for a set bigger than the cache');
+    }
     this.paths = Object.freeze(localShardPaths(expandShards(source)));
     const given = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
     const entries = Object.entries(given);
@@ -117,6 +128,8 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
     this[nativeSource] = tar;
     this.#kinds = Object.freeze(native.map((f) => f.kind));
     this.#image = image;
+    const urls = options[shardUrls];
+    this.#urls = urls && urls.length === this.paths.length ? Object.freeze([...urls]) : undefined;
     this.#shards = Object.freeze(tar.shards.map((x) => Object.freeze(x)));
     const arrays = tar.arrays;
     this.fields = Object.freeze(
@@ -130,6 +143,20 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
     this.itemShape = this.fields[0]!.shape;
     this.fieldExtensions = Object.freeze(extensions);
     this.metaExtensions = Object.freeze((options.meta ?? ['json', 'txt']).map((e) => e.toLowerCase()));
+  }
+
+  /**
+   * Local shards as the constructor takes them, or http(s)/s3 URLs (brace patterns, lists)
+   * fetched whole into `cache` first and then indexed as local shards (map-style; the set must
+   * fit in the cache: RemoteWebDataset reads bigger sets shard by shard). `index`: a wids shard
+   * index whose counts are checked against the shards.
+   */
+  static async open(source: ShardSource, options: WebDatasetOptions & { cache?: CacheOptions | ShardCache; index?: string } = {}): Promise<WebDataset> {
+    const named = typeof source === 'string' ? [source] : source;
+    const { cache, index, ...wds } = options;
+    if (!named.some((p) => isRemote(p)) && !index) return new WebDataset(source, wds);
+    if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
+    return (await RemoteWebDataset.open(source, { ...wds, cache, ...(index ? { index } : {}) })).mapped();
   }
 
   get length(): number {
@@ -201,6 +228,6 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
       if (shards[mid]!.firstSample <= index) lo = mid;
       else hi = mid - 1;
     }
-    return shards[lo]!.path;
+    return this.#urls?.[lo] ?? shards[lo]!.path;
   }
 }

@@ -1,7 +1,7 @@
 // The shard cache: remote shards fetched whole into a bounded local folder, read through leases.
 // acquire(url) returns a local path that stays valid until the lease is released; prefetch(urls)
 // fetches the next shards in the background, never past maxBytes.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { link, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TensorLoaderError } from '../errors.js';
@@ -33,7 +33,7 @@ export interface CacheOptions extends RemoteSourceOptions {
   revalidate?: 'once' | 'always' | 'never';
   /** Called as downloads advance. */
   onProgress?: (event: DownloadEvent) => void;
-  /** A progress bar on stderr: 'auto' (default: when stderr is a terminal), true, or false. */
+  /** Progress on stderr (opt-in, as the loader's): true, a bar on a terminal and a line every 2 s elsewhere; 'auto', a bar on a terminal only; false (default). */
   progress?: boolean | 'auto';
   /** A lock not refreshed for this long belongs to a dead process (on another machine). Default 30 000. */
   staleLockMs?: number;
@@ -93,7 +93,7 @@ export class ShardCache {
     this.options = Object.freeze({ ...options });
     this.#retry = resolveRetry(options.retry);
     this.#slots = new Semaphore(concurrency);
-    this.#progress = new DownloadProgress(options.progress ?? 'auto', options.onProgress);
+    this.#progress = new DownloadProgress(options.progress ?? false, options.onProgress);
   }
 
   #transport(url: string): Transport {
@@ -149,7 +149,13 @@ export class ShardCache {
       released = true;
       if (--h.refs > 0) return;
       this.#held.delete(url);
-      void unlinkQuiet(h.path);
+      // At once, not later: a released shard may be evicted next, and until its lease link goes
+      // its bytes stay on disk beside the shard fetched in its place (past maxBytes).
+      try {
+        unlinkSync(h.path);
+      } catch {
+        // already gone (a dead-lease sweep by another process)
+      }
     };
     return { url, path: h.path, size: h.size, release, [Symbol.dispose]: release };
   }

@@ -1,6 +1,8 @@
-// Download progress: an `onProgress` callback per chunk, and on a terminal one status line for
-// all downloads in flight (bytes done of bytes due, rate), redrawn at most 10 times a second.
-import { formatValue } from '../report/svg.js';
+// Download progress: an `onProgress` callback per chunk, and, when asked for (opt-in, as the
+// loader's progress), the shared progress reporter of src/progress.ts: a cli-progress bar on a
+// terminal, a line every 2 s otherwise, counting the shards of a run of downloads (those that
+// start while others are in flight join it) with the bytes received.
+import { Progress, progressMode } from '../progress.js';
 
 export interface DownloadEvent {
   url: string;
@@ -11,28 +13,38 @@ export interface DownloadEvent {
   done: boolean;
 }
 
+/** `true`: a bar on a terminal, lines elsewhere; `'auto'`: a bar on a terminal only; `false`: nothing. */
+export type DownloadProgressMode = boolean | 'auto';
+
+interface Run {
+  progress: Progress;
+  started: number;
+  finished: number;
+  bytes: number;
+}
+
 export class DownloadProgress {
-  readonly #bar: boolean;
+  readonly #mode: DownloadProgressMode;
   readonly #onProgress: ((e: DownloadEvent) => void) | undefined;
   readonly #stream: NodeJS.WriteStream;
   readonly #active = new Map<string, { received: number; total: number }>();
-  #last = 0;
-  #start = 0;
-  #bytes = 0;
+  #run: Run | undefined;
 
-  constructor(mode: boolean | 'auto', onProgress?: (e: DownloadEvent) => void, stream: NodeJS.WriteStream = process.stderr) {
+  constructor(mode: DownloadProgressMode, onProgress?: (e: DownloadEvent) => void, stream: NodeJS.WriteStream = process.stderr) {
     this.#stream = stream;
-    this.#bar = mode === 'auto' ? stream.isTTY === true : mode;
+    this.#mode = mode;
     this.#onProgress = onProgress;
   }
 
   update(url: string, received: number, total: number): void {
     const prev = this.#active.get(url);
-    if (this.#active.size === 0 && this.#start === 0) this.#start = performance.now();
-    this.#bytes += received - (prev?.received ?? received);
     this.#active.set(url, { received, total });
     this.#onProgress?.({ url, received, total, done: false });
-    this.#draw(false);
+    const run = this.#runFor(prev === undefined);
+    if (!run) return;
+    // Bytes of this run: a resumed part's first event counts only what arrives after it.
+    run.bytes += received - (prev?.received ?? received);
+    run.progress.update(run.finished, run.bytes);
   }
 
   done(url: string): void {
@@ -40,26 +52,19 @@ export class DownloadProgress {
     if (!a) return;
     this.#active.delete(url);
     this.#onProgress?.({ url, received: a.received, total: a.total, done: true });
-    this.#draw(this.#active.size === 0);
+    const run = this.#run;
+    if (!run) return;
+    run.finished++;
+    const last = this.#active.size === 0;
+    run.progress.update(run.finished, run.bytes, last);
+    if (last) this.#run = undefined;
   }
 
-  #draw(final: boolean): void {
-    if (!this.#bar) return;
-    const now = performance.now();
-    if (!final && now - this.#last < 100) return;
-    this.#last = now;
-    let received = 0;
-    let total = 0;
-    for (const a of this.#active.values()) {
-      received += a.received;
-      total += a.total;
-    }
-    const rate = this.#bytes / Math.max(1e-3, (now - this.#start) / 1000);
-    const line = final ? `fetched ${formatValue(this.#bytes, 'bytes')} at ${formatValue(rate, 'bytes')}/s` : `fetching ${this.#active.size} shard(s): ${formatValue(received, 'bytes')} of ${formatValue(total, 'bytes')}, ${formatValue(rate, 'bytes')}/s`;
-    this.#stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-    if (final) {
-      this.#start = 0;
-      this.#bytes = 0;
-    }
+  #runFor(started: boolean): Run | undefined {
+    const mode = this.#mode === 'auto' ? (this.#stream.isTTY ? 'bar' : 'none') : this.#mode ? progressMode(false, this.#stream) : 'none';
+    if (mode === 'none') return undefined;
+    if (!this.#run) this.#run = { progress: new Progress('fetching shards', 0, { mode, stream: this.#stream }), started: 0, finished: 0, bytes: 0 };
+    if (started) this.#run.progress.setTotal(++this.#run.started);
+    return this.#run;
   }
 }
