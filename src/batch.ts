@@ -2,7 +2,7 @@
 // then the views are detached (they read as empty) and the slot goes back to the arena. A
 // batch nobody releases is returned by the ArrayBuffer's finalizer when it is collected.
 
-import type { BatchArray } from './dataset.js';
+import type { BatchArray, FieldArrays } from './dataset.js';
 import { TensorLoaderError } from './errors.js';
 
 /** Gives a slot back; implemented by the loader. */
@@ -15,6 +15,9 @@ export interface BatchField<A = BatchArray> {
   readonly data: A;
   readonly shape: readonly number[];
 }
+
+/** A batch's `fields`: one BatchField per field of F, typed by its array. */
+export type BatchFields<F extends FieldArrays = FieldArrays> = { readonly [K in keyof F]: BatchField<F[K]> };
 
 export interface BatchInit<T> {
   data: T;
@@ -29,7 +32,12 @@ export interface BatchInit<T> {
   lease?: { owner: SlotOwner; slot: number; generation: number };
 }
 
-export class Batch<T = Float32Array> implements Disposable {
+/**
+ * T is `data`'s type; F the fields by name (typed by the dataset: `batch.fields.image.data` is a
+ * Float32Array, `batch.fields.nope` a type error); L `labels`' type (Int32Array on labelled
+ * datasets, undefined on unlabelled ones).
+ */
+export class Batch<T = Float32Array, F extends FieldArrays = FieldArrays, L extends Int32Array | undefined = Int32Array | undefined> implements Disposable {
   /**
    * Native datasets: the items, row-major, shape[0] rows of shape[1..] values (float16: raw
    * half bits). JS datasets: what `collate` made of the items (see defaultCollate).
@@ -42,11 +50,11 @@ export class Batch<T = Float32Array> implements Disposable {
    * name, each one typed array over this batch's rows. `data` is the first field's. Empty for
    * single-field datasets.
    */
-  readonly fields: Readonly<Record<string, BatchField>>;
+  readonly fields: BatchFields<F>;
   /** Dataset index of each row. */
   readonly indices: Uint32Array;
   /** Class label of each row, for datasets with labels. */
-  readonly labels: Int32Array | undefined;
+  readonly labels: L;
   readonly epoch: number;
   readonly number: number;
   #lease: BatchInit<T>['lease'];
@@ -58,10 +66,10 @@ export class Batch<T = Float32Array> implements Disposable {
   constructor(init: BatchInit<T>) {
     this.data = init.data;
     // Null prototype: a field named '__proto__' (a packed file may have one) stays a field.
-    this.fields = Object.freeze(Object.assign(Object.create(null) as Record<string, BatchField>, init.fields));
+    this.fields = Object.freeze(Object.assign(Object.create(null) as Record<string, BatchField>, init.fields)) as BatchFields<F>;
     this.shape = Object.freeze([...init.shape]);
     this.indices = init.indices;
-    this.labels = init.labels;
+    this.labels = init.labels as L;
     this.epoch = init.epoch;
     this.number = init.number;
     this.#lease = init.lease;

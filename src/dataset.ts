@@ -17,7 +17,26 @@ export interface FieldSpec {
   readonly shape: readonly number[];
 }
 
-export interface NativeDataset<T extends BatchArray = BatchArray> {
+/** A dataset's fields by name, each as the typed array its batches carry. */
+export type FieldArrays = Record<string, BatchArray>;
+
+/** The typed array of each dtype (float16 is raw half bits). */
+export interface DTypeArrays {
+  float32: Float32Array;
+  uint8: Uint8Array;
+  float16: Uint16Array;
+  float64: Float64Array;
+  int32: Int32Array;
+  int64: BigInt64Array;
+}
+export type ArrayOfDType<D extends DType | undefined> = D extends DType ? DTypeArrays[D] : BatchArray;
+
+/**
+ * T: the batch array (`batch.data`); F: the fields a batch carries, by name ({} when it has
+ * none); L: `batch.labels`'s type, Int32Array for labelled datasets, undefined for unlabelled
+ * ones, and the union where that is only known at run time.
+ */
+export interface NativeDataset<T extends BatchArray = BatchArray, F extends FieldArrays = FieldArrays, L extends Int32Array | undefined = Int32Array | undefined> {
   /** Number of items. */
   readonly length: number;
   /** Shape of one item (a batch is [count, ...itemShape]). */
@@ -33,9 +52,19 @@ export interface NativeDataset<T extends BatchArray = BatchArray> {
    */
   readonly fields?: readonly FieldSpec[];
   readonly [nativeSource]: NativeSource;
-  /** Phantom marker of the batch array type; never set. */
-  readonly __array?: T;
+  /** Phantom marker of the batch's types (what the DataLoader infers its batches from); never set. */
+  readonly __types?: BatchTypes<T, F, L>;
 }
+
+/** What NativeDataset's phantom `__types` holds. */
+export interface BatchTypes<T, F, L> {
+  readonly array: T;
+  readonly fields: F;
+  readonly labels: L;
+}
+
+/** The fields of a dataset whose batches carry none. */
+export type NoFields = Record<never, never>;
 
 export function isNativeDataset(value: unknown): value is NativeDataset {
   return typeof value === 'object' && value !== null && nativeSource in value;

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { NativeLoaderStats } from '../binding.js';
 import type { Batch, SlotOwner } from './batch.js';
 import { defaultCollate } from './collate.js';
-import { isNativeDataset, type BatchArray, type NativeDataset } from './dataset.js';
+import { isNativeDataset, type BatchArray, type FieldArrays, type NativeDataset } from './dataset.js';
 import { ErrorLog } from './error-log.js';
 import { TensorLoaderError, type ItemError } from './errors.js';
 import { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
@@ -19,7 +19,7 @@ import { WaitClock } from './loader/wait-clock.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
 import type { LoaderStats } from './stats.js';
-import { booleanOption, count, epoch as epochOption, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
+import { booleanOption, count, epoch as epochOption, knownOptions, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
 
 export interface DataLoaderOptions<T = unknown> {
   /** Items per batch. Default 1. */
@@ -111,13 +111,39 @@ const JS_STATS: NativeLoaderStats = Object.freeze({
   slotWaitMs: 0,
 });
 
+const LOADER_OPTIONS = [
+  'batchSize', 'shuffle', 'seed', 'dropLast', 'prefetch', 'threads', 'slots', 'memoryBudget', 'stageTimes', 'slotTimeoutMs', 'epoch', 'copy',
+  'onError', 'maxErrors', 'sampler', 'batchSampler', 'signal', 'resume', 'collate', 'shuffleBuffer', 'progress',
+] as const;
+
+// Options of one kind of dataset given to another are errors: native datasets have no collate
+// and no shuffle buffer; JS datasets have no native threads, arena slots or memory budget, and
+// a map-style one no shuffle buffer (its shuffle is a sampler's).
+const NOT_FOR: Record<'native' | 'map' | 'stream', { options: readonly (keyof DataLoaderOptions)[]; why: string }> = {
+  native: { options: ['collate', 'shuffleBuffer'], why: 'a native dataset fills its batches natively (collate and shuffleBuffer are for JS datasets)' },
+  map: { options: ['threads', 'slots', 'memoryBudget', 'stageTimes', 'shuffleBuffer'], why: 'a JS dataset has no native threads, slots, memory budget or stage times, and a map-style one shuffles by sampler, not buffer' },
+  stream: { options: ['threads', 'slots', 'memoryBudget', 'stageTimes'], why: 'a JS dataset has no native threads, slots, memory budget or stage times' },
+};
+
+function checkApplies(options: DataLoaderOptions<any>, kind: keyof typeof NOT_FOR): void {
+  knownOptions('DataLoader', options, LOADER_OPTIONS);
+  const { options: not, why } = NOT_FOR[kind];
+  const given = not.filter((k) => options[k] !== undefined);
+  if (given.length > 0) throw new TensorLoaderError('ERR_INVALID_ARG', `DataLoader: ${given.join(', ')} do${given.length === 1 ? 'es' : ''} not apply: ${why}`);
+}
+
 /**
  * Batches from a dataset. Native datasets (text, images) are filled by native threads into a
  * fixed arena; JS datasets (`length` + `get(i)`, or an IterableDataset) are fetched with up to
  * `prefetch` batches of `get` calls in flight and stacked by `collate`.
+ *
+ * The batch type follows the dataset's: T its array (or what collate returns), F its fields by
+ * name, L its labels (Int32Array on labelled datasets).
  */
-export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, AsyncDisposable, SlotOwner {
-  readonly dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset;
+export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L extends Int32Array | undefined = Int32Array | undefined>
+  implements AsyncIterable<Batch<T, F, L>>, AsyncDisposable, SlotOwner
+{
+  readonly dataset: NativeDataset<T & BatchArray, F, L> | MapDataset | IterableDataset;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly seed: number;
@@ -139,7 +165,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   #progress: DataLoaderOptions['progress'];
   readonly #clock = new WaitClock();
 
-  constructor(dataset: NativeDataset<T & BatchArray> | MapDataset | IterableDataset, options: DataLoaderOptions<T> = {}) {
+  constructor(dataset: NativeDataset<T & BatchArray, F, L> | MapDataset | IterableDataset, options: DataLoaderOptions<T> = {}) {
     const stream = dataset instanceof IterableDataset;
     if (!isNativeDataset(dataset) && !isMapDataset(dataset) && !stream) {
       throw new TensorLoaderError(
@@ -148,6 +174,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
       );
     }
     if (stream && (options.sampler || options.batchSampler)) throw new RangeError('an IterableDataset has no indices: sampler and batchSampler do not apply');
+    checkApplies(options, isNativeDataset(dataset) ? 'native' : stream ? 'stream' : 'map');
     this.dataset = dataset;
     const shuffleBuffer = positiveInt('shuffleBuffer', options.shuffleBuffer ?? 1000);
     if (options.progress !== undefined && typeof options.progress !== 'boolean' && typeof options.progress !== 'function') {
@@ -268,7 +295,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
   }
 
   /** One epoch of batches, in sampler order (resuming mid-epoch after `resume` or a `break`). */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T>, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch<T, F, L>, void, undefined> {
     if (!this.#progress) {
       yield* this.#epochBatches();
       return;
@@ -294,7 +321,7 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
     }
   }
 
-  async *#epochBatches(): AsyncGenerator<Batch<T>, void, undefined> {
+  async *#epochBatches(): AsyncGenerator<Batch<T, F, L>, void, undefined> {
     if (this.#closed) throw new TensorLoaderError('ECLOSED', 'the loader is closed');
     if (this.#iterating) {
       throw new TensorLoaderError('EBUSY', 'this loader is already iterating; finish or break that loop first (or create a second loader)');
@@ -312,7 +339,8 @@ export class DataLoader<T = Float32Array> implements AsyncIterable<Batch<T>>, As
       for await (const batch of this.#engine.batches(epoch, start, aborted)) {
         this.#position.batches++;
         clock.ready();
-        yield batch;
+        // The engines build batches from the dataset's run-time field list; F and L are its types.
+        yield batch as unknown as Batch<T, F, L>;
         clock.asked();
         this.signal?.throwIfAborted();
       }

@@ -64,6 +64,18 @@ export function oneOf<V extends string | number>(name: string, value: V, allowed
   return value;
 }
 
+/**
+ * Refuses option names `who` does not take (a misspelt `batchsize`, an option of another
+ * class): an option that does not apply is an error naming it, never silently ignored.
+ */
+export function knownOptions(who: string, options: unknown, keys: Iterable<string>): void {
+  if (options === undefined || options === null || typeof options !== 'object') return;
+  const allowed = new Set(keys);
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `${who}: unknown option '${key}' (options: ${[...allowed].join(', ')})`);
+  }
+}
+
 export type OnError = 'throw' | 'skip';
 
 /** What a bad item does, for the loader and pack(): 'throw' (the default) or 'skip'. */

@@ -6,7 +6,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataLoader, FieldsDataset, NpyDataset, PackedDataset, pack, SubsetRandomSampler, TextTensorDataset } from '../src/index.js';
+import { writeImageData } from '../examples/data.js';
+import {
+  DataLoader,
+  FieldsDataset,
+  ImageFilesDataset,
+  ImageFolderDataset,
+  IterableDataset,
+  NpyDataset,
+  PackedDataset,
+  pack,
+  SubsetRandomSampler,
+  TextTensorDataset,
+  WebDataset,
+} from '../src/index.js';
 import { makeTextFolder } from './helpers/text-files.js';
 
 const text = makeTextFolder(12, 4, 3);
@@ -92,5 +105,40 @@ describe("a field named '__proto__'", () => {
     const l2 = new DataLoader(packed, { batchSize: 2 });
     for await (const batch of l2) expect(Object.keys(batch.fields)).toEqual(['__proto__', 'constructor']);
     l2.close();
+  });
+});
+
+describe('options that do not apply are errors, never ignored', () => {
+  const js = { length: 4, get: (i: number) => i };
+  it('DataLoader: unknown names, and options of the other kind of dataset', () => {
+    expect(() => new DataLoader(ds(), { batchsize: 4 } as never)).toThrow(/DataLoader: unknown option 'batchsize'/);
+    expect(() => new DataLoader(ds(), { collate: (x: unknown[]) => x })).toThrow(/collate does not apply: a native dataset/);
+    expect(() => new DataLoader(ds(), { shuffleBuffer: 8 })).toThrow(/shuffleBuffer does not apply/);
+    for (const option of ['threads', 'slots', 'memoryBudget', 'shuffleBuffer'] as const) {
+      expect(() => new DataLoader(js, { [option]: 2 }), option).toThrow(new RegExp(`${option} does not apply: a JS dataset`));
+    }
+    expect(() => new DataLoader(new IterableDataset(() => [1, 2]), { threads: 2 })).toThrow(/threads does not apply/);
+    new DataLoader(new IterableDataset(() => [1, 2]), { shuffle: true, shuffleBuffer: 2 }).close();
+    new DataLoader(js, { collate: (x: number[]) => x, batchSize: 2 }).close();
+    new DataLoader(ds(), { threads: 1, slots: 3, memoryBudget: 2 ** 30 }).close();
+  });
+
+  it('datasets and pack(): unknown option names, image options without an image field', async () => {
+    const root = join(tmp, 'images');
+    writeImageData(join(root, 'a'), 1, 8, 1);
+    expect(() => new ImageFolderDataset(root, { size: 8, sizee: 4 } as never)).toThrow(/ImageFolderDataset: unknown option 'sizee'/);
+    expect(() => new ImageFilesDataset([join(root, 'a', 'img_0.png')], { size: 8, label: [0] } as never)).toThrow(/ImageFilesDataset: unknown option 'label'/);
+    expect(() => new ImageFolderDataset(root, { size: 8, cropFraction: 0.875 })).toThrow(/cropFraction applies to fit 'cover' \(fit is 'fill'\)/);
+    expect(() => new ImageFolderDataset(root, { size: 8, fit: 'cover', pad: 3 })).toThrow(/pad applies to fit 'contain' \(fit is 'cover'\)/);
+    new ImageFolderDataset(root, { size: 8, fit: 'cover', cropFraction: 0.875 });
+    new ImageFolderDataset(root, { size: 8, fit: 'contain', pad: 3 });
+    expect(() => new ImageFolderDataset(root, { size: 8, channels: 4, background: 255 })).toThrow(/background .*channels 4 keeps alpha/);
+    new ImageFolderDataset(root, { size: 8, channels: 3, background: 255 });
+    expect(() => new TextTensorDataset(text.files, { length: 4, lenght: 4 } as never)).toThrow(/TextTensorDataset: unknown option 'lenght'/);
+    await expect(pack(ds(), join(tmp, 'x.tlpack'), { shardsize: 2 } as never)).rejects.toThrow(/pack: unknown option 'shardsize'/);
+    expect(() => new WebDataset(join(tmp, 'none.tar'), { feilds: {} } as never)).toThrow(/WebDataset: unknown option 'feilds'/);
+    expect(() => new WebDataset(join(tmp, 'none.tar'), { image: { size: 8, sizee: 2 } as never })).toThrow(/WebDataset image: unknown option 'sizee'/);
+    await pack(ds(), join(tmp, 'values.tlpack'));
+    expect(() => new PackedDataset(join(tmp, 'values.tlpack'), { image: { dtyp: 'float32' } as never })).toThrow(/PackedDataset image: unknown option 'dtyp'/);
   });
 });

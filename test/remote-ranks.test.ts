@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataLoader, pack, PackedDataset, RemotePackedDataset, RemoteWebDataset, ShardCache, ShardOrderSampler, WebDataset, type RemoteShardSet, type ShardOrderState } from '../src/index.js';
+import { DataLoader, pack, PackedDataset, RemotePackedDataset, RemoteWebDataset, ShardCache, ShardOrderSampler, WebDataset, type AnyWebDataset, type RemoteShardSet, type ShardOrderState } from '../src/index.js';
 import { havePhotos, photos } from './helpers/images.js';
 import { plainEnv, startNginx, type Nginx } from './helpers/nginx.js';
 
@@ -18,7 +18,7 @@ const TAR_PER_SHARD = 4;
 let tmp = '';
 let nginx: Nginx;
 let packedLocal: PackedDataset;
-let tarLocal: WebDataset | undefined;
+let tarLocal: AnyWebDataset | undefined;
 const image = { size: [24, 24] as [number, number], fit: 'cover' as const };
 let n = 0;
 const cacheDir = () => join(tmp, `cache-${n++}`);

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataLoader, RemoteWebDataset, ShardCache, WebDataset } from '../src/index.js';
+import { DataLoader, RemoteWebDataset, ShardCache, WebDataset, type AnyWebDataset } from '../src/index.js';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js';
 import { havePhotos, photos } from './helpers/images.js';
 import { plainEnv, startNginx, type Nginx } from './helpers/nginx.js';
@@ -22,7 +22,7 @@ let tmp = '';
 let www = '';
 let nginx: Nginx;
 let proxy: FaultProxy;
-let local: WebDataset;
+let local: AnyWebDataset;
 const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
 const last = String(SHARDS - 1).padStart(6, '0');
 const pattern = (base = nginx.url) => `${base}/wds/py-{000000..${last}}.tar`;
@@ -32,7 +32,7 @@ const cacheDir = () => join(tmp, `cache-${n++}`);
 const shardBytes = () => Math.max(...local.shards.map((s) => s.bytes));
 const visible = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.shard'));
 
-function expectSame(remote: WebDataset, oneShard = false): void {
+function expectSame(remote: AnyWebDataset, oneShard = false): void {
   expect(remote.length).toBe(SAMPLES);
   expect(remote.shards.map((s) => s.samples)).toEqual(oneShard ? [SAMPLES] : local.shards.map((s) => s.samples));
   for (let i = 0; i < SAMPLES; i++) {

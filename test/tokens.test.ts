@@ -43,7 +43,7 @@ np.save('${dir}/windows.npy', out)
   return new BigInt64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }
 
-async function windowsOf(ds: TokenDataset, loader: DataLoader<any>): Promise<{ offsets: number[]; rows: bigint[][] }> {
+async function windowsOf(ds: TokenDataset<'int32' | 'int64'>, loader: DataLoader<any>): Promise<{ offsets: number[]; rows: bigint[][] }> {
   const offsets: number[] = [];
   const rows: bigint[][] = [];
   for await (const batch of loader) {

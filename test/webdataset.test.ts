@@ -93,7 +93,9 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
   });
 
   it('two ranks in the shard-aware order: equal batches, the union is the epoch, each reads its shards', async () => {
-    const ds = new WebDataset(join(dir, 'py-*.tar'), { image, fields: { label: 'cls' } });
+    const ds = new WebDataset(join(dir, 'py-*.tar'), { fields: { label: 'cls' } });
+    // Image options with no image field do not apply: an error, not ignored.
+    expect(() => new WebDataset(join(dir, 'py-*.tar'), { image, fields: { label: 'cls' } })).toThrow(/image: no image field to apply it to/);
     const shardOf = (i: number) => ds.shards.filter((s) => s.firstSample <= i).length - 1;
     const ranks = await Promise.all(
       [0, 1].map(async (rank) => {
@@ -126,7 +128,7 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
     for (let i = 0; i < SAMPLES; i++) {
       const a = ds.get(i);
       const b = packed.get(i);
-      for (const k of ['image', 'label', 'vec']) expect(Array.from(b[k] as Uint8Array)).toEqual(Array.from(a[k] as Uint8Array));
+      for (const k of ['image', 'label', 'vec'] as const) expect(Array.from(b[k] as Uint8Array)).toEqual(Array.from(a[k] as Uint8Array));
     }
     await expect(pack(ds, join(dir, 'enc.tlpack'), { encoded: true })).rejects.toThrow(/tar members are not files/);
   });
@@ -147,7 +149,7 @@ describe.skipIf(!havePhotos)('WebDataset', () => {
 
   it('opens and closes without holding descriptors; mappings go with the dataset', () => {
     const before = nativeCounters().openDescriptors;
-    const ds = new WebDataset(join(dir, 'gnutar-pax.tar'), { image, fields: { label: 'cls' } });
+    const ds = new WebDataset(join(dir, 'gnutar-pax.tar'), { fields: { label: 'cls' } });
     expect(ds.get(3).label![0]).toBe(3);
     expect(nativeCounters().openDescriptors).toBe(before);
   });

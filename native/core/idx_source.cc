@@ -172,7 +172,7 @@ ItemStatus IdxSource::inflate_stream(int fd, uint64_t max_bytes, std::vector<uin
     z.avail_in = static_cast<uInt>(got);
     while (z.avail_in > 0 && !ended) {
       const size_t before = out.size();
-      const size_t room = static_cast<size_t>(std::min<uint64_t>(limit - before, kChunk));
+      const size_t room = before >= limit ? 0 : static_cast<size_t>(std::min<uint64_t>(limit - before, kChunk));
       if (room == 0) {
         return ItemStatus::error(Code::kCount, "the gzip stream inflates past the size its IDX header declares", static_cast<int64_t>(at));
       }
@@ -195,6 +195,11 @@ ItemStatus IdxSource::inflate_stream(int fd, uint64_t max_bytes, std::vector<uin
           uint64_t total = 1;
           for (uint64_t d : dims_) total *= d;
           limit = data_offset_ + total;
+          // What inflated with the header may already pass a tiny declared size: refused here,
+          // or the room left (limit - size) would wrap and the stream inflate unbounded.
+          if (out.size() > limit) {
+            return ItemStatus::error(Code::kCount, "the gzip stream inflates past the size its IDX header declares", static_cast<int64_t>(at));
+          }
           out.reserve(static_cast<size_t>(limit));
           header_known = true;
         }

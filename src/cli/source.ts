@@ -37,7 +37,7 @@ function isPacked(path: string): boolean {
 }
 
 // "path" or "path label" per line (ImageNet's train.txt style); paths relative to the list.
-function imageList(path: string, image: () => ImagePipelineOptions): ImageFilesDataset<DType> | undefined {
+function imageList(path: string, image: () => ImagePipelineOptions): ImageFilesDataset<DType, number[] | undefined> | undefined {
   const lines = readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   if (lines.length === 0) return undefined;
   const rows = lines.map((l) => /^(.*?)(?:\s+(-?\d+))?$/.exec(l)!);

@@ -2,9 +2,10 @@
 // label file is given, labels as fields. Item i is image i and label i, byte for byte what
 // torchvision.datasets.FashionMNIST reads.
 import type { NativeFieldsSource, NativeIdxSource } from '../../binding.js';
-import { nativeSource, readFields, readItem, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { nativeSource, readFields, readItem, type BatchTypes, type FieldSpec, type NativeDataset, type NoFields } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
+import { knownOptions } from '../validate.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 /** Fashion-MNIST's class names by label (its README's order; label 0 is 'T-shirt/top'). */
@@ -31,12 +32,27 @@ function openIdx(path: string, options: IdxDatasetOptions): NativeIdxSource {
   return new binding.NativeIdxSource(path, options.cacheDir ?? '', options.maxBytes ?? 4 * 2 ** 30);
 }
 
+/** Batch fields of an IdxDataset: `image` and `label` with a label file (LP a string), none without. */
+export type IdxFields<LP extends string | undefined> = [LP] extends [string]
+  ? { image: Uint8Array; label: Uint8Array }
+  : [LP] extends [undefined]
+    ? NoFields
+    : Partial<{ image: Uint8Array; label: Uint8Array }>;
+/** batch.labels of an IdxDataset: Int32Array with a label file, undefined without. */
+export type IdxLabels<LP extends string | undefined> = [LP] extends [string] ? Int32Array : [LP] extends [undefined] ? undefined : Int32Array | undefined;
+/** IdxDataset.get(i): `{ image, label }` with a label file, the image row without. */
+export type IdxItem<LP extends string | undefined> = [LP] extends [string]
+  ? { image: Uint8Array; label: number }
+  : [LP] extends [undefined]
+    ? Uint8Array
+    : { image: Uint8Array; label: number } | Uint8Array;
+
 /**
  * `new IdxDataset('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz')`: uint8 images
  * ([28, 28] for MNIST) as field `image`, labels as field `label` and as `labels` (so batches
  * carry `batch.labels`). With one path, a single-field uint8 dataset of the file's rows.
  */
-export class IdxDataset implements NativeDataset<Uint8Array>, DeclaresSchema {
+export class IdxDataset<LP extends string | undefined = undefined> implements NativeDataset<Uint8Array, IdxFields<LP>, IdxLabels<LP>>, DeclaresSchema {
   readonly path: string;
   readonly labelsPath: string | undefined;
   /** The image array's full shape ([N, 28, 28] for MNIST). */
@@ -44,18 +60,15 @@ export class IdxDataset implements NativeDataset<Uint8Array>, DeclaresSchema {
   readonly itemShape: readonly number[];
   readonly dtype = 'uint8' as const;
   readonly fields: readonly FieldSpec[] | undefined;
-  readonly labels: Int32Array | undefined;
+  readonly labels: IdxLabels<LP>;
   readonly classes: readonly string[] | undefined;
   /** The inflated cache files read, when cacheDir was given for .gz files. */
   readonly cachePaths: readonly string[];
   readonly [nativeSource]: NativeIdxSource | NativeFieldsSource;
-  /** Phantom marker of the batch array type (see NativeDataset); never set. */
-  declare readonly __array?: Uint8Array;
+  declare readonly __types?: BatchTypes<Uint8Array, IdxFields<LP>, IdxLabels<LP>>;
 
-  constructor(images: string, labels?: string, options: IdxDatasetOptions = {}) {
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `IdxDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
-    }
+  constructor(images: string, labels?: LP, options: IdxDatasetOptions = {}) {
+    knownOptions('IdxDataset', options, OPTION_KEYS);
     if (options.maxBytes !== undefined && !(Number.isInteger(options.maxBytes) && options.maxBytes > 0)) {
       throw new TensorLoaderError('ERR_INVALID_ARG', `IdxDataset: maxBytes must be a positive integer, got ${options.maxBytes}`);
     }
@@ -69,7 +82,7 @@ export class IdxDataset implements NativeDataset<Uint8Array>, DeclaresSchema {
     if (labels === undefined) {
       this[nativeSource] = imageSource;
       this.fields = undefined;
-      this.labels = undefined;
+      this.labels = undefined as IdxLabels<LP>;
     } else {
       const labelSource = openIdx(labels, options);
       caches.push(labelSource.cachePath);
@@ -77,7 +90,7 @@ export class IdxDataset implements NativeDataset<Uint8Array>, DeclaresSchema {
       if (labelSource.length !== imageSource.length) {
         throw new TensorLoaderError('ECOUNT', `${labels} holds ${labelSource.length} labels for the ${imageSource.length} images of ${images}`);
       }
-      this.labels = readLabels(labelSource);
+      this.labels = readLabels(labelSource) as IdxLabels<LP>;
       this.fields = Object.freeze([
         Object.freeze({ name: 'image', dtype: 'uint8' as const, shape: this.itemShape }),
         Object.freeze({ name: 'label', dtype: 'uint8' as const, shape: Object.freeze([]) as readonly number[] }),
@@ -111,10 +124,10 @@ export class IdxDataset implements NativeDataset<Uint8Array>, DeclaresSchema {
   }
 
   /** Item `index`: `{ image, label }` with labels, else the row itself. */
-  get(index: number): { image: Uint8Array; label: number } | Uint8Array {
-    if (!this.fields) return readItem(this as NativeDataset<Uint8Array>, index);
+  get(index: number): IdxItem<LP> {
+    if (!this.fields) return readItem(this as NativeDataset<Uint8Array>, index) as IdxItem<LP>;
     const f = readFields(this, index);
-    return { image: f.image as Uint8Array, label: (f.label as Uint8Array)[0]! };
+    return { image: f.image as Uint8Array, label: (f.label as Uint8Array)[0]! } as IdxItem<LP>;
   }
 }
 

@@ -2,11 +2,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { NativeImageSource } from '../../binding.js';
-import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
+import { nativeSource, readItem, type BatchArray, type BatchTypes, type DType, type NativeDataset, type NoFields } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
-import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { checkImageOptionsApply, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { knownOptions } from '../validate.js';
 
 /** torchvision's IMG_EXTENSIONS plus what libvips also reads here. */
 // Only what the bundled libvips (sharp's build) reads: it has no BMP or PPM/PGM loader, so
@@ -16,17 +17,19 @@ export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
   '.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.gif', '.avif', '.heic', '.heif',
 ]);
 
-type ArrayFor<D extends DType | undefined> = D extends 'uint8' ? Uint8Array : D extends 'float16' ? Uint16Array : Float32Array;
+/** The batch array of an image pipeline of dtype D (float32 by default). */
+export type ArrayFor<D extends DType | undefined> = D extends 'uint8' ? Uint8Array : D extends 'float16' ? Uint16Array : Float32Array;
 
-abstract class ImageDatasetBase<T extends BatchArray> implements NativeDataset<T>, DeclaresSchema {
+abstract class ImageDatasetBase<T extends BatchArray, L extends Int32Array | undefined> implements NativeDataset<T, NoFields, L>, DeclaresSchema {
   readonly files: readonly string[];
   readonly itemShape: readonly number[];
   readonly dtype: DType;
-  readonly labels: Int32Array | undefined;
+  readonly labels: L;
   readonly options: Readonly<NativeImageOptions>;
   readonly [nativeSource]: NativeImageSource;
+  declare readonly __types?: BatchTypes<T, NoFields, L>;
 
-  protected constructor(files: string[], labels: Int32Array | undefined, options: ImagePipelineOptions) {
+  protected constructor(files: string[], labels: L, options: ImagePipelineOptions) {
     this.options = Object.freeze(normaliseImageOptions(options));
     this.files = Object.freeze(files);
     this.labels = labels;
@@ -57,14 +60,22 @@ abstract class ImageDatasetBase<T extends BatchArray> implements NativeDataset<T
   }
 }
 
-export interface ImageFilesOptions extends ImagePipelineOptions {
+export interface ImageFilesOptions<LA extends ArrayLike<number> | undefined = ArrayLike<number> | undefined> extends ImagePipelineOptions {
   /** A class label per file. */
-  labels?: ArrayLike<number>;
+  labels?: LA;
 }
 
+/** batch.labels of an ImageFilesDataset: Int32Array when `labels` were given. */
+export type LabelsOfFiles<LA> = [LA] extends [ArrayLike<number>] ? Int32Array : [LA] extends [undefined] ? undefined : Int32Array | undefined;
+
 /** An explicit list of image files (order kept), with optional labels. */
-export class ImageFilesDataset<D extends DType | undefined = undefined> extends ImageDatasetBase<ArrayFor<D>> {
-  constructor(paths: readonly string[], options: ImageFilesOptions & { dtype?: D }) {
+export class ImageFilesDataset<D extends DType | undefined = undefined, LA extends ArrayLike<number> | undefined = undefined> extends ImageDatasetBase<
+  ArrayFor<D>,
+  LabelsOfFiles<LA>
+> {
+  constructor(paths: readonly string[], options: ImageFilesOptions<LA> & { dtype?: D }) {
+    knownOptions('ImageFilesDataset', options, [...IMAGE_OPTION_KEYS, 'labels']);
+    checkImageOptionsApply('ImageFilesDataset', options);
     const files = paths.map((p) => resolve(p));
     let labels: Int32Array | undefined;
     if (options.labels !== undefined) {
@@ -73,7 +84,7 @@ export class ImageFilesDataset<D extends DType | undefined = undefined> extends 
       }
       labels = Int32Array.from(options.labels);
     }
-    super(files, labels, options);
+    super(files, labels as LabelsOfFiles<LA>, options);
   }
 }
 
@@ -82,29 +93,58 @@ export interface ImageFolderOptions extends ImagePipelineOptions {
   extensions?: readonly string[];
   /**
    * Which label each class folder gets, instead of the sorted order: the folder names in label
-   * order (`['tshirt', 'trouser', ...]`), or folder name -> label (`{ tshirt: 0, trouser: 1 }`).
+   * order (`['tshirt', 'trouser', ...]`), or folder name -> label (`{ tshirt: 0, trouser: 1 }`),
+   * or folder name -> label and display name (`{ tshirt: { index: 0, name: 'T-shirt/top' } }`,
+   * for names no folder can have; they become `classNames` and the packed file's classes).
    * Every folder must be named, and the labels must be 0 to n-1, each once.
    */
-  classes?: readonly string[] | Readonly<Record<string, number>>;
+  classes?: readonly string[] | Readonly<Record<string, number | ClassEntry>>;
 }
 
-// The folders in label order, from the sorted folder names and the `classes` option.
-function classOrder(folders: string[], classes: ImageFolderOptions['classes'], root: string): string[] {
-  if (classes === undefined) return folders;
-  const entries: Array<[string, number]> = Array.isArray(classes)
+/** A class folder's label and the name it is shown (and packed) with. */
+export interface ClassEntry {
+  readonly index: number;
+  readonly name: string;
+}
+
+function classError(message: string): TensorLoaderError {
+  return new TensorLoaderError('ERR_INVALID_ARG', `ImageFolderDataset classes: ${message}`);
+}
+
+// One `classes` record value as a label and an optional display name.
+function classEntry(folder: string, value: unknown): { label: number; name: string | undefined } {
+  if (typeof value === 'number') return { label: value, name: undefined };
+  if (typeof value !== 'object' || value === null) throw classError(`'${folder}' must map to a label or { index, name }, got ${String(value)}`);
+  const extra = Object.keys(value).filter((k) => k !== 'index' && k !== 'name');
+  if (extra.length > 0) throw classError(`'${folder}': unknown key '${extra[0]}' (keys: index, name)`);
+  const { index, name } = value as Partial<ClassEntry>;
+  if (typeof name !== 'string' || name === '') throw classError(`'${folder}': name must be a non-empty string, got ${String(name)}`);
+  return { label: index as number, name };
+}
+
+// The folders in label order and the classes' display names, from the sorted folder names and the `classes` option.
+function classOrder(folders: string[], classes: ImageFolderOptions['classes'], root: string): { order: string[]; names: string[] } {
+  if (classes === undefined) return { order: folders, names: folders };
+  if (typeof classes !== 'object' || classes === null) throw classError('expected folder names in label order or a map of folder name to label');
+  const entries: Array<[string, number | ClassEntry]> = Array.isArray(classes)
     ? (classes as readonly string[]).map((name, i) => [name, i])
-    : Object.entries(classes as Record<string, number>);
+    : Object.entries(classes as Record<string, number | ClassEntry>);
   const order: string[] = new Array(entries.length);
-  for (const [name, label] of entries) {
+  const names: string[] = new Array(entries.length);
+  for (const [folder, value] of entries) {
+    const { label, name } = classEntry(folder, value);
     if (!Number.isInteger(label) || label < 0 || label >= entries.length || order[label] !== undefined) {
-      throw new TensorLoaderError('ERR_INVALID_ARG', `ImageFolderDataset classes: labels must be 0 to ${entries.length - 1}, each once (got ${label} for '${name}')`);
+      throw classError(`labels must be 0 to ${entries.length - 1}, each once (got ${label} for '${folder}')`);
     }
-    if (!folders.includes(name)) throw new TensorLoaderError('ERR_INVALID_ARG', `ImageFolderDataset classes: no folder '${name}' in ${root} (it has ${folders.join(', ')})`);
-    order[label] = name;
+    if (!folders.includes(folder)) throw classError(`no folder '${folder}' in ${root} (it has ${folders.join(', ')})`);
+    order[label] = folder;
+    names[label] = name ?? folder;
   }
   const unnamed = folders.filter((f) => !order.includes(f));
-  if (unnamed.length > 0) throw new TensorLoaderError('ERR_INVALID_ARG', `ImageFolderDataset classes: folder${unnamed.length > 1 ? 's' : ''} ${unnamed.join(', ')} ha${unnamed.length > 1 ? 've' : 's'} no label`);
-  return order;
+  if (unnamed.length > 0) throw classError(`folder${unnamed.length > 1 ? 's' : ''} ${unnamed.join(', ')} ha${unnamed.length > 1 ? 've' : 's'} no label`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw classError(`two classes are named '${twice}'`);
+  return { order, names };
 }
 
 /**
@@ -112,12 +152,17 @@ function classOrder(folders: string[], classes: ImageFolderOptions['classes'], r
  * folder names (label = position), files are found recursively and sorted, both by code point
  * exactly as torchvision does, so labels and indices match a PyTorch run on the same folder.
  */
-export class ImageFolderDataset<D extends DType | undefined = undefined> extends ImageDatasetBase<ArrayFor<D>> {
-  /** Class names; `labels[i]` indexes into it. */
+export class ImageFolderDataset<D extends DType | undefined = undefined> extends ImageDatasetBase<ArrayFor<D>, Int32Array> {
+  /** The class folders' names in label order (torchvision's `classes`); `labels[i]` indexes into it. */
   readonly classes: readonly string[];
+  /** Folder name -> label (torchvision's `class_to_idx`). */
   readonly classToIndex: Readonly<Record<string, number>>;
+  /** The classes' display names in label order: `classes` option names where given, else the folder names. Packed as the file's classes. */
+  readonly classNames: readonly string[];
 
   constructor(root: string, options: ImageFolderOptions & { dtype?: D }) {
+    knownOptions('ImageFolderDataset', options, [...IMAGE_OPTION_KEYS, 'extensions', 'classes']);
+    checkImageOptionsApply('ImageFolderDataset', options);
     const base = resolve(root);
     const st = statSync(base, { throwIfNoEntry: false });
     if (!st?.isDirectory()) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: ${root} is not a folder`);
@@ -126,7 +171,7 @@ export class ImageFolderDataset<D extends DType | undefined = undefined> extends
       .map((e) => e.name)
       .sort(byCodePoint);
     if (folders.length === 0) throw new TensorLoaderError('ENOENT', `ImageFolderDataset: no class folders in ${root}`);
-    const classes = classOrder(folders, options.classes, root);
+    const { order: classes, names } = classOrder(folders, options.classes, root);
     const extensions = new Set((options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
     const files: string[] = [];
     const labels: number[] = [];
@@ -142,10 +187,11 @@ export class ImageFolderDataset<D extends DType | undefined = undefined> extends
     super(files, Int32Array.from(labels), options);
     this.classes = Object.freeze(classes);
     this.classToIndex = Object.freeze(Object.fromEntries(classes.map((c, i) => [c, i])));
+    this.classNames = Object.freeze(names);
   }
 
   override [storedSchema](options: { encoded: boolean }): StoredSchema {
-    return { ...super[storedSchema](options), classes: this.classes };
+    return { ...super[storedSchema](options), classes: this.classNames };
   }
 }
 

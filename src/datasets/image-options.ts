@@ -127,6 +127,24 @@ export const IMAGE_DEFAULTS = Object.freeze({
   seed: 0,
 } as const);
 
+/** Every option of the image pipeline (ImagePipelineOptions' keys). */
+export const IMAGE_OPTION_KEYS: readonly string[] = Object.freeze([
+  'size', 'fit', 'cropFraction', 'channels', 'background', 'pad', 'kernel', 'autorotate', 'shrinkOnLoad', 'maxPixels',
+  'maxItemBytes', 'failOn', 'dtype', 'scale', 'mean', 'std', 'layout', 'randomResizedCrop', 'horizontalFlip', 'seed',
+]);
+
+/**
+ * The user's pipeline options, checked for ones their `fit` makes meaningless (cropFraction is
+ * for 'cover', pad for 'contain'): an error instead of an option silently ignored. Not part of
+ * normaliseImageOptions, whose input may be a stored pipeline (every key filled in).
+ */
+export function checkImageOptionsApply(who: string, o: Partial<ImagePipelineOptions> | undefined): void {
+  if (o === undefined || o === null) return;
+  const fit = o.fit ?? IMAGE_DEFAULTS.fit;
+  if (o.cropFraction !== undefined && fit !== 'cover') bad(`${who}: cropFraction applies to fit 'cover' (fit is '${fit}')`);
+  if (o.pad !== undefined && fit !== 'contain') bad(`${who}: pad applies to fit 'contain' (fit is '${fit}')`);
+}
+
 export const FITS = ['fill', 'cover', 'contain'] as const;
 const CHANNELS = [1, 3, 4] as const;
 const DTYPES = ['float32', 'uint8', 'float16'] as const;
@@ -151,6 +169,7 @@ export function normaliseImageOptions(o: ImagePipelineOptions): NativeImageOptio
   const [height, width] = typeof o.size === 'number' ? [o.size, o.size] : o.size;
   for (const v of [height, width]) if (!Number.isInteger(v) || v! < 1 || v! > 16384) bad(`size must be integers in 1..16384, got ${String(o.size)}`);
   const channels = oneOf('channels', o.channels ?? d.channels, CHANNELS, bad);
+  if (channels === 4 && o.background !== undefined) bad('background is what alpha is flattened onto (channels 1 or 3); channels 4 keeps alpha');
   const dtype = oneOf('dtype', o.dtype ?? d.dtype, DTYPES as readonly DType[], bad);
   if (dtype === 'uint8' && (o.scale !== undefined || o.mean !== undefined || o.std !== undefined)) {
     bad('scale, mean and std apply to float dtypes; uint8 gives raw pixels');
@@ -202,7 +221,7 @@ export function pipelineOf(o: NativeImageOptions): ImagePipelineOptions {
     fit: o.fit as ImagePipelineOptions['fit'],
     cropFraction: o.cropFraction,
     channels: o.channels as 1 | 3 | 4,
-    background: o.background,
+    ...(o.channels === 4 ? {} : { background: o.background }),
     pad: o.pad,
     kernel: o.kernel as ImagePipelineOptions['kernel'],
     autorotate: o.autorotate,

@@ -1,7 +1,7 @@
 // numpy .npy arrays as datasets: memory-mapped once, item i is row i, copied straight from the
 // mapping into its batch slot.
 import type { NativeNpySource } from '../../binding.js';
-import { nativeSource, readItem, type BatchArray, type DType, type NativeDataset } from '../dataset.js';
+import { nativeSource, readItem, type BatchArray, type BatchTypes, type DType, type NativeDataset, type NoFields } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
@@ -31,15 +31,20 @@ export type ArrayOfNpy<D extends NpyDType | undefined> = D extends 'float32'
  * the union); `new NpyDataset('u8.npy', { dtype: 'uint8' })` checks the file is uint8 and types
  * get(i) and batches as Uint8Array.
  */
-export class NpyDataset<D extends NpyDType | undefined = undefined, T extends BatchArray = ArrayOfNpy<D>> implements NativeDataset<T>, DeclaresSchema {
+/** One file of `NpyDataset.fields`: its path, or its path and the dtype it must hold (which types its field). */
+export type NpyFieldPath = string | { readonly path: string; readonly dtype: NpyDType };
+type NpyOfPath<P> = P extends { readonly dtype: infer D extends NpyDType } ? NpyDataset<D> : NpyDataset;
+/** The datasets `NpyDataset.fields(paths)` pairs, by field name. */
+export type NpyParts<P extends Record<string, NpyFieldPath>> = { [K in keyof P]: NpyOfPath<P[K]> };
+
+export class NpyDataset<D extends NpyDType | undefined = undefined> implements NativeDataset<ArrayOfNpy<D>, NoFields, undefined>, DeclaresSchema {
   readonly path: string;
   /** The array's full shape; items are rows: itemShape = shape.slice(1). */
   readonly shape: readonly number[];
   readonly itemShape: readonly number[];
   readonly dtype: DType;
   readonly [nativeSource]: NativeNpySource;
-  /** Phantom marker of the batch array type (see NativeDataset); never set. */
-  declare readonly __array?: T;
+  declare readonly __types?: BatchTypes<ArrayOfNpy<D>, NoFields, undefined>;
 
   constructor(path: string, options: { dtype?: D } = {}) {
     for (const key of Object.keys(options)) if (key !== 'dtype') throw new TensorLoaderError('ERR_INVALID_ARG', `NpyDataset: unknown option '${key}' (options: dtype)`);
@@ -60,13 +65,29 @@ export class NpyDataset<D extends NpyDType | undefined = undefined, T extends Ba
   /**
    * Paired arrays as one dataset of fields: `NpyDataset.fields({ x: 'x.npy', y: 'y.npy' })`
    * reads row i of every file as item i (`{ x, y }`); they must have the same number of rows.
+   * `{ x: { path: 'x.npy', dtype: 'float32' } }` checks the file's dtype on open and types
+   * `batch.fields.x.data` as Float32Array.
    */
-  static fields(paths: Record<string, string>, options: FieldsDatasetOptions = {}): FieldsDataset {
-    return new FieldsDataset(Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, new NpyDataset(path)])), options);
+  static fields<P extends Record<string, NpyFieldPath>, LF extends string | undefined = undefined>(
+    paths: P,
+    options: FieldsDatasetOptions<LF> = {},
+  ): FieldsDataset<NpyParts<P>, LF> {
+    const parts = Object.fromEntries(
+      Object.entries(paths).map(([name, p]) => {
+        if (typeof p === 'string') return [name, new NpyDataset(p)];
+        if (typeof p !== 'object' || p === null || typeof p.path !== 'string') {
+          throw new TensorLoaderError('ERR_INVALID_ARG', `NpyDataset.fields: '${name}' must be a path or { path, dtype }`);
+        }
+        const extra = Object.keys(p).filter((k) => k !== 'path' && k !== 'dtype');
+        if (extra.length > 0) throw new TensorLoaderError('ERR_INVALID_ARG', `NpyDataset.fields: '${name}': unknown option '${extra[0]}' (options: path, dtype)`);
+        return [name, new NpyDataset(p.path, { dtype: p.dtype })];
+      }),
+    ) as NpyParts<P>;
+    return new FieldsDataset(parts, options);
   }
 
   /** Row `index` as a new typed array of the file's type. */
-  get(index: number): T {
+  get(index: number): ArrayOfNpy<D> {
     return readItem(this, index);
   }
 

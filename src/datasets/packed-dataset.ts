@@ -1,22 +1,43 @@
 // Packed files made by pack(): preprocessed once, memory-mapped for every later epoch. Items
 // have fields (image and label, values, x and y); batches carry each as one typed array.
 import type { NativePackedField, NativePackedOutput, NativePackedSource } from '../../binding.js';
-import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { nativeSource, readFields, type BatchArray, type BatchTypes, type DType, type DTypeArrays, type FieldArrays, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { ErrorLog } from '../error-log.js';
 import { TensorLoaderError, type ItemError } from '../errors.js';
 import { expandGlob } from '../files.js';
 import { binding } from '../native.js';
-import { oneOf } from '../validate.js';
-import { IMAGE_DEFAULTS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { invalidArg, knownOptions, oneOf } from '../validate.js';
+import { IMAGE_DEFAULTS, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
 import type { CacheOptions, ShardCache } from '../remote/cache.js';
 import { RemotePackedDataset } from '../remote/remote-packed.js';
 import { isRemote } from '../remote/transports.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
-export interface PackedDatasetOptions {
-  /** Which fields items contain, in this order. Default: every stored field. */
-  fields?: readonly string[];
+/**
+ * Which fields items contain, in this order: their names, or their names and the dtype each
+ * must read as (checked on open; it types `batch.fields`): `{ image: 'float32', label: 'int32' }`.
+ */
+export type PackedFieldsOption = readonly string[] | Readonly<Record<string, DType>>;
+
+/** The batch fields a PackedDataset reads with `fields: S`: typed arrays by dtype, any array by bare name, any field without S. */
+export type PackedFields<S> = [S] extends [readonly (infer N extends string)[]]
+  ? { [K in N]: BatchArray }
+  : [S] extends [Readonly<Record<string, DType>>]
+    ? { [K in keyof S & string]: DTypeArrays[S[K] & DType] }
+    : FieldArrays;
+
+/** batch.labels of a PackedDataset: Int32Array with labelField (checked on open), otherwise as the file says. */
+export type PackedLabels<LF> = [LF] extends [string] ? Int32Array : Int32Array | undefined;
+
+export interface PackedDatasetOptions<S extends PackedFieldsOption | undefined = PackedFieldsOption | undefined, LF extends string | undefined = string | undefined> {
+  /**
+   * Which fields items contain, in this order: names (`['image', 'label']`), or names with the
+   * dtype each must read as (`{ image: 'float32', label: 'int32' }`: a field that reads as
+   * another dtype is an EDTYPE error on open, and batches are typed by it). Default: every
+   * stored field.
+   */
+  fields?: S;
   /**
    * When record checksums (CRC-32C) are checked: 'first-read' (default: each record once, the
    * first time it is read), 'always', or 'never'. The header and index are always checked on open.
@@ -34,7 +55,7 @@ export interface PackedDatasetOptions {
   /** Accept some shards of a set, not all of them (a remote set streamed shard by shard). Default false. */
   subset?: boolean;
   /** The int32 scalar field that fills batch.labels. Default: the field packed as the label. */
-  labelField?: string;
+  labelField?: LF;
 }
 
 const OPTION_KEYS = new Set(['fields', 'verify', 'image', 'labelField', 'subset']);
@@ -61,7 +82,9 @@ const RAW_IMAGE_KEYS = new Set(['dtype', 'layout', 'scale', 'mean', 'std']);
  * one complete set (made by one pack()). Opening maps each shard once (descriptor closed at
  * once) and validates magic, version, sizes, index bounds and the header+index checksum.
  */
-export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema {
+export class PackedDataset<const S extends PackedFieldsOption | undefined = undefined, LF extends string | undefined = undefined>
+  implements NativeDataset<PackedFields<S>[keyof PackedFields<S>], PackedFields<S>, PackedLabels<LF>>, DeclaresSchema
+{
   readonly paths: readonly string[];
   readonly fields: readonly FieldSpec[];
   /** The stored fields, as on disk. */
@@ -73,15 +96,15 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
   readonly meta: PackMeta;
   readonly labelField: string | undefined;
   readonly [nativeSource]: NativePackedSource;
+  declare readonly __types?: BatchTypes<PackedFields<S>[keyof PackedFields<S>], PackedFields<S>, PackedLabels<LF>>;
 
-  constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions = {}) {
+  constructor(pathOrPaths: string | readonly string[], options: PackedDatasetOptions<S, LF> = {}) {
     const named = typeof pathOrPaths === 'string' ? [pathOrPaths] : pathOrPaths;
     if (named.some((p) => isRemote(p))) {
       throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards are fetched first: await PackedDataset.open(urls, { cache: { dir, maxBytes } })');
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) throw new TensorLoaderError('ERR_INVALID_ARG', `PackedDataset: unknown option '${key}' (options: ${[...OPTION_KEYS].join(', ')})`);
-    }
+    knownOptions('PackedDataset', options, OPTION_KEYS);
+    knownOptions('PackedDataset image', options.image, IMAGE_OPTION_KEYS);
     const paths = typeof pathOrPaths === 'string' ? expandGlob(pathOrPaths) : pathOrPaths.flatMap((p) => expandGlob(p));
     this.paths = Object.freeze(paths);
     const source = new binding.NativePackedSource(paths, options.subset === true);
@@ -90,7 +113,8 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     this.meta = parseMeta(source.meta);
     this.classes = this.meta.classes ? Object.freeze([...this.meta.classes]) : undefined;
 
-    const names = options.fields ?? this.storedFields.map((f) => f.name);
+    const asked = fieldSelection(options.fields);
+    const names = asked?.names ?? this.storedFields.map((f) => f.name);
     if (names.length === 0) throw new TensorLoaderError('ERR_INVALID_ARG', 'fields: choose at least one');
     const outputs: NativePackedOutput[] = [];
     const specs: FieldSpec[] = [];
@@ -145,6 +169,12 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
         throw new TensorLoaderError('ERR_INVALID_ARG', `labelField: '${labelName}' is ${spec.dtype}[${spec.shape.join(', ')}], labels are int32 (or uint8) scalars`);
       }
     }
+    for (const spec of specs) {
+      const want = asked?.dtypes?.[spec.name];
+      if (want !== undefined && want !== spec.dtype) {
+        throw new TensorLoaderError('EDTYPE', `field '${spec.name}' reads as ${spec.dtype}, not the ${want} asked for in fields (${this.paths[0]})`);
+      }
+    }
     this.labelField = labelName;
     const verify = oneOf('verify', options.verify ?? 'first-read', ['first-read', 'always', 'never']);
     source.configure(outputs, verify);
@@ -157,12 +187,16 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
    * Local paths or globs as the constructor takes them, or http(s)/s3 URLs (with {000..099}
    * ranges) fetched whole into `cache` first and then mapped as local shards (see RemotePackedDataset).
    */
-  static async open(source: string | readonly string[], options: PackedDatasetOptions & { cache?: CacheOptions | ShardCache; index?: string } = {}): Promise<PackedDataset> {
+  static async open<const S extends PackedFieldsOption | undefined = undefined, LF extends string | undefined = undefined>(
+    source: string | readonly string[],
+    options: PackedDatasetOptions<S, LF> & { cache?: CacheOptions | ShardCache; index?: string } = {},
+  ): Promise<PackedDataset<S, LF>> {
     const named = typeof source === 'string' ? [source] : source;
     const { cache, index, ...packed } = options;
-    if (!named.some((p) => isRemote(p)) && !index) return new PackedDataset(source, packed);
+    if (!named.some((p) => isRemote(p)) && !index) return new PackedDataset<S, LF>(source, packed);
     if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
-    return (await RemotePackedDataset.open(source, { ...packed, cache, ...(index ? { index } : {}) })).mapped();
+    // The remote set is opened with these same options, so its fields and labels are S's and LF's.
+    return (await (await RemotePackedDataset.open(source, { ...packed, cache, ...(index ? { index } : {}) })).mapped()) as unknown as PackedDataset<S, LF>;
   }
 
   get length(): number {
@@ -175,8 +209,8 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
   }
 
   /** Item `index` now, on the calling thread: one new typed array per field, by name. */
-  get(index: number, epoch = 0): Record<string, BatchArray> {
-    return readFields(this, index, epoch);
+  get(index: number, epoch = 0): PackedFields<S> {
+    return readFields(this, index, epoch) as PackedFields<S>;
   }
 
   /** Repacked as the fields it reads (after any image conversion), by name. */
@@ -215,6 +249,18 @@ export class PackedDataset implements NativeDataset<BatchArray>, DeclaresSchema 
     const bytes = this.shards.reduce((a, s) => a + s.bytes, 0);
     return { records: this.length, bytes, failures: [...failures.entries], ok: failures.count === 0 };
   }
+}
+
+const DTYPES: readonly DType[] = ['float32', 'uint8', 'float16', 'float64', 'int32', 'int64'];
+
+// The `fields` option as names in order and, in its record form, the dtype each must read as.
+function fieldSelection(fields: PackedFieldsOption | undefined): { names: readonly string[]; dtypes?: Readonly<Record<string, DType>> } | undefined {
+  if (fields === undefined) return undefined;
+  if (Array.isArray(fields)) return { names: fields as readonly string[] };
+  if (typeof fields !== 'object' || fields === null) throw new TensorLoaderError('ERR_INVALID_ARG', 'fields: a list of names or a map of name to dtype');
+  const dtypes = fields as Readonly<Record<string, DType>>;
+  for (const [name, dtype] of Object.entries(dtypes)) oneOf(`fields.${name}`, dtype, DTYPES, invalidArg);
+  return { names: Object.keys(dtypes), dtypes };
 }
 
 /**

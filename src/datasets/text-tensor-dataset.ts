@@ -3,7 +3,7 @@ import type { NativeTextSource } from '../../binding.js';
 import { nativeSource, readItem, type NativeDataset } from '../dataset.js';
 import { resolveFiles } from '../files.js';
 import { binding } from '../native.js';
-import { invalidArg, positiveInt } from '../validate.js';
+import { invalidArg, knownOptions, positiveInt } from '../validate.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
 export interface TextTensorDatasetOptions {
@@ -26,6 +26,7 @@ export class TextTensorDataset implements NativeDataset<Float32Array>, DeclaresS
   readonly [nativeSource]: NativeTextSource;
 
   constructor(filesOrFolder: string | readonly string[], options: TextTensorDatasetOptions) {
+    knownOptions('TextTensorDataset', options, ['length', 'filter']);
     const itemLength = positiveInt('TextTensorDataset: options.length', options?.length, invalidArg);
     this.files = Object.freeze(resolveFiles(filesOrFolder, options.filter));
     this.itemShape = Object.freeze([itemLength]);

@@ -1,11 +1,13 @@
 // A flat token file (nanoGPT's train.bin / val.bin: uint16 or uint32 token ids, no header) as
 // (x, y) windows for next-token training: y is x shifted by one token.
 import type { NativeTokenSource } from '../../binding.js';
-import { nativeSource, readFields, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { nativeSource, readFields, type BatchTypes, type DTypeArrays, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 
-export interface TokenDatasetOptions {
+export type TokenOutput = 'int32' | 'int64';
+
+export interface TokenDatasetOptions<O extends TokenOutput = TokenOutput> {
   /** How the file stores tokens: 'uint16' (nanoGPT's GPT-2 bins) or 'uint32'. */
   dtype: 'uint16' | 'uint32';
   /** Tokens per window (nanoGPT's block_size). */
@@ -21,8 +23,14 @@ export interface TokenDatasetOptions {
   /** Windows per epoch. Default: as many as fit side by side, floor((tokens - 1) / blockSize). */
   length?: number;
   /** Type of x and y in batches: 'int32' (default, what tfjs embeddings take) or 'int64' (torch's). */
-  outputDtype?: 'int32' | 'int64';
+  outputDtype?: O;
 }
+
+/** The fields of a TokenDataset's batches: `x` and `y`, Int32Array (or BigInt64Array with outputDtype 'int64'). */
+export type TokenFields<O extends TokenOutput = 'int32'> = {
+  x: DTypeArrays[O];
+  y: DTypeArrays[O];
+};
 
 const KEYS = new Set(['dtype', 'blockSize', 'windows', 'seed', 'length', 'outputDtype']);
 
@@ -35,22 +43,22 @@ function invalid(message: string): TensorLoaderError {
  * blockSize tokens each, as fields of every batch. The file is mapped once for the dataset's
  * life: its pages are file-backed (the audit reports them as rssFile, not as a leak).
  */
-export class TokenDataset implements NativeDataset<Int32Array | BigInt64Array> {
+export class TokenDataset<O extends TokenOutput = 'int32'> implements NativeDataset<DTypeArrays[O], TokenFields<O>, undefined> {
   readonly path: string;
   readonly blockSize: number;
   readonly windows: 'random' | 'sequential';
   readonly seed: number;
-  readonly dtype: 'int32' | 'int64';
+  readonly dtype: TokenOutput;
   readonly itemShape: readonly number[];
   readonly fields: readonly FieldSpec[];
   readonly [nativeSource]: NativeTokenSource;
-  /** Phantom marker of the batch array type (see NativeDataset); never set. */
-  declare readonly __array?: Int32Array | BigInt64Array;
+  declare readonly __types?: BatchTypes<DTypeArrays[O], TokenFields<O>, undefined>;
 
-  constructor(path: string, options: TokenDatasetOptions) {
+  constructor(path: string, options: TokenDatasetOptions<O>) {
     if (typeof options !== 'object' || options === null) throw invalid("options { dtype: 'uint16' | 'uint32', blockSize } are required");
     for (const key of Object.keys(options)) if (!KEYS.has(key)) throw invalid(`unknown option '${key}' (options: ${[...KEYS].join(', ')})`);
-    const { dtype, blockSize, windows = 'random', seed = 0, length, outputDtype = 'int32' } = options;
+    const { dtype, blockSize, windows = 'random', seed = 0, length } = options;
+    const outputDtype = options.outputDtype ?? ('int32' as O);
     if (dtype !== 'uint16' && dtype !== 'uint32') throw invalid(`dtype must be 'uint16' or 'uint32', got ${String(dtype)}`);
     if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > 2 ** 24) throw invalid(`blockSize must be an integer from 1 to 2^24, got ${blockSize}`);
     if (windows !== 'random' && windows !== 'sequential') throw invalid(`windows must be 'random' or 'sequential', got ${String(windows)}`);
@@ -89,8 +97,8 @@ export class TokenDataset implements NativeDataset<Int32Array | BigInt64Array> {
   }
 
   /** Window `index` of `epoch`, now: `{ x, y }`. */
-  get(index: number, epoch = 0): { x: Int32Array | BigInt64Array; y: Int32Array | BigInt64Array } {
+  get(index: number, epoch = 0): TokenFields<O> {
     const f = readFields(this, index, epoch);
-    return { x: f.x as Int32Array | BigInt64Array, y: f.y as Int32Array | BigInt64Array };
+    return { x: f.x as DTypeArrays[O], y: f.y as DTypeArrays[O] };
   }
 }

@@ -4,18 +4,50 @@
 // labels (`batch.labels`), `npy` members array fields; text members (json, txt, ...) come back
 // per item through `meta(i)`, beside the batch.
 import type { NativeTarField, NativeTarSource } from '../../binding.js';
-import { nativeSource, readFields, type BatchArray, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
+import { nativeSource, readFields, type BatchArray, type BatchTypes, type DType, type FieldSpec, type NativeDataset } from '../dataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { binding } from '../native.js';
 import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
-import { IMAGE_EXTENSIONS } from './image-dataset.js';
-import { itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { IMAGE_EXTENSIONS, type ArrayFor } from './image-dataset.js';
+import { checkImageOptionsApply, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
+import { knownOptions } from '../validate.js';
 import type { CacheOptions, ShardCache } from '../remote/cache.js';
 import { RemoteWebDataset } from '../remote/remote-webdataset.js';
 import { isRemote } from '../remote/transports.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
 
-export interface WebDatasetOptions {
+/** The extensions of one field: `'jpg;png'` or `['jpg', 'png']`. */
+export type FieldExtensions = string | readonly string[];
+
+// What a field's extensions make it, at the type level (as kindOf does at run time, which also
+// checks that every extension of a field is of one kind): the first extension's last part decides.
+type FirstExt<E extends string> = E extends `${infer A};${string}` ? A : E;
+type LastPart<E extends string> = E extends `${string}.${infer R}` ? LastPart<R> : E;
+type KindOfExt<E extends string> = string extends E
+  ? 'unknown'
+  : Lowercase<LastPart<FirstExt<E>>> extends 'cls' | 'cls2' | 'index'
+    ? 'label'
+    : Lowercase<LastPart<FirstExt<E>>> extends 'npy'
+      ? 'array'
+      : 'image';
+type KindOf<X> = X extends string ? KindOfExt<X> : X extends readonly (infer E extends string)[] ? KindOfExt<E> : 'unknown';
+type ArrayOfKind<K, D extends DType | undefined> = [K] extends ['label'] ? Int32Array : [K] extends ['image'] ? ArrayFor<D> : BatchArray;
+
+/** Any WebDataset, whatever its fields and image dtype (what code handling every WebDataset names). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWebDataset = WebDataset<any, any>;
+/** Batch fields of a WebDataset with `fields: Fd` and image dtype D: images as D's array, cls labels as Int32Array, npy arrays as any array. */
+export type WebDatasetFields<Fd, D extends DType | undefined> = { [K in keyof Fd & string]: ArrayOfKind<KindOf<Fd[K]>, D> };
+/** batch.labels of a WebDataset: Int32Array when a field named `label` reads cls members. */
+export type WebDatasetLabels<Fd> = 'label' extends keyof Fd
+  ? [KindOf<Fd['label' & keyof Fd]>] extends ['label']
+    ? Int32Array
+    : [KindOf<Fd['label' & keyof Fd]>] extends ['unknown']
+      ? Int32Array | undefined
+      : undefined
+  : undefined;
+
+export interface WebDatasetOptions<Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = DType | undefined> {
   /**
    * Batch fields by name, each from the first of its extensions a sample has, written as
    * WebDataset writes them: `'jpg;png'` or `['jpg', 'png']` (lowercase, after the key's first
@@ -23,9 +55,9 @@ export interface WebDatasetOptions {
    * `label` is also `batch.labels`), `npy` an array field. Default:
    * `{ image: 'jpg;jpeg;png;webp;...', label: 'cls' }`.
    */
-  fields?: Readonly<Record<string, string | readonly string[]>>;
+  fields?: Fd;
   /** The image pipeline of every image field, as ImageFolderDataset's options. Required with an image field. */
-  image?: ImagePipelineOptions;
+  image?: ImagePipelineOptions & { dtype?: D };
   /** Extensions `meta(i)` returns: `json` members parsed, others as text. Default ['json', 'txt']. */
   meta?: readonly string[];
 }
@@ -82,7 +114,11 @@ function extList(name: string, value: string | readonly string[]): string[] {
  * a path, a glob, a brace pattern or a list of those. Samples follow WebDataset's rule: the run of
  * consecutive regular members sharing a key (directory + name up to the first dot).
  */
-export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
+// Fd and D default to any fields and dtype, so a bare `WebDataset` names every WebDataset; the
+// batch types are exact when `fields` (and the image dtype) are given.
+export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = undefined>
+  implements NativeDataset<WebDatasetFields<Fd, D>[keyof Fd & string], WebDatasetFields<Fd, D>, WebDatasetLabels<Fd>>, DeclaresSchema
+{
   /** The shards, in the order their samples are numbered. */
   readonly paths: readonly string[];
   readonly fields: readonly FieldSpec[];
@@ -96,14 +132,19 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   readonly #kinds: readonly Kind[];
   readonly #image: NativeImageOptions | undefined;
   readonly #urls: readonly string[] | undefined;
+  declare readonly __types?: BatchTypes<WebDatasetFields<Fd, D>[keyof Fd & string], WebDatasetFields<Fd, D>, WebDatasetLabels<Fd>>;
 
-  constructor(source: ShardSource, options: WebDatasetOptions & { [shardUrls]?: readonly string[] } = {}) {
+  constructor(source: ShardSource, options: WebDatasetOptions<Fd, D> & { [shardUrls]?: readonly string[] } = {}) {
     const named = typeof source === 'string' ? [source] : source;
     if (Array.isArray(named) && named.some((p) => typeof p === 'string' && isRemote(p))) {
       throw new TensorLoaderError('EREMOTE', 'remote shards are fetched first: await WebDataset.open(urls, { cache: { dir, maxBytes } }), or RemoteWebDataset.open for a set bigger than the cache');
     }
+    // Symbol keys (shardUrls, from RemoteWebDataset) are not options a user names.
+    knownOptions('WebDataset', options, ['fields', 'image', 'meta']);
+    knownOptions('WebDataset image', options.image, IMAGE_OPTION_KEYS);
+    checkImageOptionsApply('WebDataset image', options.image);
     this.paths = Object.freeze(localShardPaths(expandShards(source)));
-    const given = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
+    const given: Readonly<Record<string, FieldExtensions>> = options.fields ?? { image: DEFAULT_IMAGE_EXTS, label: 'cls' };
     const entries = Object.entries(given);
     if (entries.length === 0) throw new TensorLoaderError('ERR_INVALID_ARG', 'fields: choose at least one');
     const native: NativeTarField[] = [];
@@ -112,6 +153,9 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
     const hasImage = entries.some(([n, v]) => kindOf(n, extList(n, v)) === 'image');
     if (hasImage && options.image === undefined) {
       throw new TensorLoaderError('ERR_INVALID_ARG', 'image fields need the image pipeline: options.image, e.g. { size: [224, 224] }');
+    }
+    if (!hasImage && options.image !== undefined) {
+      throw new TensorLoaderError('ERR_INVALID_ARG', `image: no image field to apply it to (fields: ${entries.map(([n, v]) => `${n}: ${String(v)}`).join(', ')})`);
     }
     const image = hasImage ? normaliseImageOptions(options.image!) : undefined;
     for (const [name, value] of entries) {
@@ -151,12 +195,16 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
    * fit in the cache: RemoteWebDataset reads bigger sets shard by shard). `index`: a wids shard
    * index whose counts are checked against the shards.
    */
-  static async open(source: ShardSource, options: WebDatasetOptions & { cache?: CacheOptions | ShardCache; index?: string } = {}): Promise<WebDataset> {
+  static async open<const Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = undefined>(
+    source: ShardSource,
+    options: WebDatasetOptions<Fd, D> & { cache?: CacheOptions | ShardCache; index?: string } = {},
+  ): Promise<WebDataset<Fd, D>> {
     const named = typeof source === 'string' ? [source] : source;
     const { cache, index, ...wds } = options;
-    if (!named.some((p) => isRemote(p)) && !index) return new WebDataset(source, wds);
+    if (!named.some((p) => isRemote(p)) && !index) return new WebDataset<Fd, D>(source, wds);
     if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
-    return (await RemoteWebDataset.open(source, { ...wds, cache, ...(index ? { index } : {}) })).mapped();
+    // Opened with these same fields and image options, so its batches are Fd's and D's.
+    return (await (await RemoteWebDataset.open(source, { ...wds, cache, ...(index ? { index } : {}) })).mapped()) as unknown as WebDataset<Fd, D>;
   }
 
   get length(): number {
@@ -169,8 +217,8 @@ export class WebDataset implements NativeDataset<BatchArray>, DeclaresSchema {
   }
 
   /** Sample `index` now, on the calling thread: one new typed array per field, by name. */
-  get(index: number, epoch = 0): Record<string, BatchArray> {
-    return readFields(this, index, epoch);
+  get(index: number, epoch = 0): WebDatasetFields<Fd, D> {
+    return readFields(this, index, epoch) as WebDatasetFields<Fd, D>;
   }
 
   /** Packed as the batch's fields: images as the pipeline's output, labels, arrays. */

@@ -14,7 +14,7 @@ import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import { BatchPump, slotFields } from '../loader/batch-pump.js';
 import { RangePlan } from '../loader/plan.js';
 import { binding } from '../native.js';
-import { onErrorOption, positiveInt, type OnError } from '../validate.js';
+import { knownOptions, onErrorOption, positiveInt, type OnError } from '../validate.js';
 import type { PackMeta } from './meta.js';
 import { Progress, progressMode, type ProgressState } from '../progress.js';
 import { checkClasses, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
@@ -179,6 +179,7 @@ function defaultGroup(bytesPerItem: number): number {
  */
 export async function pack(source: NativeDataset | MapDataset, out: string, options: PackOptions = {}): Promise<PackResult> {
   const start = performance.now();
+  knownOptions('pack', options, ['encoded', 'shardSize', 'groupSize', 'onError', 'progress', 'threads', 'signal', 'labelField', 'classes']);
   const target = resolve(out);
   const onError = onErrorOption(options.onError);
   const shardSize = positiveInt('shardSize', options.shardSize ?? 0xffffffff);

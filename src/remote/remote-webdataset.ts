@@ -2,7 +2,7 @@
 // cache and indexed natively there, as local shards are. Counts come from a wids shard index
 // (`tensorloader index` writes one); with them the set is map-style once mapped, and loader()
 // and stream() follow the shard-aware order. Without them only stream() reads it, shard by shard.
-import { shardUrls, WebDataset, type WebDatasetOptions } from '../datasets/webdataset.js';
+import { shardUrls, WebDataset, type AnyWebDataset, type WebDatasetOptions } from '../datasets/webdataset.js';
 import { TensorLoaderError } from '../errors.js';
 import { ShardCache, type CacheOptions } from './cache.js';
 import { loadShardIndex } from './shard-index.js';
@@ -35,7 +35,7 @@ export class RemoteWebDataset extends RemoteShardSet {
     return new RemoteWebDataset(shards, cache, wds);
   }
 
-  openLocal(paths: string[], urls: string[]): WebDataset {
+  openLocal(paths: string[], urls: string[]): AnyWebDataset {
     return new WebDataset(paths, { ...this.#options, [shardUrls]: urls });
   }
 
@@ -43,7 +43,7 @@ export class RemoteWebDataset extends RemoteShardSet {
    * Fetches every shard into the cache and indexes them as one local WebDataset (map-style).
    * The set must fit in the cache; counts from an index are checked against the shards.
    */
-  async mapped(): Promise<WebDataset> {
+  async mapped(): Promise<AnyWebDataset> {
     return this.fetchAll((paths, urls) => {
       const ds = this.openLocal(paths, urls);
       ds.shards.forEach((s, i) => {
