@@ -126,6 +126,7 @@ describe('loader.stats() stage times', () => {
     expect(s.batches).toBe(4);
     expect(s.computeMs).toBeGreaterThan(0);
     expect(s.wallMs).toBeCloseTo(s.dataWaitMs + s.computeMs, 6);
+    expect(() => new DataLoader(ds, { stageTimes: false })).toThrow(/stageTimes does not apply/);
   });
 });
 
