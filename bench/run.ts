@@ -124,28 +124,111 @@ interface Floors {
   inflateUs: number;
   unfilterUs: number;
   unfilterScalarUs: number;
+  inflateZlibUs: number;
   resampleUs: number;
   convertUs: number;
   itemUs: number;
 }
 
-// The floors of one Example 2 item (bench/native/item_floors.cc), built in build-bench/ with
-// cmake (incremental, so the kernels timed are the ones in the tree).
-function measureFloors(dir: string): Floors | { skipped: string } {
+interface TextFloors {
+  files: number;
+  readUs: number;
+  parseUs: number;
+  itemUs: number;
+}
+
+// A native floors bench (bench/native/), built in build-bench/ with cmake (incremental, so the
+// kernels timed are the ones in the tree); its last output line is its JSON result.
+function runFloors<T>(target: string, args: string[], what: string): T | { skipped: string } {
   const buildDir = resolve('build-bench');
   const steps: string[][] = [
     ...(existsSync(join(buildDir, 'CMakeCache.txt')) ? [] : [['-S', '.', '-B', buildDir, '-DTL_CORE_TESTS=ON', '-DCMAKE_BUILD_TYPE=Release']]),
-    ['--build', buildDir, '--target', 'tl_item_floors', '-j', String(cpus().length)],
+    ['--build', buildDir, '--target', target, '-j', String(cpus().length)],
   ];
-  log(`building the native floors bench in ${buildDir} …`);
-  for (const args of steps) {
-    const r = spawnSync('cmake', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) return { skipped: `cmake ${args.join(' ')} failed` };
+  log(`building the native floors bench ${target} in ${buildDir} …`);
+  for (const a of steps) {
+    const r = spawnSync('cmake', a, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) return { skipped: `cmake ${a.join(' ')} failed` };
   }
-  log('floors: read, inflate, unfilter, resample, convert, and the whole item, each alone on one thread …');
-  const r = spawnSync(join(buildDir, 'tl_item_floors'), [dir, '500', quick ? '0.3' : '1'], { encoding: 'utf8' });
-  if (r.status !== 0) return { skipped: `tl_item_floors failed: ${r.stderr.trim()}` };
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Floors;
+  log(`floors: ${what}, each alone on one thread …`);
+  const r = spawnSync(join(buildDir, target), args, { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: `${target} failed: ${r.stderr.trim()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}
+
+// The floors of one Example 2 item (bench/native/item_floors.cc).
+const measureFloors = (dir: string) =>
+  runFloors<Floors>('tl_item_floors', [dir, '500', quick ? '0.3' : '1'], 'read, inflate, unfilter, resample, convert, and the whole item');
+// The floors of one Example 1 item (bench/native/text_floors.cc).
+const measureTextFloors = (dir: string) =>
+  runFloors<TextFloors>('tl_text_floors', [dir, String(ex1Files), quick ? '0.3' : '1'], 'open+read+close and parse of one text file');
+
+// Example 1 against its floor: the loader cannot pass cores / (read + parse) items per second.
+function reportTextFloors(floors: TextFloors | { skipped: string }, ex1: Comparison): void {
+  console.log('\nExample 1: where one item\'s time goes (per item, one core)');
+  if ('skipped' in floors) {
+    console.log(`  (skipped: ${floors.skipped})`);
+    return;
+  }
+  const us = (v: number) => `${v.toFixed(2).padStart(7)} µs`;
+  console.log(`  ${'open + read + close (page cache warm)'.padEnd(44)} ${us(floors.readUs)}`);
+  console.log(`  ${'parse 10 floats'.padEnd(44)} ${us(floors.parseUs)}`);
+  console.log(`  ${'both, as a pool thread does them'.padEnd(44)} ${us(floors.itemUs)}`);
+  const ceiling = (cpus().length * 1e6) / floors.itemUs;
+  console.log(`  ${`ceiling on ${cpus().length} cores`.padEnd(44)} ${formatValue(ceiling, 'items/s')}`);
+  const torch = ex1.results.filter((r) => r.impl === 'pytorch').reduce((m, r) => Math.max(m, r.itemsPerSec), 0);
+  for (const r of ex1.results.filter((x) => x.impl.startsWith('tensorloader'))) {
+    console.log(`  ${r.label.padEnd(44)} ${formatValue(r.itemsPerSec, 'items/s')}  ${((100 * r.itemsPerSec) / ceiling).toFixed(0)}% of the ceiling`);
+  }
+  if (torch > 0) console.log(`  ${'10x the best PyTorch would be'.padEnd(44)} ${formatValue(10 * torch, 'items/s')}  ${((1000 * torch) / ceiling).toFixed(0)}% of the ceiling`);
+}
+
+interface JpegFloors {
+  files: number;
+  meanScale: number;
+  readUs: number;
+  decodeFullUs: number;
+  decodeScaledUs: number;
+  decodeByScaleUs: number[];
+  resampleUs: number;
+  convertUs: number;
+  itemUs: number;
+  itemExactUs: number;
+}
+
+// The floors of one ImageNet-like JPEG item (bench/native/jpeg_floors.cc), built beside
+// tl_item_floors.
+function measureJpegFloors(dir: string): JpegFloors | { skipped: string } {
+  const buildDir = resolve('build-bench');
+  if (!existsSync(join(buildDir, 'CMakeCache.txt'))) return { skipped: 'build-bench/ was not configured (the Example 2 floors build it)' };
+  const b = spawnSync('cmake', ['--build', buildDir, '--target', 'tl_jpeg_floors', '-j', String(cpus().length)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (b.status !== 0) return { skipped: 'building tl_jpeg_floors failed' };
+  log('JPEG floors: read, decode (full, at the fast mode\'s scale, at every M/8), resample, convert, and the whole item …');
+  const r = spawnSync(join(buildDir, 'tl_jpeg_floors'), [dir, '100', quick ? '0.3' : '1'], { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: `tl_jpeg_floors failed: ${r.stderr.trim()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as JpegFloors;
+}
+
+function reportJpegFloors(f: JpegFloors | { skipped: string }): void {
+  console.log('\nImageNet-like JPEG: where one item\'s time goes (microseconds per item per core)');
+  if ('skipped' in f) {
+    console.log(`  (skipped: ${f.skipped})`);
+    return;
+  }
+  const stages: Array<[string, number]> = [
+    ['read the file', f.readUs],
+    [`decode at the fast mode's scale (mean ${f.meanScale.toFixed(1)}/8)`, f.decodeScaledUs],
+    ['resample to the 224x224 crop', f.resampleUs],
+    ['convert to float CHW, normalised', f.convertUs],
+  ];
+  const sum = stages.reduce((a, [, v]) => a + v, 0);
+  const us = (v: number) => v.toFixed(1).padStart(8);
+  for (const [label, v] of stages) console.log(`  ${label.padEnd(48)} ${us(v)}  ${((100 * v) / sum).toFixed(0).padStart(3)}% of the floors`);
+  console.log(`  ${'sum of the floors'.padEnd(48)} ${us(sum)}`);
+  console.log(`  ${'one item alone on one thread (fast mode)'.padEnd(48)} ${us(f.itemUs)}  ${((100 * f.itemUs) / sum).toFixed(0)}% of the floors`);
+  console.log(`  ${'one item alone on one thread (exact mode)'.padEnd(48)} ${us(f.itemExactUs)}`);
+  console.log(`  ${'(decode in full, 8/8)'.padEnd(48)} ${us(f.decodeFullUs)}`);
+  console.log(`  decode at M/8, M = 1..8: ${f.decodeByScaleUs.map((v) => v.toFixed(0)).join(', ')}`);
 }
 
 async function main(): Promise<void> {
@@ -292,6 +375,8 @@ async function main(): Promise<void> {
   );
 
   const floors = measureFloors(ex2Dir);
+  const textFloors = measureTextFloors(ex1Dir);
+  const jpegFloors = noJpeg === undefined && wanted('ImageNet-like JPEG floors') ? measureJpegFloors(jpegDir) : { skipped: noJpeg ?? 'not wanted' };
 
   log('micro benchmarks (benny)');
   const micro = only === undefined ? await microBenchmarks(ex1Dir, ex2Dir, quick) : [];
@@ -331,7 +416,9 @@ async function main(): Promise<void> {
     }
     for (const s of c.skipped) console.log(`  (skipped ${s})`);
   }
+  reportTextFloors(textFloors, comparisons.find((c) => c.name.startsWith('Example 1:')) ?? { name: '', results: [], skipped: [] });
   const floorsChart = reportFloors(floors, comparisons[1]!);
+  reportJpegFloors(jpegFloors);
   console.log('\npacking');
   for (const r of packing.results) console.log(`  ${r.label.padEnd(44)} ${formatValue(r.itemsPerSec, 'items/s')}`);
   console.log('\nmicro (benny, one item on the calling thread)');
@@ -345,6 +432,8 @@ async function main(): Promise<void> {
     packing,
     micro,
     floors,
+    textFloors,
+    jpegFloors,
   };
   mkdirSync(join(here, 'results'), { recursive: true });
   const name = (quick ? 'quick' : 'latest') + (only === undefined ? '' : `-only-${only.replace(/[^a-z0-9]+/g, '-')}`);
@@ -368,7 +457,7 @@ function reportFloors(floors: Floors | { skipped: string }, ex2: Comparison): st
   const ours = ex2.results.find((r) => r.label === 'tensorloader');
   const stages: Array<[string, number]> = [
     ['read the file', floors.readUs],
-    ['inflate', floors.inflateUs],
+    ['inflate (libdeflate)', floors.inflateUs],
     [`unfilter (${floors.simd})`, floors.unfilterUs],
     ['resample', floors.resampleUs],
     ['convert to float CHW', floors.convertUs],
@@ -376,6 +465,7 @@ function reportFloors(floors: Floors | { skipped: string }, ex2: Comparison): st
   const sum = stages.reduce((a, [, v]) => a + v, 0);
   const us = (v: number) => v.toFixed(1).padStart(8);
   for (const [label, v] of stages) console.log(`  ${label.padEnd(44)} ${us(v)}  ${((100 * v) / sum).toFixed(0).padStart(3)}% of the floors`);
+  console.log(`  ${'(inflate, zlib streaming)'.padEnd(44)} ${us(floors.inflateZlibUs)}`);
   console.log(`  ${'(unfilter, scalar kernel)'.padEnd(44)} ${us(floors.unfilterScalarUs)}`);
   console.log(`  ${'sum of the floors'.padEnd(44)} ${us(sum)}`);
   console.log(`  ${'one item alone on one thread (ImageSource)'.padEnd(44)} ${us(floors.itemUs)}  ${((100 * floors.itemUs) / sum).toFixed(0)}% of the floors`);

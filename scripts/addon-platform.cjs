@@ -11,7 +11,7 @@ const PREBUILD_PATTERN = /^tensorloader\.napi(\d+)\.node$/;
 
 /** What a source build needs besides node and npm. */
 const BUILD_REQUIREMENTS =
-  "cmake >= 3.15, g++ >= 11 (C++17 with floating-point std::from_chars) and zlib's headers";
+  "cmake >= 3.15, g++ >= 11 (C++17 with floating-point std::from_chars), zlib's headers and libdeflate's static library (Debian: libdeflate-dev)";
 
 /** How to build from source once the requirements are there. */
 const BUILD_COMMAND = 'TENSORLOADER_BUILD_FROM_SOURCE=1 npm rebuild tensorloader';

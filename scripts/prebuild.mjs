@@ -38,7 +38,7 @@ const TARGETS = {
     compiler: 'aarch64-linux-gnu-g++',
     toolchain: join(root, 'cmake', 'aarch64-linux-gnu.cmake'),
     strip: 'aarch64-linux-gnu-strip',
-    apt: 'g++-aarch64-linux-gnu zlib1g-dev:arm64 (after `dpkg --add-architecture arm64`)',
+    apt: 'g++-aarch64-linux-gnu zlib1g-dev:arm64 libdeflate-dev:arm64 (after `dpkg --add-architecture arm64`)',
   },
 };
 

@@ -3,7 +3,7 @@
 // made from them. Tolerances (mean absolute difference, in 8-bit levels):
 //   - 0 for everything PIL decodes the same way: the resampling is Pillow's algorithm
 //     (bicubic a = -0.5 / bilinear, antialiased, 22-bit fixed point), so results are bit-exact;
-//   - JPEG with shrink-on-load (the default) <= 3: decoding at 1/2 scale is a different, cheaper
+//   - JPEG with shrink-on-load (the default) <= 3: decoding at a reduced DCT scale (M/8) is a different, cheaper
 //     image than PIL's full decode;
 //   - CMYK JPEG <= 12: libvips converts CMYK with an ICC profile, PIL with a naive formula.
 import { describe, expect, it } from 'vitest';

@@ -39,7 +39,7 @@ let n = 0;
 const cacheDir = () => join(tmp, `cache-${n++}`);
 const url = (name: string, base = nginx.url) => `${base}/data/${name}`;
 const local = (name: string) => readFileSync(join(www, 'data', name));
-const gets = (uri: string, agent?: string) => nginx.log().filter((l) => l.method === 'GET' && l.uri === uri && (agent === undefined || l.agent === agent));
+const gets = async (uri: string, agent?: string) => (await nginx.settledLog()).filter((l) => l.method === 'GET' && l.uri === uri && (agent === undefined || l.agent === agent));
 /** Files a reader could take for a shard: complete ones only, never parts. */
 const visible = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.shard'));
 
@@ -55,12 +55,12 @@ describe('ShardCache over HTTP (nginx)', () => {
     const again = await cache.acquire(url(names[0]!));
     expect(readFileSync(again.path).equals(local(names[0]!))).toBe(true);
     again.release();
-    expect(gets(`/data/${names[0]}`, 'first')).toHaveLength(1);
+    expect(await gets(`/data/${names[0]}`, 'first')).toHaveLength(1);
     // A new cache over the same folder (a new process) revalidates with HEAD, does not GET again.
     const reopened = new ShardCache({ dir: cache.dir, maxBytes: 8 << 20, headers: { 'user-agent': 'first' } });
     (await reopened.acquire(url(names[0]!))).release();
-    expect(gets(`/data/${names[0]}`, 'first')).toHaveLength(1);
-    expect(nginx.log().filter((l) => l.method === 'HEAD' && l.agent === 'first').length).toBeGreaterThanOrEqual(2);
+    expect(await gets(`/data/${names[0]}`, 'first')).toHaveLength(1);
+    expect((await nginx.settledLog()).filter((l) => l.method === 'HEAD' && l.agent === 'first').length).toBeGreaterThanOrEqual(2);
   });
 
   it('a shard changed on the server is fetched again', async () => {
@@ -110,7 +110,7 @@ describe('ShardCache over HTTP (nginx)', () => {
     const lease = await cache.acquire(`${nginx.url}/nohead/data/${names[9]}`);
     expect(readFileSync(lease.path).equals(local(names[9]!))).toBe(true);
     lease.release();
-    expect(nginx.log().filter((l) => l.uri === `/nohead/data/${names[9]}`).map((l) => `${l.method} ${l.status} ${l.range}`)).toEqual(['HEAD 405 ', 'GET 206 bytes=0-0', 'GET 200 ']);
+    expect((await nginx.settledLog()).filter((l) => l.uri === `/nohead/data/${names[9]}`).map((l) => `${l.method} ${l.status} ${l.range}`)).toEqual(['HEAD 405 ', 'GET 206 bytes=0-0', 'GET 200 ']);
   });
 
   it('a missing shard is ERR_REMOTE_STATUS 404 at once (not retried)', async () => {
@@ -133,18 +133,18 @@ describe('faults', () => {
     expect(err).toBeInstanceOf(RemoteError);
     expect(err).toMatchObject({ code: 'ERR_REMOTE_STATUS', status: 503, attempts: 5, url: down });
     expect((err as Error).message).toMatch(/HTTP 503.*5 attempts/);
-    expect(nginx.log().filter((l) => l.uri === '/down/x.bin').length).toBe(5);
+    expect((await nginx.settledLog()).filter((l) => l.uri === '/down/x.bin').length).toBe(5);
   });
 
   it('a body cut halfway is resumed with a Range request and the shard is whole', async () => {
     const name = names[2]!;
     proxy.inject(`/data/${name}`, ['cut']);
-    const before = gets(`/data/${name}`).length;
+    const before = (await gets(`/data/${name}`)).length;
     const cache = new ShardCache({ dir: cacheDir(), maxBytes: 8 << 20, retry: { baseDelayMs: 5 } });
     const lease = await cache.acquire(url(name, proxy.url));
     expect(readFileSync(lease.path).equals(local(name))).toBe(true);
     lease.release();
-    const after = gets(`/data/${name}`).slice(before);
+    const after = (await gets(`/data/${name}`)).slice(before);
     expect(after.at(-1)!.range).toMatch(/^bytes=[1-9]\d*-$/);
     expect(after.at(-1)!.status).toBe(206);
   });
@@ -173,7 +173,7 @@ describe('faults', () => {
     const lease = await cache.acquire(url(name));
     expect(readFileSync(lease.path).equals(local(name))).toBe(true);
     lease.release();
-    expect(gets(`/data/${name}`, 'resume')[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect((await gets(`/data/${name}`, 'resume'))[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
     expect(readdirSync(dir).filter((f) => f.includes('.part-'))).toEqual([]);
   });
 
@@ -199,7 +199,7 @@ describe('faults', () => {
     const lease = await cache.acquire(url(name));
     expect(readFileSync(lease.path).equals(local(name))).toBe(true);
     lease.release();
-    expect(gets(`/data/${name}`, 'after-kill')[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect((await gets(`/data/${name}`, 'after-kill'))[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
   });
 
   it('two processes sharing one cache folder fetch each shard once and both read whole shards', async () => {
@@ -211,10 +211,10 @@ describe('faults', () => {
         child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
         child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`))));
       });
-    const before = gets(`/data/${names[6]}`, 'child').length;
+    const before = (await gets(`/data/${names[6]}`, 'child')).length;
     const outs = await Promise.all([run(), run()]);
     for (const o of outs) expect(o).toMatch(/done /);
-    expect(gets(`/data/${names[6]}`, 'child').length - before).toBe(1);
+    expect((await gets(`/data/${names[6]}`, 'child')).length - before).toBe(1);
     const cache = new ShardCache({ dir, maxBytes: 8 << 20, revalidate: 'never' });
     const lease = await cache.acquire(url(names[6]!));
     expect(readFileSync(lease.path).equals(local(names[6]!))).toBe(true);
@@ -226,11 +226,11 @@ describe('S3 client path (path-style GetObject/HeadObject against the same nginx
   it('s3://bucket/key through @aws-sdk/client-s3 with a static credential and forcePathStyle equals the file', async () => {
     const s3 = { endpoint: nginx.url, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-secret' } };
     const cache = new ShardCache({ dir: cacheDir(), maxBytes: 8 << 20, s3 });
-    const before = nginx.log().length;
+    const before = (await nginx.settledLog()).length;
     const lease = await cache.acquire(`s3://data/${names[7]}`);
     expect(readFileSync(lease.path).equals(local(names[7]!))).toBe(true);
     lease.release();
-    const reqs = nginx.log().slice(before);
+    const reqs = (await nginx.settledLog()).slice(before);
     expect(reqs.map((r) => `${r.method} ${r.uri} ${r.status}`)).toEqual([`HEAD /data/${names[7]} 200`, `GET /data/${names[7]} 200`]);
     expect(reqs[0]!.agent).toMatch(/aws-sdk-js/);
     // Resume: a part left by a cut is continued with Range + If-Match.
@@ -240,7 +240,7 @@ describe('S3 client path (path-style GetObject/HeadObject against the same nginx
     const resumed = await viaProxy.acquire(`s3://data/${names[8]}`);
     expect(readFileSync(resumed.path).equals(local(names[8]!))).toBe(true);
     resumed.release();
-    expect(gets(`/data/${names[8]}`).at(-1)).toMatchObject({ status: 206 });
+    expect((await gets(`/data/${names[8]}`)).at(-1)).toMatchObject({ status: 206 });
     const missing = await cache.acquire('s3://data/none.bin').catch((e: unknown) => e);
     expect(missing).toMatchObject({ name: 'RemoteError', code: 'ERR_REMOTE_STATUS', status: 404 });
   });

@@ -46,9 +46,9 @@ const label = (item: Record<string, ArrayLike<number>>) => Number(item.label![0]
 describe('remote packed shards', () => {
   it('PackedDataset.open over a brace pattern of URLs maps the fetched set: every item equals the local set, counts from header Range GETs', async () => {
     expect(() => new PackedDataset(`${nginx.url}/set/train-00000-of-00008.tlpack`)).toThrow(/PackedDataset.open/);
-    const before = nginx.log().length;
+    const before = (await nginx.settledLog()).length;
     const remote = await PackedDataset.open(pattern(), { cache: { dir: cacheDir(), maxBytes: SHARDS * shardBytes() + 4096 } });
-    const probes = nginx.log().slice(before).filter((l) => l.range === 'bytes=0-127');
+    const probes = (await nginx.settledLog()).slice(before).filter((l) => l.range === 'bytes=0-127');
     expect(probes).toHaveLength(SHARDS);
     expect(probes.every((l) => l.status === 206 && l.bytes === 128)).toBe(true);
     expect(remote.length).toBe(ITEMS);
@@ -136,10 +136,10 @@ describe('remote packed shards', () => {
     const remoteIndex = spawnSync(process.execPath, ['--import', 'tsx', cli, 'index', pattern(), '--quiet'], { encoding: 'utf8' });
     expect(remoteIndex.status).toBe(0);
     expect(JSON.parse(remoteIndex.stdout).shardlist.map((s: { nsamples: number }) => s.nsamples)).toEqual(Array(SHARDS).fill(PER_SHARD));
-    const before = nginx.log().length;
+    const before = (await nginx.settledLog()).length;
     const remote = await RemotePackedDataset.open('', { cache: { dir: cacheDir(), maxBytes: 1 << 30 }, index: `${nginx.url}/set/index.json` });
     expect(remote.length).toBe(ITEMS);
-    expect(nginx.log().slice(before).map((l) => l.uri)).toEqual(['/set/index.json']);
+    expect((await nginx.settledLog()).slice(before).map((l) => l.uri)).toEqual(['/set/index.json']);
     expect(remote.shards[3]!.url).toBe(`${nginx.url}/set/${paths[3]!.split('/').pop()}`);
   });
 
@@ -152,7 +152,7 @@ describe('remote packed shards', () => {
         const remote = await RemotePackedDataset.open(pattern(), { cache });
         for await (const item of remote.stream({ rank, worldSize, shuffle: true, seed: 9 }).source(2) as AsyncIterable<Record<string, Float32Array>>) all.push(label(item));
         await cache.settle();
-        const gets = nginx.log().filter((l) => l.agent === agent && l.method === 'GET' && l.range === '');
+        const gets = (await nginx.settledLog()).filter((l) => l.agent === agent && l.method === 'GET' && l.range === '');
         expect(gets.map((g) => `${g.uri} ${g.status} ${g.bytes}`)).toHaveLength(SHARDS / worldSize);
         expect(new Set(gets.map((g) => g.uri)).size).toBe(SHARDS / worldSize);
       }

@@ -93,7 +93,7 @@ async function runRank(kind: Kind, agent: string, sampler: (remote: RemoteShardS
     if (++batches === stopAfter) break;
   }
   await remote.cache.settle();
-  const gets = nginx.log().filter((l) => l.agent === agent && l.method === 'GET' && l.range === '' && !l.uri.endsWith('.json'));
+  const gets = (await nginx.settledLog()).filter((l) => l.agent === agent && l.method === 'GET' && l.range === '' && !l.uri.endsWith('.json'));
   return { indices, batches, state: s.state(loader), shardsFetched: new Set(gets.map((g) => g.uri)).size, gets: gets.length, length: remote.length! };
 }
 
@@ -162,7 +162,7 @@ describe('the cache bound under loader()', () => {
     expect(seen.length).toBe((PACKED_PER_SHARD * SHARDS) / 2);
     expect(peak).toBeLessThanOrEqual(maxBytes);
     expect(peak).toBeGreaterThan(shard);
-    const gets = nginx.log().filter((l) => l.agent === 'small-cache' && l.method === 'GET' && l.range === '');
+    const gets = (await nginx.settledLog()).filter((l) => l.agent === 'small-cache' && l.method === 'GET' && l.range === '');
     expect(new Set(gets.map((g) => g.uri)).size).toBe(SHARDS / 2);
     expect(gets.length).toBe(SHARDS / 2);
   });

@@ -67,7 +67,7 @@ describe.skipIf(!havePhotos)('WebDataset over URLs', () => {
     const remote = await WebDataset.open(pattern(), { image, fields, cache });
     expectSame(remote);
     expect(remote.meta(5).__url__).toBe(`${nginx.url}/wds/${shardName(1)}`);  // the URL, not the cached file
-    const gets = nginx.log().filter((l) => l.agent === 'wds-open' && l.method === 'GET');
+    const gets = (await nginx.settledLog()).filter((l) => l.agent === 'wds-open' && l.method === 'GET');
     expect(new Set(gets.map((g) => g.uri)).size).toBe(SHARDS);
     expect(gets).toHaveLength(SHARDS);
     // A list of URLs, as WebDataset takes them, and the loader over the fetched set.
@@ -85,10 +85,10 @@ describe.skipIf(!havePhotos)('WebDataset over URLs', () => {
 
   it('s3://bucket/key through the AWS SDK (path-style against the same nginx) equals the local shards', async () => {
     const s3 = { endpoint: nginx.url, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-secret' } };
-    const before = nginx.log().length;
+    const before = (await nginx.settledLog()).length;
     const remote = await WebDataset.open(`s3://wds/py-{000000..${last}}.tar`, { image, fields, cache: { dir: cacheDir(), maxBytes: 1 << 30, s3 } });
     expectSame(remote);
-    const reqs = nginx.log().slice(before).filter((r) => r.method === 'GET');
+    const reqs = (await nginx.settledLog()).slice(before).filter((r) => r.method === 'GET');
     expect(reqs).toHaveLength(SHARDS);
     expect(reqs.every((r) => /aws-sdk-js/.test(r.agent) && r.status === 200)).toBe(true);
   });
@@ -98,11 +98,11 @@ describe.skipIf(!havePhotos)('WebDataset over URLs', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'index', join(www, 'wds', 'py-*.tar'), '--out', out, '--quiet'], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const before = nginx.log().length;
+    const before = (await nginx.settledLog()).length;
     const remote = await RemoteWebDataset.open('', { image, fields, cache: { dir: cacheDir(), maxBytes: 1 << 30 }, index: `${nginx.url}/wds/index.json` });
     expect(remote.length).toBe(SAMPLES);
     expect(remote.shards.map((s) => s.url)).toEqual(Array.from({ length: SHARDS }, (_, i) => `${nginx.url}/wds/${shardName(i)}`));
-    expect(nginx.log().slice(before).map((l) => l.uri)).toEqual(['/wds/index.json']);
+    expect((await nginx.settledLog()).slice(before).map((l) => l.uri)).toEqual(['/wds/index.json']);
     expectSame(await remote.mapped());
     // An index that lies about a count is refused when the shard is indexed, never read as it says.
     const lying = JSON.parse(readFileSync(out, 'utf8'));
@@ -145,7 +145,7 @@ describe.skipIf(!havePhotos)('WebDataset over URLs', () => {
     const dir = cacheDir();
     const remote = await WebDataset.open(pattern(proxy.url), { image, fields, cache: { dir, maxBytes: 1 << 30, retry: { baseDelayMs: 5 } } });
     expectSame(remote);
-    expect(nginx.log().filter((l) => l.uri === `/wds/${shardName(5)}` && l.status === 206).at(-1)!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect((await nginx.settledLog()).filter((l) => l.uri === `/wds/${shardName(5)}` && l.status === 206).at(-1)!.range).toMatch(/^bytes=[1-9]\d*-$/);
     const stallDir = cacheDir();
     const stalled = WebDataset.open(pattern(), {
       image,
@@ -177,6 +177,6 @@ describe.skipIf(!havePhotos)('WebDataset over URLs', () => {
     expect(readdirSync(dir).some((f) => f.includes('.part-'))).toBe(true);
     const remote = await WebDataset.open(`${nginx.url}/wds/${name}`, { image, fields, cache: { dir, maxBytes: 1 << 30, headers: { 'user-agent': 'wds-after-kill' } } });
     expectSame(remote, true);
-    expect(nginx.log().filter((l) => l.agent === 'wds-after-kill' && l.method === 'GET')[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect((await nginx.settledLog()).filter((l) => l.agent === 'wds-after-kill' && l.method === 'GET')[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
   });
 });

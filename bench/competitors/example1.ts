@@ -5,6 +5,7 @@
 import { example1Epoch, example1Loader } from '../../examples/example1.js';
 import { DataLoader, TextTensorDataset } from '../../src/index.js';
 import { PlainTextDataset, plainEpoch } from '../../examples/example1-plain.js';
+import { printResult, timeEpochs } from '../lib/timing.js';
 
 const [impl, dir, epochsArg, threadsArg, batchArg] = process.argv.slice(2);
 const epochs = Number(epochsArg ?? 5);
@@ -21,10 +22,5 @@ if (impl === 'tensorloader') {
 } else {
   throw new Error(`unknown impl ${impl}`);
 }
-await runEpoch();
-let items = 0;
-const t0 = performance.now();
-for (let e = 0; e < epochs; e++) items += (await runEpoch()).items;
-const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ impl, items, seconds, itemsPerSec: items / seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+printResult(impl!, await timeEpochs(epochs, async () => (await runEpoch()).items));
 process.exit(0);

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { DataLoader, ImageFilesDataset } from '../../src/index.js';
 import { listFiles } from '../../src/files.js';
+import { printResult, timeEpochs } from '../lib/timing.js';
 
 const [impl, task, dir, epochsArg] = process.argv.slice(2);
 const epochs = Number(epochsArg ?? 3);
@@ -76,10 +77,5 @@ if (impl === 'tensorloader') {
 } else {
   throw new Error(`unknown impl ${impl}`);
 }
-await runEpoch();
-let items = 0;
-const t0 = performance.now();
-for (let e = 0; e < epochs; e++) items += await runEpoch();
-const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ impl, items, seconds, itemsPerSec: items / seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+printResult(impl!, await timeEpochs(epochs, runEpoch));
 process.exit(0);

@@ -8,14 +8,14 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DataLoader, ImageFilesDataset, PackedDataset, TextTensorDataset, listFiles, pack } from '../../src/index.js';
 import { BYTES, elementsOf } from '../../src/dataset.js';
+import { peakRss, printResult, timeEpochs } from '../lib/timing.js';
 
 const [mode, ...args] = process.argv.slice(2);
-const rss = () => process.resourceUsage().maxRSS * 1024;
 
 async function packMode(dir: string, out: string, kind: string): Promise<void> {
   const source = kind === 'text' ? new TextTensorDataset(dir, { length: 10 }) : new ImageFilesDataset(listFiles(dir), { size: 64, dtype: 'uint8', layout: 'HWC' });
   const r = await pack(source, out);
-  console.log(JSON.stringify({ impl: 'tensorloader', items: r.records, seconds: r.seconds, itemsPerSec: r.records / r.seconds, peakRssBytes: rss(), bytes: r.bytes }));
+  console.log(JSON.stringify({ impl: 'tensorloader', items: r.records, seconds: r.seconds, itemsPerSec: r.records / r.seconds, peakRssBytes: peakRss(), bytes: r.bytes }));
 }
 
 async function readMode(path: string, epochs: number, batchSize: number, float: boolean): Promise<void> {
@@ -27,13 +27,9 @@ async function readMode(path: string, epochs: number, batchSize: number, float: 
     for await (const b of loader) n += b.size;
     return n;
   };
-  await epoch();
-  let items = 0;
-  const t0 = performance.now();
-  for (let e = 0; e < epochs; e++) items += await epoch();
-  const seconds = (performance.now() - t0) / 1000;
+  const timed = await timeEpochs(epochs, epoch);
   loader.close();
-  console.log(JSON.stringify({ impl: 'tensorloader', items, seconds, itemsPerSec: items / seconds, peakRssBytes: rss(), bytesPerSec: (items * bytesPerItem) / seconds }));
+  printResult('tensorloader', timed, { bytesPerSec: (timed.items * bytesPerItem) / timed.seconds });
 }
 
 // Plain JS in the worker: Buffer.copy is memcpy, one item at a time into its row of a
@@ -58,7 +54,7 @@ async function memcpyMode(bytes: number, items: number, epochs: number): Promise
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(workers.map((w) => w.terminate()));
   const total = per * threads * epochs;
-  console.log(JSON.stringify({ impl: 'memcpy', items: total, seconds, itemsPerSec: total / seconds, peakRssBytes: rss(), bytesPerSec: (total * bytes) / seconds }));
+  printResult('memcpy', { items: total, seconds }, { bytesPerSec: (total * bytes) / seconds });
 }
 
 if (mode === 'pack') await packMode(args[0]!, args[1]!, args[2]!);

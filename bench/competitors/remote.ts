@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DataLoader, ImageFilesDataset, IterableDataset, PackedDataset, RemotePackedDataset, ShardCache, listFiles, pack } from '../../src/index.js';
 import { startNginx } from '../../test/helpers/nginx.js';
+import { printResult } from '../lib/timing.js';
 
 const [mode, dir, epochsArg, batchArg] = process.argv.slice(2) as [string, string, string, string];
 if (mode === 'pack') {
@@ -20,7 +21,6 @@ if (mode === 'pack') {
 }
 const epochs = Number(epochsArg);
 const batchSize = Number(batchArg);
-const rss = () => process.resourceUsage().maxRSS * 1024;
 const names = readdirSync(dir).filter((n) => n.endsWith('.tlpack')).sort();
 const cacheDir = mkdtempSync(join(tmpdir(), 'tl-bench-cache-'));
 const nginx = mode === 'local' ? undefined : await startNginx(dirname(dir));
@@ -68,5 +68,5 @@ if (mode === 'local') {
 const seconds = (performance.now() - t0) / 1000;
 await nginx?.stop();
 rmSync(cacheDir, { recursive: true, force: true });
-console.log(JSON.stringify({ impl: 'tensorloader', items, seconds, itemsPerSec: items / seconds, peakRssBytes: rss() }));
+printResult('tensorloader', { items, seconds });
 process.exit(0);

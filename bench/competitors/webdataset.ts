@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataLoader, makeShardIndex, RemoteWebDataset, ShardOrderSampler, WebDataset } from '../../src/index.js';
 import { startNginx } from '../../test/helpers/nginx.js';
+import { printResult, timeEpochs } from '../lib/timing.js';
 
 const [dirArg, epochsArg, mode = 'local'] = process.argv.slice(2) as [string, string | undefined, string | undefined];
 const dir = resolve(dirArg);  // nginx takes its root as an absolute path
@@ -33,10 +34,7 @@ let seconds: number;
 if (mode === 'local') {
   const ds = new WebDataset(join(dir, 'shard-*.tar'), { image });
   const loader = new DataLoader(ds, { sampler: new ShardOrderSampler(ds, { worldSize: 1, rank: 0, seed: 1 }), batchSize: 32, prefetch: 4 });
-  await count(loader);
-  const t0 = performance.now();
-  for (let e = 0; e < epochs; e++) items += await count(loader);
-  seconds = (performance.now() - t0) / 1000;
+  ({ items, seconds } = await timeEpochs(epochs, () => count(loader)));
   loader.close();
 } else {
   const nginx = await startNginx(dirname(dir));
@@ -64,5 +62,5 @@ if (mode === 'local') {
   await nginx.stop();
   rmSync(cacheDir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ impl: 'tensorloader', items, seconds, itemsPerSec: items / seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+printResult('tensorloader', { items, seconds });
 process.exit(0);

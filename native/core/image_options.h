@@ -25,7 +25,10 @@ struct ImageOptions {
   double pad[4] = {0, 0, 0, 0};      // contain: the letterbox value per channel (0..255)
   Filter filter = Filter::kBicubic;  // PIL's Image.resize default
   bool autorotate = true;            // apply the EXIF orientation
-  bool shrink_on_load = true;        // JPEG: decode at 1/2, 1/4 or 1/8 when the target is much smaller
+  // JPEG: decode at a reduced DCT scale when the output is smaller (on the direct decoder the
+  // smallest of 1/8, 2/8, 4/8 that leaves the resize's pixels; through libvips 1/2, 1/4 or 1/8
+  // leaving twice them); off, every JPEG is decoded in full, as PIL does.
+  bool shrink_on_load = true;
   uint64_t max_pixels = 268402689;   // 0x3FFF * 0x3FFF, sharp's limitInputPixels default
   // The most memory one item's decode may use (decoded pixels and their working copies),
   // checked against the header before decoding; a loader may lower it (ItemRef).

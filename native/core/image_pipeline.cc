@@ -12,6 +12,7 @@
 #include "core/allocator_tuning.h"
 #include "core/image_header.h"
 #include "core/item_rng.h"
+#include "core/jpeg_decoder.h"
 #include "core/png_decoder.h"
 #include "core/resample.h"
 #include "core/stage_times.h"
@@ -95,6 +96,18 @@ ItemStatus apply(ImageRef& img, const char* step, Op op) {
 
 inline double dbl(int64_t v) { return static_cast<double>(v); }
 
+// Source pixels per output pixel on each axis the geometry needs: a crop's own, or for cover and
+// contain the scale of the whole oriented image (ow x oh).
+void shrink_room(const ImageOptions& o, const CropBox& box, int64_t ow, int64_t oh, double& need_x, double& need_y) {
+  need_x = dbl(box.width) / o.width;
+  need_y = dbl(box.height) / o.height;
+  if (!o.random_resized_crop && o.fit != Fit::kFill) {
+    const double fx = dbl(o.width) / dbl(ow);
+    const double fy = dbl(o.height) / dbl(oh);
+    need_x = need_y = 1.0 / (o.fit == Fit::kCover ? std::max(fx, fy) / o.crop_fraction : std::min(fx, fy));
+  }
+}
+
 // Largest JPEG shrink-on-load factor (1, 2, 4 or 8) that still leaves at least twice the
 // pixels the resize needs on both axes, so the antialiasing filter keeps real detail.
 int jpeg_shrink(double need_x, double need_y) {
@@ -169,7 +182,8 @@ void convert_channels(const uint8_t* src, size_t stride, int w, int h, int bands
 // oriented size, which the JPEG shrink factor depends on.
 template <typename Draw>
 ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o, const HeaderLimits& limits, Draw&& draw,
-                            const CropBox& box, ImageRef& img, RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh) {
+                            const CropBox& box, ImageRef& img, RegionRef& region, Plane& plane, int64_t& ow, int64_t& oh,
+                            double& scale) {
   bool is_jpeg = false;
   ItemStatus header = open_image_header(data, size, limits, img, &is_jpeg);
   if (!header.ok()) return header;
@@ -183,15 +197,12 @@ ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o
   draw(ow, oh);
 
   if (is_jpeg && o.shrink_on_load) {
-    double need_x = dbl(box.width) / o.width;
-    double need_y = dbl(box.height) / o.height;
-    if (!o.random_resized_crop && o.fit != Fit::kFill) {
-      const double fx = dbl(o.width) / dbl(ow);
-      const double fy = dbl(o.height) / dbl(oh);
-      need_x = need_y = 1.0 / (o.fit == Fit::kCover ? std::max(fx, fy) / o.crop_fraction : std::min(fx, fy));
-    }
+    double need_x = 0;
+    double need_y = 0;
+    shrink_room(o, box, ow, oh, need_x, need_y);
     const int k = jpeg_shrink(need_x, need_y);
     if (k > 1) {
+      scale = 1.0 / k;
       img.reset();
       if (vips_jpegload_buffer(buf, size, img.out(), "shrink", k, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
                                limits.fail_on, nullptr) != 0) {
@@ -248,13 +259,15 @@ ItemStatus decode_with_vips(const char* data, size_t size, const ImageOptions& o
 }
 
 
-// One decoded image and what the item's draw chose: the pixels (a view of the PNG decoder's
-// buffer or of the libvips region, which must live as long as the view), the oriented size
-// (the frame of `box`), and the crop and flip.
+// One decoded image and what the item's draw chose: the pixels (a view of the PNG or JPEG
+// decoder's buffer or of the libvips region, which must live as long as the view), the
+// oriented size (the frame of `box`), the scale it was decoded at (plane pixels per oriented
+// pixel: 1, or M/8 for a JPEG decoded at a reduced DCT scale), and the crop and flip.
 struct Decoded {
   Plane plane{};
   int64_t ow = 0;
   int64_t oh = 0;
+  double scale = 1.0;
   CropBox box{};
   bool flip = false;
   ImageRef img;
@@ -272,11 +285,39 @@ ItemStatus decode_image(const char* data, size_t size, const ImageOptions& o, co
     if (o.random_resized_crop) d.box = random_resized_crop(rng, ow, oh, o.rrc_scale, o.rrc_ratio);
     d.flip = o.hflip > 0 && rng.uniform() < o.hflip;
   };
-  PngImage png;
   bool handled = false;
-  ItemStatus s = decode_png(reinterpret_cast<const uint8_t*>(data), size, PngLimits{o.max_pixels, limits.max_bytes},
-                            ts.decoded, ts.raw, png, &handled);
-  if (!handled) return decode_with_vips(data, size, o, limits, draw, d.box, d.img, d.region, d.plane, d.ow, d.oh);
+  JpegLimits jl;
+  jl.max_pixels = o.max_pixels;
+  jl.max_bytes = limits.max_bytes;
+  jl.out_channels = o.channels;
+  jl.fail_on = o.fail_on;
+  jl.autorotate = o.autorotate;
+  // The crop is drawn from the file's size (no orientation to apply on this path); the DCT
+  // scale is then the smallest one that leaves at least the pixels the geometry resamples to
+  // (jpeg_scale_for).
+  auto choose = [&](int w, int h) {
+    d.ow = w;
+    d.oh = h;
+    draw(w, h);
+    if (!o.shrink_on_load) return 8;
+    double need_x = 0;
+    double need_y = 0;
+    shrink_room(o, d.box, w, h, need_x, need_y);
+    return jpeg_scale_for(w, h, dbl(w) / need_x, dbl(h) / need_y);
+  };
+  JpegImage jpeg;
+  ItemStatus s = decode_jpeg(reinterpret_cast<const uint8_t*>(data), size, jl, choose, ts.decoded, jpeg, &handled);
+  if (handled) {
+    if (!s.ok()) return s;
+    d.scale = jpeg.scale_num / 8.0;
+    d.plane = Plane{ts.decoded.data(), static_cast<size_t>(jpeg.width) * static_cast<size_t>(jpeg.channels), jpeg.width,
+                    jpeg.height, jpeg.channels};
+    return {};
+  }
+  PngImage png;
+  s = decode_png(reinterpret_cast<const uint8_t*>(data), size, PngLimits{o.max_pixels, limits.max_bytes}, ts.decoded,
+                 ts.raw, png, &handled);
+  if (!handled) return decode_with_vips(data, size, o, limits, draw, d.box, d.img, d.region, d.plane, d.ow, d.oh, d.scale);
   if (!s.ok()) return s;
   d.ow = png.width;
   d.oh = png.height;
@@ -296,14 +337,25 @@ Plane with_channels(const Plane& plane, const ImageOptions& o, ImageScratch& ts)
                plane.height, o.channels};
 }
 
+// The geometry is computed on the oriented image's own size (cw x ch) and applied to the part
+// of the plane that covers it ([0, ex) x [0, ey), fractional when the plane is a JPEG decoded
+// at a reduced scale, whose size libjpeg rounds up), so a scaled decode samples the same
+// places as a full one.
+struct Frame {
+  int64_t cw;
+  int64_t ch;
+  double ex;
+  double ey;
+};
+
 // torchvision's Resize(short side) + CenterCrop: the short side is scaled exactly and the long
 // side truncated, then the crop offset is rounded half to even. Only the crop is computed.
 template <typename Emit>
-void resample_cover(const Plane& plane, const ImageOptions& o, ImageScratch& ts, Emit&& emit) {
+void resample_cover(const Plane& plane, const Frame& f, const ImageOptions& o, ImageScratch& ts, Emit&& emit) {
   const int W = o.width;
   const int H = o.height;
-  const int64_t cw = plane.width;
-  const int64_t ch = plane.height;
+  const int64_t cw = f.cw;
+  const int64_t ch = f.ch;
   const double scale = std::max(dbl(W) / dbl(cw), dbl(H) / dbl(ch)) / o.crop_fraction;
   int64_t rw = 0;
   int64_t rh = 0;
@@ -316,18 +368,18 @@ void resample_cover(const Plane& plane, const ImageOptions& o, ImageScratch& ts,
   }
   const int left = static_cast<int>(round_half_even(dbl(rw - W) / 2.0));
   const int top = static_cast<int>(round_half_even(dbl(rh - H) / 2.0));
-  resample(plane, 0, 0, dbl(cw), dbl(ch), static_cast<int>(rw), static_cast<int>(rh), left, W, top, H, o.filter,
-           ts.resample, emit);
+  resample(plane, 0, 0, f.ex, f.ey, static_cast<int>(rw), static_cast<int>(rh), left, W, top, H, o.filter, ts.resample,
+           emit);
 }
 
 // Contain: the whole image scaled to fit, centred, the rest of the frame filled with `pad`.
 // write(row, y) writes one full output row.
 template <typename Write>
-void resample_contain(const Plane& plane, const ImageOptions& o, ImageScratch& ts, Write&& write) {
+void resample_contain(const Plane& plane, const Frame& f, const ImageOptions& o, ImageScratch& ts, Write&& write) {
   const int W = o.width;
   const int H = o.height;
-  const int64_t cw = plane.width;
-  const int64_t ch = plane.height;
+  const int64_t cw = f.cw;
+  const int64_t ch = f.ch;
   const double scale = std::min(dbl(W) / dbl(cw), dbl(H) / dbl(ch));
   const int rw = static_cast<int>(std::clamp<int64_t>(std::llround(dbl(cw) * scale), 1, W));
   const int rh = static_cast<int>(std::clamp<int64_t>(std::llround(dbl(ch) * scale), 1, H));
@@ -342,7 +394,7 @@ void resample_contain(const Plane& plane, const ImageOptions& o, ImageScratch& t
   };
   pad_row();
   for (int y = 0; y < top; ++y) write(ts.row.data(), y);
-  resample(plane, 0, 0, dbl(cw), dbl(ch), rw, rh, 0, rw, 0, rh, o.filter, ts.resample, [&](int y, const uint8_t* row) {
+  resample(plane, 0, 0, f.ex, f.ey, rw, rh, 0, rw, 0, rh, o.filter, ts.resample, [&](int y, const uint8_t* row) {
     std::memcpy(ts.row.data() + static_cast<size_t>(left) * px, row, static_cast<size_t>(rw) * px);
     write(ts.row.data(), top + y);
   });
@@ -379,24 +431,25 @@ ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemR
   // Geometry, then every output row straight through the pixel writer into the slot.
   const int W = o.width;
   const int H = o.height;
-  const double cw = dbl(plane.width);
-  const double ch = dbl(plane.height);
+  // A libvips shrink-on-load's plane may be a pixel short of ow * scale (it rounds its own way):
+  // the frame never reaches past the plane.
+  const Frame f{d.ow, d.oh, std::min(dbl(plane.width), dbl(d.ow) * d.scale), std::min(dbl(plane.height), dbl(d.oh) * d.scale)};
   const bool flip = d.flip;
   // The resample's rows go straight to the writer; the writer's share is sampled (RowSampler).
   RowSampler rows(laps.on());
   auto write = [&](const uint8_t* row, int y) { rows.row(y, [&] { writer_.write_row(row, y, flip, dst); }); };
   auto emit = [&](int y, const uint8_t* row) { write(row, y); };
   if (o.random_resized_crop) {
-    const double fx = cw / dbl(d.ow);
-    const double fy = ch / dbl(d.oh);
+    const double fx = f.ex / dbl(d.ow);
+    const double fy = f.ey / dbl(d.oh);
     resample(plane, dbl(d.box.left) * fx, dbl(d.box.top) * fy, dbl(d.box.left + d.box.width) * fx,
              dbl(d.box.top + d.box.height) * fy, W, H, 0, W, 0, H, o.filter, ts.resample, emit);
   } else if (o.fit == Fit::kFill) {
-    resample(plane, 0, 0, cw, ch, W, H, 0, W, 0, H, o.filter, ts.resample, emit);
+    resample(plane, 0, 0, f.ex, f.ey, W, H, 0, W, 0, H, o.filter, ts.resample, emit);
   } else if (o.fit == Fit::kCover) {
-    resample_cover(plane, o, ts, emit);
+    resample_cover(plane, f, o, ts, emit);
   } else {
-    resample_contain(plane, o, ts, write);
+    resample_contain(plane, f, o, ts, write);
   }
   laps.lap_split(Stage::kResample, Stage::kConvert, rows.total_ns());
   return {};

@@ -18,6 +18,14 @@ PixelWriter::PixelWriter(const ImageOptions& o)
       layout_(o.layout),
       item_bytes_(static_cast<size_t>(o.width) * static_cast<size_t>(o.height) * static_cast<size_t>(o.channels) *
                   static_cast<size_t>(bytes_per_value(o.dtype))) {
+  if (o.dtype == OutType::kFloat32 && o.layout == Layout::kCHW && o.channels == 3) {
+    chw3_f32_ = convert_row_chw3_kernel(simd_level());
+  }
+  scale_ = o.scale;
+  for (int c = 0; c < 4; ++c) {
+    mean_[c] = o.mean[c];
+    std_[c] = o.std[c];
+  }
   for (int c = 0; c < 4; ++c) {
     for (int v = 0; v < 256; ++v) {
       const float f = (static_cast<float>(v) * o.scale - o.mean[c]) / o.std[c];
@@ -55,6 +63,13 @@ void PixelWriter::write_row_typed(const uint8_t* src, int y, bool flip, T* dst, 
 void PixelWriter::write_row(const uint8_t* src, int y, bool flip, uint8_t* dst) const {
   switch (dtype_) {
     case OutType::kFloat32:
+      if (chw3_f32_ != nullptr && !flip) {
+        const size_t w = static_cast<size_t>(width_);
+        const size_t plane = w * static_cast<size_t>(height_);
+        float* r = reinterpret_cast<float*>(dst) + static_cast<size_t>(y) * w;
+        chw3_f32_(src, w, r, r + plane, r + 2 * plane, scale_, mean_, std_);
+        break;
+      }
       write_row_typed(src, y, flip, reinterpret_cast<float*>(dst), lut_f32_);
       break;
     case OutType::kFloat16:

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/image_options.h"
+#include "core/simd/convert.h"
 
 namespace tl {
 
@@ -34,6 +35,12 @@ class PixelWriter {
   OutType dtype_;
   Layout layout_;
   size_t item_bytes_;
+  // Float32 CHW RGB rows without a flip are computed by a SIMD kernel where the CPU has one
+  // (core/simd/convert.h; the same values as lut_f32_), with these parameters.
+  ConvertRowChw3Fn chw3_f32_ = nullptr;
+  float scale_ = 1.0f;
+  float mean_[4] = {0, 0, 0, 0};
+  float std_[4] = {1, 1, 1, 1};
   float lut_f32_[4][256];
   uint16_t lut_f16_[4][256];
   uint8_t lut_u8_[4][256];

@@ -1,6 +1,7 @@
 // A direct decoder for the PNGs that make up most small training sets: 8-bit grey, grey+alpha,
-// RGB and RGBA, not interlaced, no palette, no transparency key, no EXIF. It inflates with
-// zlib straight into a reused buffer and unfilters in place. Everything else is left to
+// RGB and RGBA, not interlaced, no palette, no transparency key, no EXIF. It inflates straight
+// into a reused buffer (libdeflate for a single IDAT chunk, zlib's streaming inflate otherwise
+// and for anything libdeflate does not decode to exactly the declared size) and unfilters. Everything else is left to
 // libvips (the caller falls back when `handled` is false).
 //
 // Why: libvips builds a graph of GObjects for every image and serialises on process-wide

@@ -53,6 +53,40 @@ FilterDef filter_def(Filter f) {
 }  // namespace
 
 void Coefficients::compute(int in_size, double in0, double in1, int out_size, Filter filter) {
+  // Bitwise equal doubles: the same window gives the same weights.
+  if (valid_ && in_size == in_size_ && in0 == in0_ && in1 == in1_ && out_size == out_size_ && filter == filter_) return;
+  valid_ = false;
+  compute_fresh(in_size, in0, in1, out_size, filter);
+  split_pairs();
+  in_size_ = in_size;
+  in0_ = in0;
+  in1_ = in1;
+  out_size_ = out_size;
+  filter_ = filter;
+  valid_ = true;
+}
+
+void Coefficients::split_pairs() {
+  npairs = (ksize + 1) / 2;
+  const size_t outs = bounds.size() / 2;
+  pairs.assign(outs * static_cast<size_t>(npairs) * 2, 0);
+  auto pack = [](int32_t a, int32_t b) {
+    return static_cast<int32_t>((static_cast<uint32_t>(b) << 16) | (static_cast<uint32_t>(a) & 0xffffu));
+  };
+  for (size_t o = 0; o < outs; ++o) {
+    const int32_t* kk = &k[o * static_cast<size_t>(ksize)];
+    int32_t* out = &pairs[o * static_cast<size_t>(npairs) * 2];
+    for (int j = 0; j < npairs; ++j) {
+      const int32_t a = kk[2 * j];
+      const int32_t b = 2 * j + 1 < ksize ? kk[2 * j + 1] : 0;
+      // Arithmetic shifts: the high parts keep the sign, the low parts are in [0, 2^15).
+      out[2 * j] = pack(a >> 15, b >> 15);
+      out[2 * j + 1] = pack(a & 0x7fff, b & 0x7fff);
+    }
+  }
+}
+
+void Coefficients::compute_fresh(int in_size, double in0, double in1, int out_size, Filter filter) {
   bounds.resize(static_cast<size_t>(out_size) * 2);
   const double scale = (in1 - in0) / out_size;
   if (filter == Filter::kNearest) {

@@ -22,7 +22,24 @@ struct Coefficients {
   int ksize = 0;
   std::vector<int> bounds;   // per output pixel: first source pixel, count
   std::vector<int32_t> k;    // per output pixel: ksize fixed-point weights
+  // The same weights split for 16-bit multiply-adds: per output pixel, npairs pairs of taps
+  // (2j, 2j + 1), each as two words of two int16 values, [k >> 15 of both | k & 0x7fff of
+  // both], so that k = (k >> 15) * 2^15 + (k & 0x7fff) and every sum stays exact.
+  int npairs = 0;
+  std::vector<int32_t> pairs;
+  // Recomputes only when the arguments differ from the last call's: a dataset of same-sized
+  // images keeps its coefficients, which are exactly what a fresh computation would give.
   void compute(int in_size, double in0, double in1, int out_size, Filter filter);
+
+ private:
+  void compute_fresh(int in_size, double in0, double in1, int out_size, Filter filter);
+  void split_pairs();
+  bool valid_ = false;
+  int in_size_ = 0;
+  double in0_ = 0;
+  double in1_ = 0;
+  int out_size_ = 0;
+  Filter filter_ = Filter::kNearest;
 };
 
 // Per-thread scratch of the resampler (reused, so steady state allocates nothing).

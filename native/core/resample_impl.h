@@ -73,9 +73,18 @@ void resample(const Plane& src, double x0, double y0, double x1, double y1, int 
   // SIMD kernels where the CPU has them (core/cpu_features.h), chosen once per image.
   const HorizontalRowFn simd_h = horizontal_row_kernel(simd_level(), ch);
   const HorizontalRows2Fn simd_h2 = horizontal_rows2_kernel(simd_level(), ch);
+  const HorizontalRowPairsFn pairs_h = horizontal_row_pairs_kernel(simd_level(), ch);
+  const HorizontalRows2PairsFn pairs_h2 = horizontal_rows2_pairs_kernel(simd_level(), ch);
   const VerticalRowFn simd_v = vertical_row_kernel(simd_level());
   int y = 0;
-  if (simd_h2 != nullptr) {
+  if (pairs_h2 != nullptr) {
+    for (; y + 2 <= temp_rows; y += 2) {
+      const uint8_t* in = src.data + static_cast<size_t>(first + y) * src.stride;
+      uint8_t* out = scratch.temp.data() + static_cast<size_t>(y) * temp_stride;
+      pairs_h2(in, in + src.stride, src.width, out, out + temp_stride, hc.bounds.data(), hc.pairs.data(), hc.npairs,
+               col0, cols);
+    }
+  } else if (simd_h2 != nullptr) {
     for (; y + 2 <= temp_rows; y += 2) {
       const uint8_t* in = src.data + static_cast<size_t>(first + y) * src.stride;
       uint8_t* out = scratch.temp.data() + static_cast<size_t>(y) * temp_stride;
@@ -85,6 +94,10 @@ void resample(const Plane& src, double x0, double y0, double x1, double y1, int 
   for (; y < temp_rows; ++y) {
     const uint8_t* in = src.data + static_cast<size_t>(first + y) * src.stride;
     uint8_t* out = scratch.temp.data() + static_cast<size_t>(y) * temp_stride;
+    if (pairs_h != nullptr) {
+      pairs_h(in, src.width, out, hc.bounds.data(), hc.pairs.data(), hc.npairs, col0, cols);
+      continue;
+    }
     if (simd_h != nullptr) {
       simd_h(in, src.width, out, hc.bounds.data(), hc.k.data(), hc.ksize, col0, cols);
       continue;

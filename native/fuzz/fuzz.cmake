@@ -22,6 +22,7 @@ if(TL_FUZZ)
   # The core gets the fuzzer's coverage instrumentation and the sanitizers; each target links
   # libFuzzer's main.
   target_compile_options(tl_core PUBLIC -fsanitize=fuzzer-no-link ${TL_SAN_FLAGS} -g)
+  target_compile_options(tl_jpeg PRIVATE -fsanitize=fuzzer-no-link ${TL_SAN_FLAGS} -g)
   target_link_options(tl_core PUBLIC ${TL_SAN_FLAGS})
 endif()
 
@@ -51,6 +52,7 @@ endfunction()
 tl_add_fuzzer(text_parser native/fuzz/text_parser_fuzz.cc)
 tl_add_fuzzer(npy_header native/fuzz/npy_header_fuzz.cc)
 tl_add_fuzzer(png_decoder native/fuzz/png_decoder_fuzz.cc)
+tl_add_fuzzer(jpeg_decoder native/fuzz/jpeg_decoder_fuzz.cc)
 tl_add_fuzzer(image_header native/fuzz/image_header_fuzz.cc)
 tl_add_fuzzer(packed_format native/fuzz/packed_format_fuzz.cc)
 tl_add_fuzzer(tar_index native/fuzz/tar_index_fuzz.cc)

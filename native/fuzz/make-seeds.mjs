@@ -87,3 +87,20 @@ const header = {
   ),
 };
 for (const [name, body] of Object.entries(header)) writeFileSync(join(dir('image_header'), name), body);
+
+// jpeg_decoder: the first byte picks the scale (bits 0-2: M - 1), fail_on (bits 3-4) and
+// autorotate (bit 5); then the JPEG: baseline 4:2:0 and 4:4:4, grey, progressive, an EXIF
+// orientation, CMYK (handed to libvips) and a truncated file.
+const jpegSeeds = {
+  'rgb_420_s6.bin': [5 | (3 << 3), await img(32, 24, 3).jpeg({ quality: 60 }).toBuffer()],
+  'rgb_444_s3.bin': [2 | (1 << 3), await img(17, 9, 3).jpeg({ quality: 90, chromaSubsampling: '4:4:4' }).toBuffer()],
+  'grey_s1.bin': [0, await img(16, 16, 1).toColourspace('b-w').jpeg({ quality: 50 }).toBuffer()],
+  'progressive_s8.bin': [7 | (3 << 3), await img(24, 16, 3).jpeg({ quality: 50, progressive: true }).toBuffer()],
+  'exif6_s4.bin': [3 | 0x20, await img(16, 8, 3).jpeg({ quality: 50 }).withMetadata({ orientation: 6 }).toBuffer()],
+  'cmyk_s8.bin': [7, await img(16, 16, 3).toColourspace('cmyk').jpeg({ quality: 50 }).toBuffer()],
+};
+const cut = await img(32, 32, 3).jpeg({ quality: 80 }).toBuffer();
+jpegSeeds['truncated_s5.bin'] = [4 | (1 << 3), cut.subarray(0, Math.floor(cut.length * 0.7))];
+for (const [name, [control, body]] of Object.entries(jpegSeeds)) {
+  writeFileSync(join(dir('jpeg_decoder'), name), Buffer.concat([Buffer.from([control]), body]));
+}

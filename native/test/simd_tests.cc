@@ -2,12 +2,14 @@
 // odd widths, and rows chained as in an image (each output row is the next row's `prev`).
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/cpu_features.h"
 #include "core/resample.h"
+#include "core/simd/convert.h"
 #include "core/simd/resample_kernels.h"
 #include "core/simd/unfilter.h"
 #include "harness.h"
@@ -99,6 +101,20 @@ TEST_CASE(simd_resample_passes_match_scalar) {
             CHECK(a == b0);
             CHECK(a1 == b1);
           }
+          if (const tl::HorizontalRowPairsFn hp = tl::horizontal_row_pairs_kernel(level, ch)) {
+            std::vector<uint8_t> bp(a.size());
+            hp(in.data(), s[0], bp.data(), c.bounds.data(), c.pairs.data(), c.npairs, 0, s[1]);
+            CHECK(a == bp);
+          }
+          if (const tl::HorizontalRows2PairsFn hp2 = tl::horizontal_rows2_pairs_kernel(level, ch)) {
+            std::vector<uint8_t> in1(in.rbegin(), in.rend());
+            std::vector<uint8_t> a1(a.size()), b0(a.size()), b1(a.size());
+            if (ch == 3) tl::resample_detail::horizontal_row<3>(in1.data(), a1.data(), c, 0, s[1]);
+            else tl::resample_detail::horizontal_row<4>(in1.data(), a1.data(), c, 0, s[1]);
+            hp2(in.data(), in1.data(), s[0], b0.data(), b1.data(), c.bounds.data(), c.pairs.data(), c.npairs, 0, s[1]);
+            CHECK(a == b0);
+            CHECK(a1 == b1);
+          }
         }
       }
     }
@@ -123,6 +139,60 @@ TEST_CASE(simd_resample_passes_match_scalar) {
             CHECK(a == b);
           }
         }
+      }
+    }
+  }
+}
+
+// Coefficients::compute keeps the last window's weights: switching windows back and forth
+// must give exactly what a fresh object computes, weights and split pairs alike.
+TEST_CASE(resample_coefficients_reused_only_for_the_same_window) {
+  const double windows[][3] = {{100, 0, 100}, {100, 0.5, 99.25}, {64, 0, 64}, {100, 0, 100}, {100, 0, 100}};
+  tl::Coefficients reused;
+  for (tl::Filter f : {tl::Filter::kBicubic, tl::Filter::kLanczos, tl::Filter::kNearest, tl::Filter::kBicubic}) {
+    for (const auto& w : windows) {
+      for (int out : {64, 31, 64}) {
+        const int in = static_cast<int>(w[0]);
+        reused.compute(in, w[1], w[2], out, f);
+        tl::Coefficients fresh;
+        fresh.compute(in, w[1], w[2], out, f);
+        CHECK(reused.ksize == fresh.ksize);
+        CHECK(reused.bounds == fresh.bounds);
+        CHECK(reused.k == fresh.k);
+        CHECK(reused.npairs == fresh.npairs);
+        CHECK(reused.pairs == fresh.pairs);
+      }
+    }
+  }
+}
+
+// The float32 CHW convert kernels against PixelWriter's tables (the scalar path): random
+// scale, mean and std, widths around the 16-pixel step, every byte value.
+TEST_CASE(simd_convert_matches_tables) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> mean_d(-2.0f, 2.0f), std_d(0.01f, 3.0f);
+  for (tl::SimdLevel level : levels_above_scalar()) {
+    const tl::ConvertRowChw3Fn fn = tl::convert_row_chw3_kernel(level);
+    CHECK(fn != nullptr);
+    if (fn == nullptr) continue;
+    for (int trial = 0; trial < 20; ++trial) {
+      const float scale = trial == 0 ? 1.0f / 255.0f : std_d(rng);
+      const float mean[3] = {mean_d(rng), mean_d(rng), mean_d(rng)};
+      const float sd[3] = {std_d(rng), std_d(rng), std_d(rng)};
+      for (size_t width : {1, 15, 16, 17, 64, 100, 257}) {
+        std::vector<uint8_t> src(width * 3);
+        for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(trial == 1 ? i : rng());
+        std::vector<float> got(width * 3, -7.0f);
+        fn(src.data(), width, got.data(), got.data() + width, got.data() + 2 * width, scale, mean, sd);
+        bool same = true;
+        for (size_t c = 0; c < 3; ++c) {
+          for (size_t x = 0; x < width; ++x) {
+            // Exactly PixelWriter's table entry.
+            const float want = (static_cast<float>(src[x * 3 + c]) * scale - mean[c]) / sd[c];
+            if (std::memcmp(&want, &got[c * width + x], sizeof(float)) != 0) same = false;
+          }
+        }
+        if (!same) CHECK_EQ(std::string(tl::simd_level_name(level)) + " width " + std::to_string(width), std::string("equal"));
       }
     }
   }

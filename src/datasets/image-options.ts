@@ -33,7 +33,11 @@ export interface ImagePipelineOptions {
   kernel?: 'nearest' | 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
   /** Apply the EXIF orientation. Default true. */
   autorotate?: boolean;
-  /** Decode JPEGs at 1/2, 1/4 or 1/8 scale when the output is at least 4x smaller. Default true. */
+  /**
+   * Fast JPEG decoding: decode at the smallest DCT scale of 1/8, 2/8, 4/8 that still leaves the
+   * pixels the resize needs, else in full (see the README's JPEG decoding section for what it
+   * costs). false decodes every JPEG in full, bit-exact with PIL. Default true.
+   */
   shrinkOnLoad?: boolean;
   /** Images with more pixels than this are refused from their header, before decoding. Default 268402689 (sharp's). */
   maxPixels?: number;

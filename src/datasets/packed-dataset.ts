@@ -9,7 +9,7 @@ import { binding } from '../native.js';
 import { invalidArg, knownOptions, oneOf } from '../validate.js';
 import { IMAGE_DEFAULTS, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, outputBytesOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { parseMeta, type PackMeta } from '../pack/meta.js';
-import type { CacheOptions, ShardCache } from '../remote/cache.js';
+import { openLocalOrMapped, type RemoteOpenOptions } from '../remote/open-mapped.js';
 import { RemotePackedDataset } from '../remote/remote-packed.js';
 import { isRemote } from '../remote/transports.js';
 import { storedSchema, valueFields, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
@@ -77,6 +77,42 @@ export interface VerifyReport {
 
 const RAW_IMAGE_KEYS = new Set(['dtype', 'layout', 'scale', 'mean', 'std']);
 
+// How one stored field is read: an encoded image through the pipeline (its packed pipeline,
+// with the reader's limits and any options given), a uint8 image-shaped field converted as
+// asked, anything else as stored.
+function fieldOutput(
+  name: string,
+  field: number,
+  stored: NativePackedField,
+  meta: PackMeta,
+  asked: Partial<ImagePipelineOptions> | undefined,
+): { output: NativePackedOutput; spec: FieldSpec; converted: boolean } {
+  if (stored.encoding === 'image') {
+    const base: Partial<ImagePipelineOptions> = { ...(meta.fields[name]?.pipeline ?? { size: 224 }) };
+    // Asking for raw pixels drops the stored normalisation instead of conflicting with it.
+    if (asked?.dtype === 'uint8') {
+      delete base.scale;
+      delete base.mean;
+      delete base.std;
+    }
+    const image = readerLimited(name, base, asked);
+    return { output: { field, image }, spec: { name, dtype: image.dtype, shape: itemShapeOf(image) }, converted: false };
+  }
+  if (asked && imageShaped(stored)) {
+    const extra = Object.keys(asked).filter((k) => !RAW_IMAGE_KEYS.has(k));
+    if (extra.length > 0) {
+      throw new TensorLoaderError(
+        'ERR_INVALID_ARG',
+        `field '${name}' holds pixels resized at pack time: only dtype, layout, scale, mean and std apply (not ${extra.join(', ')}); pack with encoded: true to run the whole pipeline when reading`,
+      );
+    }
+    const [height, width, channels = 1] = stored.shape as [number, number, number?];
+    const image = normaliseImageOptions({ ...asked, size: [height, width], channels: channels as 1 | 3 | 4 });
+    return { output: { field, convert: true, image }, spec: { name, dtype: image.dtype, shape: itemShapeOf(image) }, converted: true };
+  }
+  return { output: { field }, spec: { name, dtype: stored.dtype, shape: stored.shape }, converted: false };
+}
+
 /**
  * One packed file, a list of shards, or a glob of shards (`data-*.tlpack`): the shards must be
  * one complete set (made by one pack()). Opening maps each shard once (descriptor closed at
@@ -124,36 +160,10 @@ export class PackedDataset<const S extends PackedFieldsOption | undefined = unde
       if (field < 0) {
         throw new TensorLoaderError('ERR_INVALID_ARG', `no field '${name}' (the file has ${this.storedFields.map((f) => f.name).join(', ')})`);
       }
-      const stored = this.storedFields[field]!;
-      const meta = this.meta.fields[name];
-      if (stored.encoding === 'image') {
-        const base: Partial<ImagePipelineOptions> = { ...(meta?.pipeline ?? { size: 224 }) };
-        // Asking for raw pixels drops the stored normalisation instead of conflicting with it.
-        if (options.image?.dtype === 'uint8') {
-          delete base.scale;
-          delete base.mean;
-          delete base.std;
-        }
-        const image = readerLimited(name, base, options.image);
-        outputs.push({ field, image });
-        specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
-      } else if (options.image && imageShaped(stored)) {
-        converted = true;
-        const extra = Object.keys(options.image).filter((k) => !RAW_IMAGE_KEYS.has(k));
-        if (extra.length > 0) {
-          throw new TensorLoaderError(
-            'ERR_INVALID_ARG',
-            `field '${name}' holds pixels resized at pack time: only dtype, layout, scale, mean and std apply (not ${extra.join(', ')}); pack with encoded: true to run the whole pipeline when reading`,
-          );
-        }
-        const [height, width, channels = 1] = stored.shape as [number, number, number?];
-        const image = normaliseImageOptions({ ...options.image, size: [height, width], channels: channels as 1 | 3 | 4 });
-        outputs.push({ field, convert: true, image });
-        specs.push({ name, dtype: image.dtype, shape: itemShapeOf(image) });
-      } else {
-        outputs.push({ field });
-        specs.push({ name, dtype: stored.dtype, shape: stored.shape });
-      }
+      const read = fieldOutput(name, field, this.storedFields[field]!, this.meta, options.image);
+      outputs.push(read.output);
+      specs.push(read.spec);
+      converted ||= read.converted;
     }
     if (options.image && !converted && !outputs.some((o) => o.image)) {
       throw new TensorLoaderError(
@@ -189,14 +199,10 @@ export class PackedDataset<const S extends PackedFieldsOption | undefined = unde
    */
   static async open<const S extends PackedFieldsOption | undefined = undefined, LF extends string | undefined = undefined>(
     source: string | readonly string[],
-    options: PackedDatasetOptions<S, LF> & { cache?: CacheOptions | ShardCache; index?: string } = {},
+    options: PackedDatasetOptions<S, LF> & RemoteOpenOptions = {},
   ): Promise<PackedDataset<S, LF>> {
-    const named = typeof source === 'string' ? [source] : source;
-    const { cache, index, ...packed } = options;
-    if (!named.some((p) => isRemote(p)) && !index) return new PackedDataset<S, LF>(source, packed);
-    if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
-    // The remote set is opened with these same options, so its fields and labels are S's and LF's.
-    return (await (await RemotePackedDataset.open(source, { ...packed, cache, ...(index ? { index } : {}) })).mapped()) as unknown as PackedDataset<S, LF>;
+    const local = (s: typeof source, o: PackedDatasetOptions<S, LF>) => new PackedDataset<S, LF>(s, o);
+    return openLocalOrMapped(source, options, local, (s, o) => RemotePackedDataset.open(s, o));
   }
 
   get length(): number {

@@ -11,7 +11,7 @@ import { expandShards, localShardPaths, type ShardSource } from '../shards.js';
 import { IMAGE_EXTENSIONS, type ArrayFor } from './image-dataset.js';
 import { checkImageOptionsApply, IMAGE_OPTION_KEYS, itemShapeOf, normaliseImageOptions, pipelineOf, type ImagePipelineOptions, type NativeImageOptions } from './image-options.js';
 import { knownOptions } from '../validate.js';
-import type { CacheOptions, ShardCache } from '../remote/cache.js';
+import { openLocalOrMapped, type RemoteOpenOptions } from '../remote/open-mapped.js';
 import { RemoteWebDataset } from '../remote/remote-webdataset.js';
 import { isRemote } from '../remote/transports.js';
 import { storedSchema, type DeclaresSchema, type StoredSchema } from '../stored-schema.js';
@@ -197,14 +197,10 @@ export class WebDataset<const Fd extends Readonly<Record<string, FieldExtensions
    */
   static async open<const Fd extends Readonly<Record<string, FieldExtensions>> = Readonly<Record<string, FieldExtensions>>, D extends DType | undefined = undefined>(
     source: ShardSource,
-    options: WebDatasetOptions<Fd, D> & { cache?: CacheOptions | ShardCache; index?: string } = {},
+    options: WebDatasetOptions<Fd, D> & RemoteOpenOptions = {},
   ): Promise<WebDataset<Fd, D>> {
-    const named = typeof source === 'string' ? [source] : source;
-    const { cache, index, ...wds } = options;
-    if (!named.some((p) => isRemote(p)) && !index) return new WebDataset<Fd, D>(source, wds);
-    if (!cache) throw new TensorLoaderError('ERR_INVALID_ARG', 'remote shards need a cache: { dir, maxBytes }');
-    // Opened with these same fields and image options, so its batches are Fd's and D's.
-    return (await (await RemoteWebDataset.open(source, { ...wds, cache, ...(index ? { index } : {}) })).mapped()) as unknown as WebDataset<Fd, D>;
+    const local = (s: typeof source, o: WebDatasetOptions<Fd, D>) => new WebDataset<Fd, D>(s, o);
+    return openLocalOrMapped(source, options, local, (s, o) => RemoteWebDataset.open(s, o));
   }
 
   get length(): number {

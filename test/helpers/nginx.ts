@@ -4,7 +4,7 @@
 // nginx's limit_rate (stalls, slow downloads); /down/ always answers 503; /nohead/ serves the
 // same files but refuses HEAD (as a URL presigned for GET does).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,11 @@ export interface Nginx {
   port: number;
   /** Access log lines so far: method, path as requested (no query), status, bytes sent, Range header, User-Agent. */
   log(): Array<{ method: string; uri: string; status: number; bytes: number; range: string; agent: string }>;
+  /**
+   * The log once it has stopped growing for a moment (at most 5 s): nginx writes a request's
+   * line after the response has gone out, so a client can be done before its line is in the file.
+   */
+  settledLog(): Promise<ReturnType<Nginx['log']>>;
   stop(): Promise<void>;
 }
 
@@ -105,17 +110,30 @@ export async function startNginx(root: string): Promise<Nginx> {
       if (attempt < 3 && /in use/.test(err)) continue;  // the free port was taken meanwhile
       throw new Error(`nginx did not start: ${err}`);
     }
+    const accessLog = join(dir, 'access.log');
+    const log = () =>
+      readFileSync(accessLog, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.includes('__tl_ready__'))
+        .map((l) => {
+          const [method, uri, status, bytes, range, agent] = l.split('\t');
+          return { method: method!, uri: uri!.split('?')[0]!, status: Number(status), bytes: Number(bytes), range: range === '-' ? '' : range!, agent: agent ?? '' };
+        });
     return {
       url,
       port,
-      log: () =>
-        readFileSync(join(dir, 'access.log'), 'utf8')
-          .split('\n')
-          .filter((l) => l && !l.includes('__tl_ready__'))
-          .map((l) => {
-            const [method, uri, status, bytes, range, agent] = l.split('\t');
-            return { method: method!, uri: uri!.split('?')[0]!, status: Number(status), bytes: Number(bytes), range: range === '-' ? '' : range!, agent: agent ?? '' };
-          }),
+      log,
+      settledLog: async () => {
+        const deadline = Date.now() + 5000;
+        let size = statSync(accessLog).size;
+        let quietSince = Date.now();
+        while (Date.now() - quietSince < 250 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 25));
+          const now = statSync(accessLog).size;
+          if (now !== size) [size, quietSince] = [now, Date.now()];
+        }
+        return log();
+      },
       stop: async () => {
         if (!exited) {
           const gone = new Promise((r) => child.once('exit', r));

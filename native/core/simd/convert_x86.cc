@@ -1,0 +1,104 @@
+// SSE4.1 and AVX2 kernels of core/simd/convert.h: 16 pixels a step, split into their three
+// channels by byte shuffles, widened to 32-bit floats, then multiply, subtract, divide.
+// No fused multiply-add (neither target enables FMA), so the rounding is the scalar one.
+// Only these functions carry the SSE4.1/AVX2 targets (see unfilter_sse41.cc for why).
+#if defined(__x86_64__) || defined(__i386__)
+
+#include <immintrin.h>
+
+#include "core/simd/convert.h"
+
+namespace tl {
+namespace {
+
+// Shuffle masks taking channel C of 16 RGB pixels (bytes C, C + 3, ..., C + 45) out of each of
+// the three 16-byte loads, -1 (zero) where the byte is in another load.
+struct ChannelMasks {
+  alignas(16) int8_t m[3][16];
+};
+constexpr ChannelMasks channel_masks(int c) {
+  ChannelMasks out{};
+  for (int i = 0; i < 16; ++i) {
+    const int src = c + 3 * i;
+    for (int part = 0; part < 3; ++part) {
+      const int at = src - 16 * part;
+      out.m[part][i] = static_cast<int8_t>(at >= 0 && at < 16 ? at : -1);
+    }
+  }
+  return out;
+}
+constexpr ChannelMasks kMasks[3] = {channel_masks(0), channel_masks(1), channel_masks(2)};
+
+template <int C>
+__attribute__((target("sse4.1"))) inline __m128i channel16(__m128i a, __m128i b, __m128i c) {
+  const ChannelMasks& k = kMasks[C];
+  const __m128i sa = _mm_shuffle_epi8(a, _mm_load_si128(reinterpret_cast<const __m128i*>(k.m[0])));
+  const __m128i sb = _mm_shuffle_epi8(b, _mm_load_si128(reinterpret_cast<const __m128i*>(k.m[1])));
+  const __m128i sc = _mm_shuffle_epi8(c, _mm_load_si128(reinterpret_cast<const __m128i*>(k.m[2])));
+  return _mm_or_si128(_mm_or_si128(sa, sb), sc);
+}
+
+inline float one(uint8_t v, float scale, float mean, float std) { return (static_cast<float>(v) * scale - mean) / std; }
+
+__attribute__((target("sse4.1"))) inline void store16_sse(__m128i v, float* out, __m128 scale, __m128 mean, __m128 std) {
+  const __m128i parts[4] = {v, _mm_srli_si128(v, 4), _mm_srli_si128(v, 8), _mm_srli_si128(v, 12)};
+  for (int q = 0; q < 4; ++q) {
+    const __m128 f = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(parts[q]));
+    _mm_storeu_ps(out + 4 * q, _mm_div_ps(_mm_sub_ps(_mm_mul_ps(f, scale), mean), std));
+  }
+}
+
+__attribute__((target("avx2"))) inline void store16_avx(__m128i v, float* out, __m256 scale, __m256 mean, __m256 std) {
+  const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
+  const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)));
+  _mm256_storeu_ps(out, _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(lo, scale), mean), std));
+  _mm256_storeu_ps(out + 8, _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(hi, scale), mean), std));
+}
+
+}  // namespace
+
+__attribute__((target("sse4.1"))) void convert_row_chw3_f32_sse41(const uint8_t* src, size_t width, float* r, float* g,
+                                                                  float* b, float scale, const float* mean,
+                                                                  const float* std) {
+  const __m128 s = _mm_set1_ps(scale);
+  size_t x = 0;
+  for (; x + 16 <= width; x += 16) {
+    const uint8_t* p = src + x * 3;
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+    store16_sse(channel16<0>(v0, v1, v2), r + x, s, _mm_set1_ps(mean[0]), _mm_set1_ps(std[0]));
+    store16_sse(channel16<1>(v0, v1, v2), g + x, s, _mm_set1_ps(mean[1]), _mm_set1_ps(std[1]));
+    store16_sse(channel16<2>(v0, v1, v2), b + x, s, _mm_set1_ps(mean[2]), _mm_set1_ps(std[2]));
+  }
+  for (; x < width; ++x) {
+    r[x] = one(src[x * 3], scale, mean[0], std[0]);
+    g[x] = one(src[x * 3 + 1], scale, mean[1], std[1]);
+    b[x] = one(src[x * 3 + 2], scale, mean[2], std[2]);
+  }
+}
+
+__attribute__((target("avx2"))) void convert_row_chw3_f32_avx2(const uint8_t* src, size_t width, float* r, float* g,
+                                                               float* b, float scale, const float* mean,
+                                                               const float* std) {
+  const __m256 s = _mm256_set1_ps(scale);
+  size_t x = 0;
+  for (; x + 16 <= width; x += 16) {
+    const uint8_t* p = src + x * 3;
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+    store16_avx(channel16<0>(v0, v1, v2), r + x, s, _mm256_set1_ps(mean[0]), _mm256_set1_ps(std[0]));
+    store16_avx(channel16<1>(v0, v1, v2), g + x, s, _mm256_set1_ps(mean[1]), _mm256_set1_ps(std[1]));
+    store16_avx(channel16<2>(v0, v1, v2), b + x, s, _mm256_set1_ps(mean[2]), _mm256_set1_ps(std[2]));
+  }
+  for (; x < width; ++x) {
+    r[x] = one(src[x * 3], scale, mean[0], std[0]);
+    g[x] = one(src[x * 3 + 1], scale, mean[1], std[1]);
+    b[x] = one(src[x * 3 + 2], scale, mean[2], std[2]);
+  }
+}
+
+}  // namespace tl
+
+#endif
