@@ -185,6 +185,8 @@ export interface NativeLoaderOptions {
   threads?: number;
   /** The most decode memory one item may use on this loader's threads (0: the source's own cap). */
   maxItemBytes?: number;
+  /** Whether the pool times its stages (stats().stageMs). Default true. */
+  stageTimes?: boolean;
 }
 
 export interface NativeLoaderStats {
@@ -200,12 +202,39 @@ export interface NativeLoaderStats {
   externalBytes: number;
   /** Byte offset of each field's rows in a slot (one entry, 0, for single-field sources). */
   fieldOffsets: number[];
+  /** Milliseconds per item stage, summed over the pool's threads, since the start or resetTimes(). */
+  stageMs: StageTimes;
+  /** Items the pool filled (failed ones included), since the start or resetTimes(). */
+  itemsFilled: number;
+  /** Wall milliseconds the whole pool sat idle before a submit passed `waited`, since the start or resetTimes(). */
+  slotWaitMs: number;
+}
+
+/**
+ * Where the pool's threads spent their time, in milliseconds summed over the threads. Items of
+ * 20 µs or more are timed every one; claims of quicker items are sampled (one in up to 65) and
+ * scaled; an image's convert share is measured on every 16th output row and scaled.
+ */
+export interface StageTimes {
+  /** Getting an item's bytes into memory: file reads, records paged in from a mapping. */
+  read: number;
+  /** Bytes to values: image decoding (to the output's channels), text parsing, .npy headers. */
+  decode: number;
+  /** Image geometry: resize, crop. */
+  resample: number;
+  /** 8-bit pixels to the slot's dtype, scale, mean/std and layout. */
+  convert: number;
+  /** Stored values copied as they are (packed raw fields, .npy and IDX rows, token windows). */
+  copy: number;
 }
 
 export declare class NativeLoader {
   constructor(source: NativeSource, options: NativeLoaderOptions);
-  /** Leases a slot and fills it on the pool. Throws (code ENOSLOT) when no slot is free. */
-  submit(indices: Uint32Array, epoch?: number): Promise<NativeJobResult>;
+  /**
+   * Leases a slot and fills it on the pool. Throws (code ENOSLOT) when no slot is free. `waited`:
+   * the time the pool sat idle before this batch was spent waiting on the consumer (stats().slotWaitMs).
+   */
+  submit(indices: Uint32Array, epoch?: number, waited?: boolean): Promise<NativeJobResult>;
   /** Fills rows position.. of a finished, not handed-out batch with more items. */
   refill(slot: number, generation: number, position: number, indices: Uint32Array, epoch?: number): Promise<NativeJobResult>;
   /** Moves rows keep[i] to row i (keep ascending): closes the gaps of failed items. */
@@ -215,6 +244,8 @@ export declare class NativeLoader {
   /** Detaches the handed-out buffer, if any, and returns the slot; false if not leased to `generation`. */
   release(slot: number, generation: number): boolean;
   stats(): NativeLoaderStats;
+  /** Starts stats()' stageMs, itemsFilled and slotWaitMs from zero again. */
+  resetTimes(): void;
   /** Slots not leased (cheaper than stats()). */
   freeSlots(): number;
   /** Stops the pool, rejects in-flight batches (ECLOSED), detaches every view, frees the slab. */

@@ -1,5 +1,6 @@
 // The public API of tensorloader.
 export { DataLoader, type DataLoaderOptions, type LoaderStats, type LoaderState } from './loader.js';
+export { formatStats, boundBy, STAGES, type StageTimes, type LoopTimes } from './stats.js';
 export { Batch, type BatchField, type BatchFields } from './batch.js';
 export { defaultCollate, type Tensor, type TypedArray } from './collate.js';
 export { IterableDataset, isMapDataset, type MapDataset } from './js-dataset.js';
@@ -39,6 +40,7 @@ export { memorySnapshot, nativeCounters, openDescriptorCount, residentSplit, typ
 export { binding as native } from './native.js';
 export { audit, type AuditOptions, type AuditReport, type AuditTarget, type EpochFn, type SeriesVerdict } from './audit/audit.js';
 export { reportTable, reportSvg } from './audit/report.js';
+export { timingSvg, timingTable, timingBetween, type AuditTiming } from './audit/timing.js';
 export { SERIES, fitGrowth, type SeriesName } from './audit/series.js';
 export { WebDataset, type WebDatasetOptions, type SampleMeta, type ShardInfo, type FieldExtensions, type WebDatasetFields, type WebDatasetLabels, type AnyWebDataset } from './datasets/webdataset.js';
 export { expandShards, isUrl, localShardPaths, MAX_SHARDS, type ShardSource } from './shards.js';

@@ -82,3 +82,8 @@ export type OnError = 'throw' | 'skip';
 export function onErrorOption(value: OnError | undefined): OnError {
   return oneOf('onError', value ?? 'throw', ['throw', 'skip']);
 }
+
+export function booleanOption(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new RangeError(`${name} must be true or false, got ${String(value)}`);
+  return value;
+}

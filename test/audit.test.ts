@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeImageData } from '../examples/data.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audit, DataLoader, fitGrowth, ImageFilesDataset, reportSvg, reportTable, TextTensorDataset } from '../src/index.js';
+import { audit, DataLoader, fitGrowth, ImageFilesDataset, reportSvg, reportTable, TextTensorDataset, timingSvg } from '../src/index.js';
 import { makeTextFolder, type TextFolder } from './helpers/text-files.js';
 import { checkXml } from './helpers/xml.js';
 
@@ -98,6 +98,28 @@ describe('audit', () => {
     expect(r.perEpoch.length).toBe(20);
     expect(r.steps.length).toBe(20 * 2); // 13 batches an epoch, sampled at 5 and 10
     expect(r.perEpoch.every((s) => s.itemsPerSec > 0)).toBe(true);
+  });
+
+  it("prints where the loader's time went over the measured epochs: stages, data wait and slot wait", async () => {
+    const ds = new TextTensorDataset(folder.dir, { length: 10 });
+    const loader = new DataLoader(ds, { batchSize: 16, threads: 2 });
+    const r = await audit(loader, { epochs: 6, warmupEpochs: 2, ...relax });
+    loader.close();
+    const t = r.timing!;
+    expect(t.itemsFilled).toBe(4 * 200); // the measured epochs only
+    expect(t.batches).toBe(4 * 13);
+    expect(t.stageMs.read).toBeGreaterThan(0);
+    expect(t.stageMs.decode).toBeGreaterThan(0);
+    expect(t.stageMs.resample + t.stageMs.convert + t.stageMs.copy).toBe(0);
+    const table = reportTable(r);
+    expect(table).toMatch(/\ntime: (data-bound|partly data-bound|compute-bound): waited .* for data/);
+    expect(table).toMatch(/\nread +[\d.]+ +[\d.]+ +\d+%/);
+    expect(table).toMatch(/\ndata wait +[\d.]+ .*\nslot wait +[\d.]+ /);
+    const svg = timingSvg(t);
+    expect(checkXml(svg)).toBe('svg');
+    for (const name of ['read', 'decode', 'data wait']) expect(svg).toContain(`>${name}<`);
+    expect(svg).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(JSON.stringify(r)).timing.stageMs.decode).toBe(t.stageMs.decode);
   });
 
   it('reports as a table and as SVG with one panel per series', async () => {

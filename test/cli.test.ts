@@ -32,13 +32,17 @@ describe('tensorloader audit', () => {
   it('passes a folder of text files, infers the item length, writes JSON and SVG', () => {
     const json = join(tmp, 'a.json');
     const svg = join(tmp, 'a.svg');
-    const r = run('audit', folder.dir, '--epochs', '5', '--json', json, '--svg', svg);
+    const timing = join(tmp, 'a-timing.svg');
+    const r = run('audit', folder.dir, '--epochs', '5', '--json', json, '--svg', svg, '--timing-svg', timing);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/no leak found/);
+    expect(r.stdout).toMatch(/\ntime: .*µs per item: read [\d.]+, decode [\d.]+/);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.leaks).toBe(false);
     expect(report.perEpoch.length).toBe(5);
+    expect(report.timing.stageMs.read).toBeGreaterThan(0);
     expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);
+    expect(readFileSync(timing, 'utf8')).toMatch(/^<svg[\s\S]*>decode</);
   });
 
   it('fails (exit 1) on a module whose epochs leak descriptors, naming the series', () => {

@@ -226,6 +226,7 @@ Napi::Function LoaderWrap::Define(Napi::Env env) {
                       InstanceMethod<&LoaderWrap::HandOut>("handOut"),
                       InstanceMethod<&LoaderWrap::Release>("release"),
                       InstanceMethod<&LoaderWrap::Stats>("stats"),
+                      InstanceMethod<&LoaderWrap::ResetTimes>("resetTimes"),
                       InstanceMethod<&LoaderWrap::FreeSlots>("freeSlots"),
                       InstanceMethod<&LoaderWrap::Close>("close")});
 }
@@ -245,8 +246,11 @@ LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Loader
   eo.slots = size_option(options, "slots", 4, 4096, &bad);
   eo.threads = size_option(options, "threads", 0, 256, &bad);
   eo.max_item_bytes = size_option(options, "maxItemBytes", 0, size_t{1} << 50, &bad);
+  Napi::Value stage_times = options.Get("stageTimes");
+  if (!stage_times.IsUndefined() && !stage_times.IsBoolean()) bad = true;
+  if (stage_times.IsBoolean()) eo.stage_times = stage_times.As<Napi::Boolean>().Value();
   if (bad || eo.batch_size == 0 || eo.slots == 0) {
-    throw_type_error(env, "batchSize (1..2^20), slots (1..4096), threads (0..256) and maxItemBytes (0..2^50) must be integers");
+    throw_type_error(env, "batchSize (1..2^20), slots (1..4096), threads (0..256) and maxItemBytes (0..2^50) must be integers, stageTimes a boolean");
     return;
   }
 
@@ -356,12 +360,14 @@ Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
   LoaderState& st = *state_;
   if (st.closed) return throw_error(env, "ECLOSED", "the loader is closed");
   uint32_t epoch = 0;
-  if (info.Length() < 1 || !is_uint32_array(info[0]) || !epoch_arg(info, 1, &epoch)) {
-    return throw_type_error(env, "submit(indices: Uint32Array, epoch?: number)");
+  if (info.Length() < 1 || !is_uint32_array(info[0]) || !epoch_arg(info, 1, &epoch) ||
+      (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsBoolean())) {
+    return throw_type_error(env, "submit(indices: Uint32Array, epoch?: number, waited?: boolean)");
   }
+  const bool waited = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   Napi::Uint32Array indices = info[0].As<Napi::Uint32Array>();
   ItemStatus error;
-  BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), epoch, &error);
+  BatchJob* job = st.engine->submit(indices.Data(), indices.ElementLength(), epoch, &error, waited);
   if (job != nullptr) st.slots[static_cast<size_t>(job->slot)].generation = st.next_generation++;
   return Track(env, job, error);
 }
@@ -466,7 +472,19 @@ Napi::Value LoaderWrap::Stats(const Napi::CallbackInfo& info) {
   const std::vector<FieldPlane>& planes = st.engine->planes();
   for (uint32_t f = 0; f < planes.size(); ++f) offsets.Set(f, static_cast<double>(planes[f].offset));
   o.Set("fieldOffsets", offsets);
+  const PoolTimes times = st.engine->times();
+  static const char* const kStageNames[kStageCount] = {"read", "decode", "resample", "convert", "copy"};
+  Napi::Object stages = Napi::Object::New(env);
+  for (size_t i = 0; i < kStageCount; ++i) stages.Set(kStageNames[i], static_cast<double>(times.stage_ns[i]) / 1e6);
+  o.Set("stageMs", stages);
+  o.Set("itemsFilled", static_cast<double>(times.items));
+  o.Set("slotWaitMs", static_cast<double>(times.idle_ns) / 1e6);
   return o;
+}
+
+Napi::Value LoaderWrap::ResetTimes(const Napi::CallbackInfo& info) {
+  state_->engine->reset_times();
+  return info.Env().Undefined();
 }
 
 Napi::Value LoaderWrap::Close(const Napi::CallbackInfo& info) {

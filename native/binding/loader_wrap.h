@@ -30,6 +30,8 @@ class LoaderWrap : public Napi::ObjectWrap<LoaderWrap> {
   Napi::Value Track(Napi::Env env, BatchJob* job, const ItemStatus& error);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  // Moves the baseline of stats()' stage times, items and slot wait to now.
+  Napi::Value ResetTimes(const Napi::CallbackInfo& info);
   // Slots not leased: what the loader checks before every submit, without building stats().
   Napi::Value FreeSlots(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);

@@ -49,7 +49,7 @@ BatchEngine::BatchEngine(std::shared_ptr<const ItemSource> source, const EngineO
   }
   size_t threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  pool_ = std::make_unique<ThreadPool>(threads);
+  pool_ = std::make_unique<ThreadPool>(threads, options.stage_times);
 }
 
 BatchEngine::~BatchEngine() { shutdown(true); }
@@ -74,7 +74,7 @@ bool BatchEngine::check(const uint32_t* indices, size_t n, size_t room, ItemStat
 }
 
 BatchJob* BatchEngine::queue(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch,
-                             ItemStatus* error) {
+                             ItemStatus* error, bool waited) {
   BatchJob& job = *jobs_[static_cast<size_t>(slot)];
   job.reset(n);
   job.id = next_id_++;
@@ -84,21 +84,21 @@ BatchJob* BatchEngine::queue(int slot, size_t position, const uint32_t* indices,
   job.position = position;
   job.dst = job.base + position * job.item_bytes;
   std::copy(indices, indices + n, job.indices.begin());
-  if (!pool_->submit(&job)) {
+  if (!pool_->submit(&job, waited)) {
     *error = ItemStatus::error(Code::kClosed, "the loader is closed");
     return nullptr;
   }
   return &job;
 }
 
-BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error) {
+BatchJob* BatchEngine::submit(const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error, bool waited) {
   if (!check(indices, n, batch_size_, error)) return nullptr;
   int slot = arena_.lease();
   if (slot < 0) {
     *error = ItemStatus::error(Code::kNoSlot, "no free slot");
     return nullptr;
   }
-  BatchJob* job = queue(slot, 0, indices, n, epoch, error);
+  BatchJob* job = queue(slot, 0, indices, n, epoch, error, waited);
   if (job == nullptr) arena_.give_back(slot);
   return job;
 }
@@ -116,7 +116,7 @@ BatchJob* BatchEngine::refill(int slot, size_t position, const uint32_t* indices
   }
   if (position > batch_size_) position = batch_size_;
   if (!check(indices, n, batch_size_ - position, error)) return nullptr;
-  return queue(slot, position, indices, n, epoch, error);
+  return queue(slot, position, indices, n, epoch, error, false);
 }
 
 bool BatchEngine::compact(int slot, const uint32_t* keep, size_t n) {
@@ -135,6 +135,20 @@ bool BatchEngine::compact(int slot, const uint32_t* keep, size_t n) {
 }
 
 bool BatchEngine::release(int slot) { return arena_.give_back(slot); }
+
+PoolTimes BatchEngine::times() const {
+  PoolTimes t;
+  if (pool_ == nullptr) return t;
+  t = pool_->times();
+  for (size_t s = 0; s < kStageCount; ++s) t.stage_ns[s] -= baseline_.stage_ns[s];
+  t.items -= baseline_.items;
+  t.idle_ns -= baseline_.idle_ns;
+  return t;
+}
+
+void BatchEngine::reset_times() {
+  if (pool_ != nullptr) baseline_ = pool_->times();
+}
 
 void BatchEngine::shutdown(bool free_memory) {
   if (pool_ != nullptr) pool_->stop();

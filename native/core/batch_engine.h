@@ -23,6 +23,7 @@ struct EngineOptions {
   size_t slots = 4;
   size_t threads = 0;  // 0: one per available core
   uint64_t max_item_bytes = 0;  // per-item decode cap handed to the source (0: the source's own)
+  bool stage_times = true;      // ThreadPool's stage_times
 };
 
 class BatchEngine {
@@ -39,7 +40,9 @@ class BatchEngine {
 
   // Leases a slot and queues the items. Returns nullptr with `error` set when no slot is free,
   // the engine is shut down, n is 0 or over the batch size, or an index is out of range.
-  BatchJob* submit(const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error);
+  // waited: the pool's idle time before this batch was spent waiting on the consumer
+  // (ThreadPool::submit's count_idle).
+  BatchJob* submit(const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error, bool waited = false);
   // Queues more items into a leased slot whose last job has finished, from row `position` on
   // (to replace items that failed and were compacted away). Same refusals as submit().
   BatchJob* refill(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error);
@@ -50,6 +53,12 @@ class BatchEngine {
   // Stops the pool (running items finish, queued ones never start) and, when free_memory is
   // set, frees the slab. After it returns no pool thread touches a job or the slab.
   void shutdown(bool free_memory);
+
+  // Stage times, items and consumer-wait of the pool since the engine started or the last
+  // reset_times() (which only moves the baseline: the threads' counters are never written
+  // from outside them).
+  PoolTimes times() const;
+  void reset_times();
 
   const Arena& arena() const { return arena_; }
   const ItemSource& source() const { return *source_; }
@@ -69,7 +78,9 @@ class BatchEngine {
   std::vector<std::unique_ptr<BatchJob>> jobs_;
   std::unique_ptr<ThreadPool> pool_;
   bool check(const uint32_t* indices, size_t n, size_t room, ItemStatus* error) const;
-  BatchJob* queue(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error);
+  BatchJob* queue(int slot, size_t position, const uint32_t* indices, size_t n, uint32_t epoch, ItemStatus* error,
+                  bool waited);
+  PoolTimes baseline_;
 
   uint64_t next_id_ = 1;
   std::string init_error_;

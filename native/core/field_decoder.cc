@@ -38,17 +38,29 @@ bool RecordReader::read_many(const ItemRef*, size_t, WorkerScratch&, RecordView*
 
 ItemStatus decode_record(const FieldDecoder& decoder, const RecordReader& reader, const RecordView& view,
                          const ItemRef& item, uint8_t* dst) {
-  if (!view.mapped) return decoder.decode(view.data, view.size, item, dst);
+  if (!view.mapped) {
+    StageTimer timer(decoder.stage());
+    return decoder.decode(view.data, view.size, item, dst);
+  }
   if (decoder.in_place()) {
     ItemStatus s = decoder.accepts(view.size);
     if (!s.ok()) return s;
+    // Untimed: a copy per item is too short to time; the pool charges it (ItemSource::rest_stage).
     if (!sigbus_guarded([&] { decoder.write_in_place(view.data, view.size, dst); })) return reader.truncated(item, view);
     return {};
   }
   std::vector<char>& copy = t_record;
-  copy.resize(view.size);
-  if (!guarded_memcpy(copy.data(), view.data, view.size)) return reader.truncated(item, view);
-  ItemStatus s = decoder.decode(copy.data(), view.size, item, dst);
+  {
+    // Paging the record in from the mapping is this item's read.
+    StageTimer timer(Stage::kRead);
+    copy.resize(view.size);
+    if (!guarded_memcpy(copy.data(), view.data, view.size)) return reader.truncated(item, view);
+  }
+  ItemStatus s;
+  {
+    StageTimer timer(decoder.stage());
+    s = decoder.decode(copy.data(), view.size, item, dst);
+  }
   // Kept for the next record unless one outsized record made it large.
   if (copy.capacity() > (64u << 20)) std::vector<char>().swap(copy);
   return s;

@@ -11,6 +11,7 @@
 #include "core/npy_header.h"
 #include "core/pixel_writer.h"
 #include "core/record_reader.h"
+#include "core/stage_times.h"
 #include "core/status.h"
 
 namespace tl {
@@ -24,6 +25,9 @@ class FieldDecoder {
   virtual ItemStatus decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const = 0;
   // Whether one item takes long (an image decode): such items are claimed one at a time.
   virtual bool slow() const { return false; }
+  // The stage decode() is timed as (core/stage_times.h); kNone for a decoder that times its
+  // own steps.
+  virtual Stage stage() const { return Stage::kDecode; }
 
   // In-place decoders write straight from mapped bytes under the SIGBUS guard: write_in_place
   // must neither allocate nor lock (see core/sigbus_guard.h), and `accepts` checks the size
@@ -54,6 +58,7 @@ class RawCopyDecoder final : public InPlaceDecoder {
   size_t out_bytes() const override { return bytes_; }
   ItemStatus accepts(size_t size) const override;
   void write_in_place(const char* data, size_t size, uint8_t* dst) const override;
+  Stage stage() const override { return Stage::kCopy; }
 
  private:
   size_t bytes_;
@@ -67,6 +72,7 @@ class PixelConvertDecoder final : public InPlaceDecoder {
   size_t out_bytes() const override { return writer_.item_bytes(); }
   ItemStatus accepts(size_t size) const override;
   void write_in_place(const char* data, size_t size, uint8_t* dst) const override;
+  Stage stage() const override { return Stage::kConvert; }
 
  private:
   PixelWriter writer_;

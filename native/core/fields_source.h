@@ -22,6 +22,7 @@ class FieldsSource final : public ItemSource {
   ItemStatus fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const override;
   ItemStatus fill_fields(const ItemRef& item, uint8_t* const* dsts, WorkerScratch& scratch) const override;
   std::string describe(size_t index) const override;
+  Stage rest_stage() const override { return sources_.front()->rest_stage(); }
 
  private:
   std::vector<std::shared_ptr<const ItemSource>> sources_;

@@ -36,6 +36,8 @@ class IdxSource final : public ItemSource {
   size_t item_bytes() const override { return row_bytes_; }
   ItemStatus fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const override;
   std::string describe(size_t index) const override;
+  // A row copy per item, timed per claim by the pool.
+  Stage rest_stage() const override { return Stage::kCopy; }
 
  private:
   ItemStatus open(const IdxOptions& options);

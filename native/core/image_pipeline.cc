@@ -15,6 +15,7 @@
 #include "core/jpeg_decoder.h"
 #include "core/png_decoder.h"
 #include "core/resample.h"
+#include "core/stage_times.h"
 #include "core/vips_ref.h"
 
 namespace tl {
@@ -372,8 +373,9 @@ void resample_cover(const Plane& plane, const Frame& f, const ImageOptions& o, I
 }
 
 // Contain: the whole image scaled to fit, centred, the rest of the frame filled with `pad`.
-void resample_contain(const Plane& plane, const Frame& f, const ImageOptions& o, const PixelWriter& writer, bool flip,
-                      ImageScratch& ts, uint8_t* dst) {
+// write(row, y) writes one full output row.
+template <typename Write>
+void resample_contain(const Plane& plane, const Frame& f, const ImageOptions& o, ImageScratch& ts, Write&& write) {
   const int W = o.width;
   const int H = o.height;
   const int64_t cw = f.cw;
@@ -391,13 +393,13 @@ void resample_contain(const Plane& plane, const Frame& f, const ImageOptions& o,
     }
   };
   pad_row();
-  for (int y = 0; y < top; ++y) writer.write_row(ts.row.data(), y, flip, dst);
+  for (int y = 0; y < top; ++y) write(ts.row.data(), y);
   resample(plane, 0, 0, f.ex, f.ey, rw, rh, 0, rw, 0, rh, o.filter, ts.resample, [&](int y, const uint8_t* row) {
     std::memcpy(ts.row.data() + static_cast<size_t>(left) * px, row, static_cast<size_t>(rw) * px);
-    writer.write_row(ts.row.data(), top + y, flip, dst);
+    write(ts.row.data(), top + y);
   });
   pad_row();
-  for (int y = top + rh; y < H; ++y) writer.write_row(ts.row.data(), y, flip, dst);
+  for (int y = top + rh; y < H; ++y) write(ts.row.data(), y);
 }
 
 }  // namespace
@@ -414,10 +416,17 @@ ItemStatus ImagePipeline::decode(const char* data, size_t size, const ItemRef& i
 ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const {
   const ImageOptions& o = options_;
   ImageScratch& ts = t_scratch;
+  StageLaps laps;
   Decoded d;
   ItemStatus s = decode_image(data, size, o, item, ts, d);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    laps.lap(Stage::kDecode);
+    return s;
+  }
+  // Decode covers everything up to pixels in the output's channels (libvips does its colour
+  // conversion while it decodes).
   const Plane plane = with_channels(d.plane, o, ts);
+  laps.lap(Stage::kDecode);
 
   // Geometry, then every output row straight through the pixel writer into the slot.
   const int W = o.width;
@@ -426,7 +435,10 @@ ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemR
   // the frame never reaches past the plane.
   const Frame f{d.ow, d.oh, std::min(dbl(plane.width), dbl(d.ow) * d.scale), std::min(dbl(plane.height), dbl(d.oh) * d.scale)};
   const bool flip = d.flip;
-  auto emit = [&](int y, const uint8_t* row) { writer_.write_row(row, y, flip, dst); };
+  // The resample's rows go straight to the writer; the writer's share is sampled (RowSampler).
+  RowSampler rows(laps.on());
+  auto write = [&](const uint8_t* row, int y) { rows.row(y, [&] { writer_.write_row(row, y, flip, dst); }); };
+  auto emit = [&](int y, const uint8_t* row) { write(row, y); };
   if (o.random_resized_crop) {
     const double fx = f.ex / dbl(d.ow);
     const double fy = f.ey / dbl(d.oh);
@@ -437,8 +449,9 @@ ItemStatus ImagePipeline::decode_item(const char* data, size_t size, const ItemR
   } else if (o.fit == Fit::kCover) {
     resample_cover(plane, f, o, ts, emit);
   } else {
-    resample_contain(plane, f, o, writer_, flip, ts, dst);
+    resample_contain(plane, f, o, ts, write);
   }
+  laps.lap_split(Stage::kResample, Stage::kConvert, rows.total_ns());
   return {};
 }
 

@@ -20,6 +20,8 @@ class ImagePipeline final : public FieldDecoder {
   // Safe from several threads at once (per-thread scratch).
   ItemStatus decode(const char* data, size_t size, const ItemRef& item, uint8_t* dst) const override;
   bool slow() const override { return true; }
+  // Times decode, resample and convert itself.
+  Stage stage() const override { return Stage::kNone; }
   const ImageOptions& options() const { return options_; }
 
  private:

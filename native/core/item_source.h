@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/stage_times.h"
 #include "core/status.h"
 
 namespace tl {
@@ -45,6 +46,10 @@ class ItemSource {
   }
   // The path (or other locator) of an item, for error messages.
   virtual std::string describe(size_t index) const = 0;
+  // The stage a timed claim's time goes to when the source's own timers did not take it
+  // (core/stage_times.h): sources whose whole item is one cheap copy time nothing per item and
+  // name that stage here; kNone drops the rest (claim bookkeeping).
+  virtual Stage rest_stage() const { return Stage::kNone; }
 
   // Sources with several fields per item (an image and its label, x and y) write each field
   // into its own plane of the slot, so every field reaches JS as one contiguous typed array.

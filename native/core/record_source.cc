@@ -3,9 +3,20 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/stage_times.h"
 #include "core/worker_scratch.h"
 
 namespace tl {
+namespace {
+
+bool all_mapped(const RecordView* views, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!views[i].mapped) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 RecordSource::RecordSource(std::shared_ptr<const RecordReader> reader, std::vector<FieldOutput> outputs)
     : reader_(std::move(reader)) {
@@ -28,7 +39,11 @@ ItemStatus RecordSource::fill_fields(const ItemRef& item, uint8_t* const* dsts, 
     return ItemStatus::error(Code::kNotFound, "index out of range (length " + std::to_string(reader_->length()) + ")");
   }
   RecordView views[kMaxRecordFields];
+  StageLaps laps;
   ItemStatus s = reader_->read(item, scratch, views);
+  // Bytes read into memory are this item's read; finding mapped records is not (their pages
+  // come in when they are copied or decoded), so that time stays in the claim's rest.
+  if (laps.on() && !(s.ok() && all_mapped(views, reader_->field_count()))) laps.lap(Stage::kRead);
   for (size_t out = 0; s.ok() && out < outputs_.size(); ++out) {
     s = decode_record(*outputs_[out].decoder, *reader_, views[outputs_[out].field], item, dsts[out]);
     if (!s.ok()) reader_->annotate(item, outputs_[out].field, s);
@@ -36,6 +51,13 @@ ItemStatus RecordSource::fill_fields(const ItemRef& item, uint8_t* const* dsts, 
   // A large file's copy goes now; the thread's small-file buffer stays for the next item.
   if (scratch.file.is_owned()) scratch.file.reset();
   return s;
+}
+
+Stage RecordSource::rest_stage() const {
+  for (const FieldOutput& o : outputs_) {
+    if (o.decoder->in_place()) return o.decoder->stage();
+  }
+  return Stage::kNone;
 }
 
 size_t RecordSource::claim_size() const {
@@ -52,7 +74,12 @@ void RecordSource::fill_many(const ItemRef* items, uint8_t* const* dsts, ItemSta
   RecordView views[kMaxClaim];
   while (batch > 1 && done < n) {
     const size_t m = std::min(n - done, batch);
-    if (!reader_->read_many(items + done, m, scratch, views)) break;
+    bool read = false;
+    {
+      StageTimer timer(Stage::kRead);
+      read = reader_->read_many(items + done, m, scratch, views);
+    }
+    if (!read) break;
     // A record the batch did not read takes the plain path, which gives the status it always did.
     for (size_t j = 0; j < m; ++j) {
       const size_t k = done + j;

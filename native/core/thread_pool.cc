@@ -7,23 +7,28 @@
 
 namespace tl {
 
-ThreadPool::ThreadPool(size_t threads) {
+ThreadPool::ThreadPool(size_t threads, bool stage_times) : stage_times_(stage_times) {
   if (threads == 0) threads = 1;
   workers_ = threads;
+  times_ = std::make_unique<StageTimes[]>(threads);
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] { run(); });
+    threads_.emplace_back([this, i] { run(i); });
     counters().pool_threads.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
 ThreadPool::~ThreadPool() { stop(); }
 
-bool ThreadPool::submit(BatchJob* job) {
+bool ThreadPool::submit(BatchJob* job, bool count_idle) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     queue_.push_back(job);
+    if (unfinished_++ == 0 && idle_since_ != 0) {
+      if (count_idle) idle_ns_ += monotonic_ns() - idle_since_;
+      idle_since_ = 0;
+    }
   }
   cv_.notify_all();
   return true;
@@ -44,7 +49,58 @@ void ThreadPool::stop() {
   }
 }
 
-void ThreadPool::run() {
+PoolTimes ThreadPool::times() const {
+  PoolTimes t;
+  for (size_t w = 0; w < workers_; ++w) {
+    for (size_t s = 0; s < kStageCount; ++s) t.stage_ns[s] += times_[w].ns[s].load(std::memory_order_relaxed);
+    t.items += times_[w].items.load(std::memory_order_relaxed);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  t.idle_ns = idle_ns_;
+  return t;
+}
+
+// The last item of `job` is done: the pool may now be out of work.
+void ThreadPool::finished(BatchJob* job) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (unfinished_ > 0 && --unfinished_ == 0) idle_since_ = monotonic_ns();
+  }
+  job->on_complete(job);
+}
+
+namespace {
+
+// A timed claim costs a few clock reads (two per stage step, tens of nanoseconds each). Items
+// of kSlowItemNs or more (an image) are timed every one, which costs about 1% of them at most;
+// claims of quicker items are timed one in about kTimedShareNs / (the claim's time), at most one
+// in kMaxSkip + 1, keeping the clock well under 1% there too (bench/telemetry-overhead.ts).
+constexpr uint64_t kSlowItemNs = 20000;
+constexpr uint64_t kTimedShareNs = 400000;
+constexpr uint64_t kMaxSkip = 64;
+
+// Adds one timed claim of n items, standing for `represented` items (itself and the untimed
+// claims since the last timed one), to the thread's totals.
+void charge(StageTimes& totals, const StageTimes& claim, uint64_t elapsed, Stage rest, uint64_t represented, uint64_t n) {
+  uint64_t ns[kStageCount];
+  uint64_t attributed = 0;
+  for (size_t s = 0; s < kStageCount; ++s) {
+    ns[s] = claim.ns[s].load(std::memory_order_relaxed);
+    attributed += ns[s];
+  }
+  if (rest != Stage::kNone && elapsed > attributed) ns[static_cast<size_t>(rest)] += elapsed - attributed;
+  for (size_t s = 0; s < kStageCount; ++s) {
+    if (ns[s] != 0) StageTimes::bump(totals.ns[s], n == represented ? ns[s] : ns[s] * represented / n);
+  }
+}
+
+}  // namespace
+
+void ThreadPool::run(size_t worker) {
+  StageTimes& times = times_[worker];
+  StageTimes claim;       // the stage times of the claim being timed
+  uint64_t skip = 0;      // claims to run untimed before the next timed one
+  uint64_t untimed = 0;   // items run untimed since the last timed claim
   WorkerScratch scratch;
   ItemRef refs[kMaxClaim];
   uint8_t* dsts[kMaxClaim];
@@ -68,10 +124,20 @@ void ThreadPool::run() {
       n = std::min({std::max<size_t>(job->source->claim_size(), 1), kMaxClaim, share, left});
       if (n == 0) {  // an empty job: nothing to run, and nobody will complete it
         queue_.pop_front();
+        if (unfinished_ > 0 && --unfinished_ == 0) idle_since_ = monotonic_ns();
         continue;
       }
       first = job->next.fetch_add(n, std::memory_order_relaxed);
       if (first + n >= job->count) queue_.pop_front();
+    }
+    const bool timed = stage_times_ && skip == 0;
+    uint64_t started = 0;
+    if (timed) {
+      for (auto& a : claim.ns) a.store(0, std::memory_order_relaxed);
+      t_stage_times = &claim;
+      started = monotonic_ns();
+    } else {
+      --skip;
     }
     for (size_t i = 0; i < n; ++i) {
       refs[i] = ItemRef{job->indices[first + i], job->epoch, job->max_item_bytes};
@@ -89,6 +155,15 @@ void ThreadPool::run() {
         statuses[i] = job->source->fill_fields(refs[i], field_dsts.data(), scratch);
       }
     }
+    if (timed) {
+      const uint64_t elapsed = monotonic_ns() - started;
+      t_stage_times = nullptr;
+      charge(times, claim, elapsed, job->source->rest_stage(), untimed + n, n);
+      untimed = 0;
+      skip = elapsed >= kSlowItemNs * n ? 0 : std::min(kMaxSkip, kTimedShareNs / std::max<uint64_t>(elapsed, 1));
+    } else {
+      untimed += n;
+    }
     size_t failed = 0;
     for (size_t i = 0; i < n; ++i) {
       if (!statuses[i].ok()) {
@@ -99,8 +174,9 @@ void ThreadPool::run() {
     if (failed > 0) job->failed.fetch_add(failed, std::memory_order_relaxed);
     // Counted per claim, not per item: one shared cache line touched per claim.
     if (n > failed) counters().items_read.fetch_add(static_cast<int64_t>(n - failed), std::memory_order_relaxed);
+    StageTimes::bump(times.items, n);
     // Touching the job after this is the last finisher's right only: its owner may reuse it.
-    if (job->done.fetch_add(n, std::memory_order_acq_rel) + n == job->count) job->on_complete(job);
+    if (job->done.fetch_add(n, std::memory_order_acq_rel) + n == job->count) finished(job);
   }
 }
 

@@ -7,39 +7,64 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "core/batch_job.h"
+#include "core/stage_times.h"
 
 namespace tl {
 
+// What the pool's threads did, summed over them (see core/stage_times.h).
+struct PoolTimes {
+  uint64_t stage_ns[kStageCount] = {};
+  uint64_t items = 0;
+  // Wall time the whole pool sat with no job while the owner said it was waiting on its
+  // consumer (submit's count_idle): every batch it may fill ahead was done and not yet taken.
+  uint64_t idle_ns = 0;
+};
+
 class ThreadPool {
  public:
-  explicit ThreadPool(size_t threads);
+  // stage_times: whether the threads time their claims (PoolTimes::stage_ns); items and idle
+  // time are counted either way.
+  explicit ThreadPool(size_t threads, bool stage_times = true);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   // The job must stay alive until its on_complete has run, or until stop() has returned.
-  // Returns false after stop().
-  bool submit(BatchJob* job);
+  // Returns false after stop(). count_idle: the time since the pool last ran out of jobs was
+  // spent waiting on the consumer (it goes into PoolTimes::idle_ns); false at the start of a
+  // run, when that time was anything else.
+  bool submit(BatchJob* job, bool count_idle = false);
   // Running items (with the rest of a run a thread has claimed) finish; queued items never
   // start; threads are joined. Idempotent. After it returns no pool thread touches any job again.
   void stop();
   size_t size() const { return threads_.size(); }
+  // Sums the per-thread figures; safe while the threads run.
+  PoolTimes times() const;
 
  private:
-  void run();
+  void run(size_t worker);
+  void finished(BatchJob* job);
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<BatchJob*> queue_;
   bool stopping_ = false;
-  size_t workers_ = 1;  // threads_.size(), readable by the threads while threads_ is being filled
+  size_t workers_ = 1;
+  bool stage_times_ = true;  // threads_.size(), readable by the threads while threads_ is being filled
   std::vector<std::thread> threads_;
+  std::unique_ptr<StageTimes[]> times_;  // one per thread, each written by its thread only
+  // Guarded by mu_ (touched once per batch, not per item).
+  size_t unfinished_ = 0;       // submitted jobs whose last item has not finished
+  uint64_t idle_since_ = 0;     // when unfinished_ last fell to 0 (0: never, or counted)
+  uint64_t idle_ns_ = 0;
 };
 
 }  // namespace tl

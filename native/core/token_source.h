@@ -37,6 +37,8 @@ class TokenSource final : public ItemSource {
   ItemStatus fill(const ItemRef& item, uint8_t* dst, WorkerScratch& scratch) const override;
   ItemStatus fill_fields(const ItemRef& item, uint8_t* const* dsts, WorkerScratch& scratch) const override;
   std::string describe(size_t index) const override;
+  // A row copy per item, timed per claim by the pool.
+  Stage rest_stage() const override { return Stage::kCopy; }
 
  private:
   ItemStatus open();

@@ -106,3 +106,92 @@ TEST_CASE(thread_pool_claims_runs_of_items) {
   }
   CHECK_COUNTERS_EQ(before);
 }
+
+namespace {
+
+// Sleeps `delay` per item inside a decode timer, so the pool's decode time is at least that.
+class TimedSource final : public tl::ItemSource {
+ public:
+  TimedSource(std::chrono::milliseconds delay, tl::Stage rest) : delay_(delay), rest_(rest) {}
+  size_t length() const override { return 1000; }
+  size_t item_bytes() const override { return sizeof(uint32_t); }
+  tl::ItemStatus fill(const tl::ItemRef& item, uint8_t* dst, tl::WorkerScratch&) const override {
+    if (rest_ == tl::Stage::kNone) {
+      tl::StageTimer timer(tl::Stage::kDecode);
+      std::this_thread::sleep_for(delay_);
+    } else {
+      std::this_thread::sleep_for(delay_);
+    }
+    const auto v = static_cast<uint32_t>(item.index);
+    std::memcpy(dst, &v, sizeof v);
+    return {};
+  }
+  std::string describe(size_t index) const override { return "timed#" + std::to_string(index); }
+  tl::Stage rest_stage() const override { return rest_; }
+
+ private:
+  std::chrono::milliseconds delay_;
+  tl::Stage rest_;
+};
+
+struct OneJob {
+  std::vector<uint32_t> out;
+  tl::BatchJob job;
+  OneJob(const tl::ItemSource& source, size_t n, Completions& done) : out(n) {
+    job.source = &source;
+    job.item_bytes = sizeof(uint32_t);
+    job.dst = reinterpret_cast<uint8_t*>(out.data());
+    job.indices.resize(n);
+    job.statuses.resize(n);
+    for (size_t i = 0; i < n; ++i) job.indices[i] = static_cast<uint32_t>(i);
+    job.on_complete = done.notify();
+    job.reset(n);
+  }
+};
+
+}  // namespace
+
+TEST_CASE(thread_pool_stage_times) {
+  // Each thread's own counters, summed: a timed stage takes at least the sleeps inside it and at
+  // most threads x wall time; a source's untimed items go to its rest stage; nothing else moves.
+  for (tl::Stage rest : {tl::Stage::kNone, tl::Stage::kCopy}) {
+    TimedSource source(std::chrono::milliseconds(2), rest);
+    Completions done;
+    tl::ThreadPool pool(2);
+    OneJob a(source, 12, done);
+    const uint64_t t0 = tl::monotonic_ns();
+    CHECK(pool.submit(&a.job));
+    CHECK(done.wait_for(1));
+    const uint64_t wall = tl::monotonic_ns() - t0;
+    const tl::PoolTimes t = pool.times();
+    pool.stop();
+    const size_t stage = static_cast<size_t>(rest == tl::Stage::kNone ? tl::Stage::kDecode : tl::Stage::kCopy);
+    CHECK_EQ(t.items, uint64_t{12});
+    CHECK(t.stage_ns[stage] >= 12 * 2'000'000ull);
+    CHECK(t.stage_ns[stage] <= 2 * wall);
+    for (size_t s = 0; s < tl::kStageCount; ++s) {
+      if (s != stage) CHECK_EQ(t.stage_ns[s], uint64_t{0});
+    }
+  }
+}
+
+TEST_CASE(thread_pool_idle_wait) {
+  // The pool's idle time counts only up to submits that say it was spent waiting.
+  TimedSource source(std::chrono::milliseconds(0), tl::Stage::kNone);
+  Completions done;
+  tl::ThreadPool pool(2);
+  OneJob a(source, 4, done), b(source, 4, done), c(source, 4, done);
+  CHECK(pool.submit(&a.job, true));  // never idle before: nothing to count
+  CHECK(done.wait_for(1));
+  CHECK_EQ(pool.times().idle_ns, uint64_t{0});
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  CHECK(pool.submit(&b.job, true));
+  CHECK(done.wait_for(2));
+  const uint64_t idle = pool.times().idle_ns;
+  CHECK(idle >= 30'000'000ull);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  CHECK(pool.submit(&c.job, false));  // idle for another reason: not counted
+  CHECK(done.wait_for(3));
+  CHECK_EQ(pool.times().idle_ns, idle);
+  pool.stop();
+}

@@ -5,7 +5,9 @@ import { DataLoader } from '../loader.js';
 import { isNativeDataset, type NativeDataset } from '../dataset.js';
 import { isMapDataset, type MapDataset } from '../js-dataset.js';
 import { memorySnapshot } from '../memory.js';
+import type { LoaderStats } from '../stats.js';
 import { fitGrowth, grew, SERIES, type SeriesInfo, type SeriesName } from './series.js';
+import { timingBetween, type AuditTiming } from './timing.js';
 
 /** One epoch's work: returns how many items it read (for items/s), or nothing. */
 export type EpochFn = (epoch: number) => Promise<number | void> | number | void;
@@ -65,6 +67,8 @@ export interface AuditReport {
   leaks: boolean;
   /** Names of the series that grew. */
   grew: Array<SeriesName | (string & {})>;
+  /** Loaders and datasets: where the loader's time went over the measured epochs (loader.stats()). */
+  timing?: AuditTiming;
 }
 
 type UserSeries = ReadonlyArray<readonly [string, () => number]>;
@@ -147,8 +151,11 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
 
   const perEpoch: Sample[] = [];
   let forced = true;
+  let timingStart: LoaderStats | undefined;
+  let timing: AuditTiming | undefined;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
+      if (epoch === warmup) timingStart = loader?.stats();
       const t0 = performance.now();
       const items = (await run(epoch)) ?? 0;
       const seconds = (performance.now() - t0) / 1000;
@@ -157,6 +164,7 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
       perEpoch.push(s);
       options.onEpoch?.(epoch, s);
     }
+    if (loader && timingStart) timing = timingBetween(timingStart, loader.stats());
   } finally {
     owned?.close();
   }
@@ -189,5 +197,5 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
     };
   });
   const grown = series.filter((s) => s.grew).map((s) => s.name);
-  return { epochs, warmupEpochs: warmup, gc: forced ? 'forced' : 'unavailable', perEpoch, steps, series, leaks: grown.length > 0, grew: grown };
+  return { epochs, warmupEpochs: warmup, gc: forced ? 'forced' : 'unavailable', perEpoch, steps, series, leaks: grown.length > 0, grew: grown, ...(timing ? { timing } : {}) };
 }

@@ -1,6 +1,7 @@
 // An audit report as text (a table) and as a self-contained SVG (one panel per series).
 import { formatValue, panelChartSvg } from '../report/svg.js';
 import type { AuditReport } from './audit.js';
+import { timingTable } from './timing.js';
 
 export function reportTable(report: AuditReport, title = 'audit'): string {
   const lines = [
@@ -19,6 +20,7 @@ export function reportTable(report: AuditReport, title = 'audit'): string {
         `${(s.judged ? formatValue(s.threshold, s.unit) : '').padStart(11)}  ${verdict}`,
     );
   }
+  if (report.timing) lines.push(...timingTable(report.timing));
   return lines.join('\n');
 }
 

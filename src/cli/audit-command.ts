@@ -4,12 +4,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { audit, type AuditTarget } from '../audit/audit.js';
 import { reportSvg, reportTable } from '../audit/report.js';
+import { timingSvg } from '../audit/timing.js';
 import { SERIES, type SeriesName } from '../audit/series.js';
 import { fail, parseSize, positiveInt } from './args.js';
 import { datasetFrom } from './source.js';
 
 export const AUDIT_USAGE = `tensorloader audit <folder | packed file | module.js> [--epochs 20] [--warmup 2] [--json out.json]
-                   [--svg out.svg] [--size 64] [--length N] [--batch-size 32] [--threshold series=value ...]
+                   [--svg out.svg] [--timing-svg out.svg] [--size 64] [--length N] [--batch-size 32] [--threshold series=value ...]
   series: ${Object.keys(SERIES).filter((k) => SERIES[k as SeriesName].judged).join(', ')} (growth per epoch allowed)`;
 
 export async function auditCommand(args: string[]): Promise<number> {
@@ -21,6 +22,7 @@ export async function auditCommand(args: string[]): Promise<number> {
       warmup: { type: 'string', default: '2' },
       json: { type: 'string' },
       svg: { type: 'string' },
+      'timing-svg': { type: 'string' },
       size: { type: 'string' },
       length: { type: 'string' },
       'batch-size': { type: 'string', default: '32' },
@@ -55,5 +57,9 @@ export async function auditCommand(args: string[]): Promise<number> {
   console.log(reportTable(report, positionals[0]));
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
   if (values.svg) writeFileSync(values.svg, reportSvg(report, `tensorloader audit: ${positionals[0]}`));
+  if (values['timing-svg']) {
+    if (report.timing) writeFileSync(values['timing-svg'], timingSvg(report.timing, `where the time went: ${positionals[0]}`));
+    else console.error('audit: --timing-svg: the target is a function, not a dataset or loader, so there are no loader times to chart');
+  }
   return report.leaks ? 1 : 0;
 }

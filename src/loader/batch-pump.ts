@@ -56,11 +56,11 @@ export class BatchPump implements SlotOwner {
   #waiters: Array<() => void> = [];
   #closed = false;
 
-  constructor(dataset: NativeDataset, options: { batchSize: number; slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number }) {
+  constructor(dataset: NativeDataset, options: { batchSize: number; slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number; stageTimes?: boolean }) {
     this.batchSize = options.batchSize;
     this.slotTimeoutMs = options.slotTimeoutMs;
     const maxItemBytes = decodeCap(dataset, options.batchSize, options.slots, options.threads, options.memoryBudget);
-    this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes });
+    this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes, stageTimes: options.stageTimes ?? true });
     this.#offsets = this.native.stats().fieldOffsets;
     this.specs = slotFields(dataset);
   }
@@ -69,11 +69,15 @@ export class BatchPump implements SlotOwner {
   async *run(plan: Plan, run: PumpRun): AsyncGenerator<PumpedBatch, void, undefined> {
     const inflight: Array<{ result: Promise<NativeJobResult>; indices: Uint32Array }> = [];
     let held: NativeJobResult | undefined; // a finished slot not yet handed on
+    // Past the first submit, a pool idle before a submit was waiting on the consumer: every
+    // batch it may fill ahead was done (stats().slotWaitMs).
+    let waited = false;
     try {
       for (;;) {
         while (!plan.done && inflight.length < run.prefetch && this.native.freeSlots() > 0) {
           const indices = plan.take();
-          const result = this.native.submit(indices, run.epoch);
+          const result = this.native.submit(indices, run.epoch, waited);
+          waited = true;
           result.catch(() => {}); // observed below; this keeps a close() mid-flight from being "unhandled"
           inflight.push({ result, indices });
         }
@@ -123,6 +127,11 @@ export class BatchPump implements SlotOwner {
 
   stats(): NativeLoaderStats {
     return this.native.stats();
+  }
+
+  /** Starts stats()' stage times, items and slot wait from zero. */
+  resetTimes(): void {
+    if (!this.#closed) this.native.resetTimes();
   }
 
   /** Stops the pool, frees every slot and the arena. Views of unreleased batches become empty. */

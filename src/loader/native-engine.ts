@@ -10,7 +10,7 @@ export class NativeEngine<T> extends Engine<T, NativeDataset> {
   readonly pump: BatchPump;
   readonly #signal: AbortSignal | undefined;
 
-  constructor(dataset: NativeDataset, config: EngineConfig, options: { slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number; signal: AbortSignal | undefined }) {
+  constructor(dataset: NativeDataset, config: EngineConfig, options: { slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number; stageTimes: boolean; signal: AbortSignal | undefined }) {
     super(dataset, config);
     this.pump = new BatchPump(dataset, { batchSize: config.batchSize, ...options });
     this.#signal = options.signal;
