@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "core/simd/unfilter.h"
@@ -62,23 +63,10 @@ thread_local ThreadInflater t_inflater;
 // libdeflate's whole-buffer decompressor, one per thread. It inflates a complete zlib stream
 // several times faster than zlib's streaming inflate; the PNGs it takes (one IDAT chunk, as
 // PIL writes files up to 64 KiB of image data) hold the whole stream in one place.
-class ThreadDecompressor {
- public:
-  ThreadDecompressor() = default;
-  ThreadDecompressor(const ThreadDecompressor&) = delete;
-  ThreadDecompressor& operator=(const ThreadDecompressor&) = delete;
-  ~ThreadDecompressor() {
-    if (d_ != nullptr) libdeflate_free_decompressor(d_);
-  }
-  libdeflate_decompressor* get() {
-    if (d_ == nullptr) d_ = libdeflate_alloc_decompressor();
-    return d_;
-  }
-
- private:
-  libdeflate_decompressor* d_ = nullptr;
+struct FreeDecompressor {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
 };
-thread_local ThreadDecompressor t_decompressor;
+thread_local std::unique_ptr<libdeflate_decompressor, FreeDecompressor> t_decompressor;
 
 // Deflate expands at most ~1032:1: a stream of `len` bytes cannot fill more than this, so the
 // whole-buffer path never sizes `raw` past what the data present could produce.
@@ -91,6 +79,7 @@ inline uint32_t png_crc(const uint8_t* p, size_t n) { return libdeflate_crc32(0,
 // then judges the data and words any error as it always has.
 bool inflate_whole(const uint8_t* in, size_t len, std::vector<uint8_t>& raw, size_t raw_size) {
   if (raw_size > kMaxDeflateRatio * len + (size_t{64} << 10)) return false;
+  if (!t_decompressor) t_decompressor.reset(libdeflate_alloc_decompressor());
   libdeflate_decompressor* d = t_decompressor.get();
   if (d == nullptr) return false;
   if (raw.size() < raw_size) raw.resize(raw_size);

@@ -96,6 +96,44 @@ void charge(StageTimes& totals, const StageTimes& claim, uint64_t elapsed, Stage
 
 }  // namespace
 
+// Takes the next claim: items [first, first + n) of `job`; n == 0 when the job at the head was
+// empty. False when the pool is stopping.
+bool ThreadPool::take_claim(BatchJob*& job, size_t& first, size_t& n) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  if (stopping_) return false;
+  job = queue_.front();
+  // `next` only moves under mu_, so what is left cannot change between here and fetch_add.
+  // A claim is at most one thread's share of the whole job, so every thread gets part of
+  // a batch; the share of the job, not of what is left, keeps claims (and so io_uring
+  // batches) full-sized to the end: 32 items on 2 threads are 16 + 16, not 16 + 8 + 4 ...
+  const size_t left = job->count - std::min(job->next.load(std::memory_order_relaxed), job->count);
+  const size_t share = (job->count + workers_ - 1) / workers_;
+  n = std::min({std::max<size_t>(job->source->claim_size(), 1), kMaxClaim, share, left});
+  if (n == 0) {  // an empty job: nothing to run, and nobody will complete it
+    queue_.pop_front();
+    if (unfinished_ > 0 && --unfinished_ == 0) idle_since_ = monotonic_ns();
+    return true;
+  }
+  first = job->next.fetch_add(n, std::memory_order_relaxed);
+  if (first + n >= job->count) queue_.pop_front();
+  return true;
+}
+
+// Keeps the failed items' statuses in the job and counts the claim's items.
+void ThreadPool::record_failures(BatchJob* job, size_t first, size_t n, ItemStatus* statuses) {
+  size_t failed = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!statuses[i].ok()) {
+      job->statuses[first + i] = std::move(statuses[i]);
+      ++failed;
+    }
+  }
+  if (failed > 0) job->failed.fetch_add(failed, std::memory_order_relaxed);
+  // Counted per claim, not per item: one shared cache line touched per claim.
+  if (n > failed) counters().items_read.fetch_add(static_cast<int64_t>(n - failed), std::memory_order_relaxed);
+}
+
 void ThreadPool::run(size_t worker) {
   StageTimes& times = times_[worker];
   StageTimes claim;       // the stage times of the claim being timed
@@ -110,26 +148,8 @@ void ThreadPool::run(size_t worker) {
     BatchJob* job = nullptr;
     size_t first = 0;
     size_t n = 0;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) break;
-      job = queue_.front();
-      // `next` only moves under mu_, so what is left cannot change between here and fetch_add.
-      // A claim is at most one thread's share of the whole job, so every thread gets part of
-      // a batch; the share of the job, not of what is left, keeps claims (and so io_uring
-      // batches) full-sized to the end: 32 items on 2 threads are 16 + 16, not 16 + 8 + 4 ...
-      const size_t left = job->count - std::min(job->next.load(std::memory_order_relaxed), job->count);
-      const size_t share = (job->count + workers_ - 1) / workers_;
-      n = std::min({std::max<size_t>(job->source->claim_size(), 1), kMaxClaim, share, left});
-      if (n == 0) {  // an empty job: nothing to run, and nobody will complete it
-        queue_.pop_front();
-        if (unfinished_ > 0 && --unfinished_ == 0) idle_since_ = monotonic_ns();
-        continue;
-      }
-      first = job->next.fetch_add(n, std::memory_order_relaxed);
-      if (first + n >= job->count) queue_.pop_front();
-    }
+    if (!take_claim(job, first, n)) break;
+    if (n == 0) continue;
     const bool timed = stage_times_ && skip == 0;
     uint64_t started = 0;
     if (timed) {
@@ -164,16 +184,7 @@ void ThreadPool::run(size_t worker) {
     } else {
       untimed += n;
     }
-    size_t failed = 0;
-    for (size_t i = 0; i < n; ++i) {
-      if (!statuses[i].ok()) {
-        job->statuses[first + i] = std::move(statuses[i]);
-        ++failed;
-      }
-    }
-    if (failed > 0) job->failed.fetch_add(failed, std::memory_order_relaxed);
-    // Counted per claim, not per item: one shared cache line touched per claim.
-    if (n > failed) counters().items_read.fetch_add(static_cast<int64_t>(n - failed), std::memory_order_relaxed);
+    record_failures(job, first, n, statuses);
     StageTimes::bump(times.items, n);
     // Touching the job after this is the last finisher's right only: its owner may reuse it.
     if (job->done.fetch_add(n, std::memory_order_acq_rel) + n == job->count) finished(job);

@@ -51,6 +51,8 @@ class ThreadPool {
 
  private:
   void run(size_t worker);
+  bool take_claim(BatchJob*& job, size_t& first, size_t& n);
+  void record_failures(BatchJob* job, size_t first, size_t n, ItemStatus* statuses);
   void finished(BatchJob* job);
 
   mutable std::mutex mu_;

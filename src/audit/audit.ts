@@ -109,12 +109,8 @@ async function settle(): Promise<boolean> {
   return true;
 }
 
-export async function audit(target: AuditTarget, options: AuditOptions = {}): Promise<AuditReport> {
-  const epochs = options.epochs ?? 20;
-  const warmup = options.warmupEpochs ?? 2;
-  const every = options.sampleEvery ?? 0;
-  if (!Number.isInteger(epochs) || epochs < 2) throw new RangeError('epochs must be an integer >= 2');
-  if (!Number.isInteger(warmup) || warmup < 0 || warmup > epochs - 2) throw new RangeError('warmupEpochs must leave at least 2 measured epochs');
+// The user's series, checked against the built-in names, and the thresholds against both.
+function userSeries(options: AuditOptions): UserSeries {
   const user: UserSeries = Object.entries(options.series ?? {});
   for (const [name, read] of user) {
     if (name in SERIES || name === 'epoch' || name === 'step') throw new RangeError(`series '${name}' is a built-in name; choose another`);
@@ -124,6 +120,47 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
     if (!(name in SERIES) && !user.some(([n]) => n === name)) throw new RangeError(`thresholds: no series named '${name}'`);
     if (name in SERIES && !SERIES[name as SeriesName].judged) throw new RangeError(`thresholds: '${name}' is reported, never judged`);
   }
+
+  return user;
+}
+
+// Each series over the measured epochs: its fitted growth and whether that is a leak. The
+// memory verdict is on the anonymous part where it is known; rss is reported beside it.
+function verdicts(measured: Sample[], user: UserSeries, thresholds: AuditOptions['thresholds']): SeriesVerdict[] {
+  const split = measured.every((s) => Number.isFinite(s.rssAnon));
+  const rssThreshold = thresholds?.rss;
+  const infos: Array<[string, SeriesInfo]> = [
+    ...(Object.entries(SERIES) as Array<[SeriesName, SeriesInfo]>).map(([name, info]): [string, SeriesInfo] => {
+      if (name === 'rss') return [name, { ...info, judged: !split }];
+      if (name === 'rssAnon') return [name, { ...info, judged: split, threshold: rssThreshold ?? info.threshold }];
+      return [name, info];
+    }),
+    ...user.map(([name]): [string, SeriesInfo] => [name, { title: name, unit: '', threshold: 0.5, judged: true }]),
+  ];
+  return infos.map(([name, info]) => {
+    const points = measured.map((s) => [s.epoch, s[name]!] as const).filter((p) => Number.isFinite(p[1]));
+    const fit = fitGrowth(points);
+    const threshold = thresholds?.[name] ?? info.threshold;
+    return {
+      name,
+      title: info.title,
+      unit: info.unit,
+      slopePerEpoch: fit.slope,
+      delta: fit.delta,
+      threshold,
+      judged: info.judged,
+      grew: info.judged && grew(fit, points.length, threshold),
+    };
+  });
+}
+
+export async function audit(target: AuditTarget, options: AuditOptions = {}): Promise<AuditReport> {
+  const epochs = options.epochs ?? 20;
+  const warmup = options.warmupEpochs ?? 2;
+  const every = options.sampleEvery ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 2) throw new RangeError('epochs must be an integer >= 2');
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup > epochs - 2) throw new RangeError('warmupEpochs must leave at least 2 measured epochs');
+  const user = userSeries(options);
 
   let owned: DataLoader<any> | undefined;
   let run: EpochFn;
@@ -169,33 +206,7 @@ export async function audit(target: AuditTarget, options: AuditOptions = {}): Pr
     owned?.close();
   }
 
-  const measured = perEpoch.slice(warmup);
-  // The memory verdict is on the anonymous part where it is known; rss is reported beside it.
-  const split = measured.every((s) => Number.isFinite(s.rssAnon));
-  const rssThreshold = options.thresholds?.rss;
-  const infos: Array<[string, SeriesInfo]> = [
-    ...(Object.entries(SERIES) as Array<[SeriesName, SeriesInfo]>).map(([name, info]): [string, SeriesInfo] => {
-      if (name === 'rss') return [name, { ...info, judged: !split }];
-      if (name === 'rssAnon') return [name, { ...info, judged: split, threshold: rssThreshold ?? info.threshold }];
-      return [name, info];
-    }),
-    ...user.map(([name]): [string, SeriesInfo] => [name, { title: name, unit: '', threshold: 0.5, judged: true }]),
-  ];
-  const series: SeriesVerdict[] = infos.map(([name, info]) => {
-    const points = measured.map((s) => [s.epoch, s[name]!] as const).filter((p) => Number.isFinite(p[1]));
-    const fit = fitGrowth(points);
-    const threshold = options.thresholds?.[name] ?? info.threshold;
-    return {
-      name,
-      title: info.title,
-      unit: info.unit,
-      slopePerEpoch: fit.slope,
-      delta: fit.delta,
-      threshold,
-      judged: info.judged,
-      grew: info.judged && grew(fit, points.length, threshold),
-    };
-  });
+  const series = verdicts(perEpoch.slice(warmup), user, options.thresholds);
   const grown = series.filter((s) => s.grew).map((s) => s.name);
   return { epochs, warmupEpochs: warmup, gc: forced ? 'forced' : 'unavailable', perEpoch, steps, series, leaks: grown.length > 0, grew: grown, ...(timing ? { timing } : {}) };
 }
