@@ -85,8 +85,10 @@ describe('tensorloader pack / verify', () => {
     const v = run('verify', out);
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/ok: 10 records in 1 shard/);
-    const a = run('audit', out, '--epochs', '4');
-    expect(a.status, a.stderr).toBe(0);
+    // Six epochs, four measured: two measured points of a 10-record set let one late allocation
+    // on a loaded machine read as growth.
+    const a = run('audit', out, '--epochs', '6');
+    expect(a.status, a.stdout + a.stderr).toBe(0);
     expect(a.stdout).toMatch(/no leak found/);
     const buf = readFileSync(out);
     const { entryOf } = await import('./helpers/packed-bytes.js');
