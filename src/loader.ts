@@ -3,7 +3,6 @@
 // dataset: native (src/loader/native-engine.ts: the pool fills a fixed arena of `slots`
 // batch slots, never more), map-style JS (map-engine.ts) or iterable (stream-engine.ts).
 import { availableParallelism } from 'node:os';
-import type { NativeLoaderStats } from '../binding.js';
 import type { Batch, SlotOwner } from './batch.js';
 import { defaultCollate } from './collate.js';
 import { isNativeDataset, type BatchArray, type FieldArrays, type NativeDataset } from './dataset.js';
@@ -14,12 +13,13 @@ import { abortPromise } from './loader/abort.js';
 import type { Engine, EngineConfig } from './loader/engine.js';
 import { MapEngine } from './loader/map-engine.js';
 import { NativeEngine } from './loader/native-engine.js';
+import { checkLoaderOptions } from './loader/options.js';
 import { StreamEngine } from './loader/stream-engine.js';
 import { WaitClock } from './loader/wait-clock.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
 import { BatchSampler, RandomSampler, SequentialSampler, toSampler, type IndexSource, type Sampler } from './sampler.js';
-import type { LoaderStats } from './stats.js';
-import { booleanOption, count, epoch as epochOption, knownOptions, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
+import { JS_LOADER_STATS, type LoaderStats } from './stats.js';
+import { booleanOption, count, epoch as epochOption, onErrorOption, positiveInt, timeoutMs, type OnError } from './validate.js';
 
 export interface DataLoaderOptions<T = unknown> {
   /** Items per batch. Default 1. */
@@ -95,43 +95,6 @@ export interface LoaderState {
 
 export type { LoaderStats } from './stats.js';
 
-const JS_STATS: NativeLoaderStats = Object.freeze({
-  slots: 0,
-  slotsLeased: 0,
-  slotBytes: 0,
-  arenaBytes: 0,
-  pending: 0,
-  threads: 0,
-  batchSize: 0,
-  closed: false,
-  externalBytes: 0,
-  fieldOffsets: [],
-  stageMs: Object.freeze({ read: 0, decode: 0, resample: 0, convert: 0, copy: 0 }),
-  itemsFilled: 0,
-  slotWaitMs: 0,
-});
-
-const LOADER_OPTIONS = [
-  'batchSize', 'shuffle', 'seed', 'dropLast', 'prefetch', 'threads', 'slots', 'memoryBudget', 'stageTimes', 'slotTimeoutMs', 'epoch', 'copy',
-  'onError', 'maxErrors', 'sampler', 'batchSampler', 'signal', 'resume', 'collate', 'shuffleBuffer', 'progress',
-] as const;
-
-// Options of one kind of dataset given to another are errors: native datasets have no collate
-// and no shuffle buffer; JS datasets have no native threads, arena slots or memory budget, and
-// a map-style one no shuffle buffer (its shuffle is a sampler's).
-const NOT_FOR: Record<'native' | 'map' | 'stream', { options: readonly (keyof DataLoaderOptions)[]; why: string }> = {
-  native: { options: ['collate', 'shuffleBuffer'], why: 'a native dataset fills its batches natively (collate and shuffleBuffer are for JS datasets)' },
-  map: { options: ['threads', 'slots', 'memoryBudget', 'stageTimes', 'shuffleBuffer'], why: 'a JS dataset has no native threads, slots, memory budget or stage times, and a map-style one shuffles by sampler, not buffer' },
-  stream: { options: ['threads', 'slots', 'memoryBudget', 'stageTimes'], why: 'a JS dataset has no native threads, slots, memory budget or stage times' },
-};
-
-function checkApplies(options: DataLoaderOptions<any>, kind: keyof typeof NOT_FOR): void {
-  knownOptions('DataLoader', options, LOADER_OPTIONS);
-  const { options: not, why } = NOT_FOR[kind];
-  const given = not.filter((k) => options[k] !== undefined);
-  if (given.length > 0) throw new TensorLoaderError('ERR_INVALID_ARG', `DataLoader: ${given.join(', ')} do${given.length === 1 ? 'es' : ''} not apply: ${why}`);
-}
-
 /**
  * Batches from a dataset. Native datasets (text, images) are filled by native threads into a
  * fixed arena; JS datasets (`length` + `get(i)`, or an IterableDataset) are fetched with up to
@@ -174,7 +137,7 @@ export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L
       );
     }
     if (stream && (options.sampler || options.batchSampler)) throw new RangeError('an IterableDataset has no indices: sampler and batchSampler do not apply');
-    checkApplies(options, isNativeDataset(dataset) ? 'native' : stream ? 'stream' : 'map');
+    checkLoaderOptions(options, isNativeDataset(dataset) ? 'native' : stream ? 'stream' : 'map');
     this.dataset = dataset;
     const shuffleBuffer = positiveInt('shuffleBuffer', options.shuffleBuffer ?? 1000);
     if (options.progress !== undefined && typeof options.progress !== 'boolean' && typeof options.progress !== 'function') {
@@ -284,7 +247,7 @@ export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L
    * since resetStats(); formatStats() gives them as one line.
    */
   stats(): LoaderStats {
-    const arena = this.#native ? this.#native.pump.stats() : { ...JS_STATS, closed: this.#closed };
+    const arena = this.#native ? this.#native.pump.stats() : { ...JS_LOADER_STATS, closed: this.#closed };
     return { ...arena, ...this.#clock.times() };
   }
 

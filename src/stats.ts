@@ -13,6 +13,24 @@ export type { LoopTimes } from './loader/wait-clock.js';
  */
 export interface LoaderStats extends NativeLoaderStats, LoopTimes {}
 
+/** What stats() shows of the arena and pool for a JS dataset, which has neither. */
+export const JS_LOADER_STATS: NativeLoaderStats = Object.freeze({
+  slots: 0,
+  slotsLeased: 0,
+  slotBytes: 0,
+  arenaBytes: 0,
+  pending: 0,
+  threads: 0,
+  batchSize: 0,
+  closed: false,
+  externalBytes: 0,
+  fieldOffsets: [],
+  stageMs: Object.freeze({ read: 0, decode: 0, resample: 0, convert: 0, copy: 0 }),
+  itemsFilled: 0,
+  slotWaitMs: 0,
+});
+
+
 export const STAGES: ReadonlyArray<keyof StageTimes> = ['read', 'decode', 'resample', 'convert', 'copy'];
 
 /** Whether the loop waited on its data: a quarter of its time or more waiting is data-bound, under a tenth compute-bound. */
