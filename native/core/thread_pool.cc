@@ -150,13 +150,15 @@ void ThreadPool::run(size_t worker) {
     size_t n = 0;
     if (!take_claim(job, first, n)) break;
     if (n == 0) continue;
-    const bool timed = stage_times_ && skip == 0;
+    // The first claim of every batch is timed whatever the sampling says, so even a short run
+    // (a few small batches of tiny items) has stage times to report.
+    const bool timed = stage_times_ && (skip == 0 || first == 0);
     uint64_t started = 0;
     if (timed) {
       for (auto& a : claim.ns) a.store(0, std::memory_order_relaxed);
       t_stage_times = &claim;
       started = monotonic_ns();
-    } else {
+    } else if (skip > 0) {
       --skip;
     }
     for (size_t i = 0; i < n; ++i) {
