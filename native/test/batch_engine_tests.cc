@@ -1,16 +1,21 @@
 // Tests of core/batch_engine.
 #include "test/test_util.h"
 
+static tl::EngineOptions engine_options(size_t batch_size, size_t slots, size_t threads) {
+  tl::EngineOptions opts;
+  opts.batch_size = batch_size;
+  opts.slots = slots;
+  opts.threads = threads;
+  return opts;
+}
+
 TEST_CASE(engine_batches_values) {
   const CounterSnapshot before = CounterSnapshot::take();
   {
     Dataset ds;
     auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 16;
-    opts.slots = 4;
-    opts.threads = 3;
+    const tl::EngineOptions opts = engine_options(16, 4, 3);
     {
       tl::BatchEngine engine(source, opts, done.notify());
       CHECK(engine.init_error().empty());
@@ -98,10 +103,7 @@ TEST_CASE(engine_compact_and_refill_replace_failed_items) {
     Dataset ds;
     auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 4;
-    opts.slots = 1;
-    opts.threads = 2;
+    const tl::EngineOptions opts = engine_options(4, 1, 2);
     tl::BatchEngine engine(source, opts, done.notify());
     tl::ItemStatus error;
     uint32_t first[4] = {5, static_cast<uint32_t>(ds.missing_index), 6, 7};
@@ -140,10 +142,7 @@ TEST_CASE(engine_missing_file_in_batch) {
     Dataset ds;
     auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 8;
-    opts.slots = 2;
-    opts.threads = 2;
+    const tl::EngineOptions opts = engine_options(8, 2, 2);
     tl::BatchEngine engine(source, opts, done.notify());
     uint32_t indices[5] = {5, 6, static_cast<uint32_t>(ds.missing_index), 7, 8};
     tl::ItemStatus error;
@@ -170,10 +169,7 @@ TEST_CASE(engine_submit_refusals) {
     Dataset ds;
     auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 4;
-    opts.slots = 2;
-    opts.threads = 2;
+    const tl::EngineOptions opts = engine_options(4, 2, 2);
     tl::BatchEngine engine(source, opts, done.notify());
     tl::ItemStatus error;
     const uint32_t length = static_cast<uint32_t>(source->length());
@@ -248,10 +244,7 @@ TEST_CASE(engine_shutdown_with_queued_jobs) {
   {
     auto source = std::make_shared<SlowSource>(std::chrono::milliseconds(20));
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 32;
-    opts.slots = 4;
-    opts.threads = 2;
+    const tl::EngineOptions opts = engine_options(32, 4, 2);
     auto engine = std::make_unique<tl::BatchEngine>(source, opts, done.notify());
     std::vector<uint32_t> idx(32);
     for (uint32_t i = 0; i < 32; ++i) idx[i] = i;
@@ -295,10 +288,7 @@ TEST_CASE(engine_destroyed_while_running) {
   {
     auto source = std::make_shared<SlowSource>(std::chrono::milliseconds(5));
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 8;
-    opts.slots = 3;
-    opts.threads = 4;
+    const tl::EngineOptions opts = engine_options(8, 3, 4);
     {
       tl::BatchEngine engine(source, opts, done.notify());
       uint32_t idx[8] = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -320,10 +310,7 @@ TEST_CASE(engine_stress_many_batches) {
     Dataset ds;
     auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 7;
-    opts.slots = 5;
-    opts.threads = 4;
+    const tl::EngineOptions opts = engine_options(7, 5, 4);
     tl::BatchEngine engine(source, opts, done.notify());
     size_t completed = 0;
     uint32_t next = 0;
@@ -370,10 +357,7 @@ TEST_CASE(engine_rings_die_with_the_pool) {
     Dataset ds;
     auto source = std::make_shared<tl::TextSource>(ds.paths, kItemLength);
     Completions done;
-    tl::EngineOptions opts;
-    opts.batch_size = 32;
-    opts.slots = 2;
-    opts.threads = 2;
+    const tl::EngineOptions opts = engine_options(32, 2, 2);
     const int fds_before = count_open_fds();
     {
       tl::BatchEngine engine(source, opts, done.notify());
