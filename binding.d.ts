@@ -46,6 +46,8 @@ export interface NativeJobResult {
   count: number;
   /** The items that failed (position = row within this job); absent when all succeeded. */
   failures?: NativeFailure[];
+  /** Wall time from the job's first item's start to its last item's end, in microseconds. */
+  fillUs: number;
 }
 
 /** What every native source has (native/binding/source_wrap.h). */
@@ -231,9 +233,10 @@ export interface StageTimes {
 export declare class NativeLoader {
   /**
    * `onDone` is called on the JS thread once per submitted or refilled batch when it is filled
-   * (`failed`: how many of its items failed; failures() tells which). Never after close().
+   * (`failed`: how many of its items failed, failures() tells which; `fillUs`: wall time from
+   * its first item's start to its last item's end, in microseconds). Never after close().
    */
-  constructor(source: NativeSource, options: NativeLoaderOptions, onDone: (slot: number, generation: number, failed: number) => void);
+  constructor(source: NativeSource, options: NativeLoaderOptions, onDone: (slot: number, generation: number, failed: number, fillUs: number) => void);
   /**
    * Leases a slot, fills it on the pool and returns the slot. Throws (code ENOSLOT) when no slot
    * is free. `waited`: the time the pool sat idle before this batch was spent waiting on the

@@ -5,6 +5,9 @@
 import type { BatchArray, FieldArrays } from './dataset.js';
 import { TensorLoaderError } from './errors.js';
 
+// The fields of every single-field batch.
+const NO_FIELDS: Readonly<Record<string, BatchField>> = Object.freeze(Object.create(null) as Record<string, BatchField>);
+
 /** Gives a slot back; implemented by the loader. */
 export interface SlotOwner {
   releaseSlot(slot: number, generation: number): void;
@@ -66,8 +69,9 @@ export class Batch<T = Float32Array, F extends FieldArrays = FieldArrays, L exte
   constructor(init: BatchInit<T>) {
     this.data = init.data;
     // Null prototype: a field named '__proto__' (a packed file may have one) stays a field.
-    this.fields = Object.freeze(Object.assign(Object.create(null) as Record<string, BatchField>, init.fields)) as BatchFields<F>;
-    this.shape = Object.freeze([...init.shape]);
+    this.fields = (init.fields ? Object.freeze(Object.assign(Object.create(null) as Record<string, BatchField>, init.fields)) : NO_FIELDS) as BatchFields<F>;
+    // A frozen shape is shared as it is (the native engine hands the same one to every full batch).
+    this.shape = Object.isFrozen(init.shape) ? init.shape : Object.freeze([...init.shape]);
     this.indices = init.indices;
     this.labels = init.labels as L;
     this.epoch = init.epoch;

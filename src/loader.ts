@@ -13,7 +13,9 @@ import { abortPromise } from './loader/abort.js';
 import type { Engine, EngineConfig } from './loader/engine.js';
 import { MapEngine } from './loader/map-engine.js';
 import { NativeEngine } from './loader/native-engine.js';
+import { slotBytesOf } from './loader/memory-budget.js';
 import { checkLoaderOptions } from './loader/options.js';
+import { DEFAULT_PREFETCH, MeasuredDepth, defaultSlots, fixedDepth, type PrefetchDepth } from './loader/prefetch-depth.js';
 import { StreamEngine } from './loader/stream-engine.js';
 import { WaitClock } from './loader/wait-clock.js';
 import { Progress, progressMode, type ProgressState } from './progress.js';
@@ -30,11 +32,15 @@ export interface DataLoaderOptions<T = unknown> {
   seed?: number;
   /** Drop the last batch of an epoch when it is smaller than batchSize. Default false. */
   dropLast?: boolean;
-  /** Batches decoded ahead of the one being used. Default 2. */
+  /**
+   * Batches decoded ahead of the one being used. Default 2; native datasets, when neither this
+   * nor `slots` is set, keep up to 8 ahead while batches fill in under a millisecond (measured
+   * as they come), in slots that stay within 16 MiB.
+   */
   prefetch?: number;
   /** Native threads filling batches. Default: available cores. */
   threads?: number;
-  /** Batch slots in the arena (memory = slots × batch bytes). Default prefetch + 2. */
+  /** Batch slots in the arena (memory = slots × batch bytes). Default prefetch + 2 (see prefetch). */
   slots?: number;
   /**
    * Native datasets: the memory this loader may use, in bytes: its arena (slots × batch bytes)
@@ -111,6 +117,7 @@ export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L
   readonly shuffle: boolean;
   readonly seed: number;
   readonly dropLast: boolean;
+  /** The most batches kept in flight (see DataLoaderOptions.prefetch). */
   readonly prefetch: number;
   readonly copy: boolean;
   readonly onError: OnError;
@@ -168,7 +175,14 @@ export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L
       this.#epoch = r.epoch;
       this.#position = { epoch: r.epoch, batches: r.batches };
     }
-    const slots = positiveInt('slots', options.slots ?? this.prefetch + 2);
+    // Native datasets with neither prefetch nor slots set: the depth follows the batches'
+    // measured fill time (src/loader/prefetch-depth.ts), within slots sized for it.
+    const measured = options.prefetch === undefined && isNativeDataset(dataset);
+    const quick = measured && options.slots === undefined ? defaultSlots(slotBytesOf(dataset as NativeDataset, this.batchSize)) : undefined;
+    const slots = positiveInt('slots', options.slots ?? quick?.slots ?? this.prefetch + 2);
+    const deep = quick?.deep ?? Math.max(DEFAULT_PREFETCH, slots - 2);
+    const depth: PrefetchDepth = measured ? new MeasuredDepth(deep) : fixedDepth(this.prefetch);
+    if (measured) this.prefetch = deep;
     const threads = options.threads ?? availableParallelism();
     const size = stream ? 0 : dataset.length;
     this.sampler = options.batchSampler
@@ -193,7 +207,7 @@ export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L
       collate: options.collate ?? ((items) => defaultCollate(items)),
     };
     if (isNativeDataset(dataset)) {
-      this.#native = new NativeEngine<T>(dataset, config, { slots, threads, slotTimeoutMs: this.slotTimeoutMs, memoryBudget: options.memoryBudget, stageTimes: booleanOption('stageTimes', options.stageTimes ?? true), signal: this.signal });
+      this.#native = new NativeEngine<T>(dataset, config, { slots, threads, slotTimeoutMs: this.slotTimeoutMs, memoryBudget: options.memoryBudget, stageTimes: booleanOption('stageTimes', options.stageTimes ?? true), signal: this.signal, depth });
       this.#engine = this.#native;
       // Mapped datasets (packed files) tell the kernel how pages will be read.
       const advise = (dataset as { advise?: (pattern: 'sequential' | 'random') => void }).advise;

@@ -134,7 +134,7 @@ Napi::Array job_failures(Napi::Env env, LoaderState& st, const BatchJob& job) {
   return failures;
 }
 
-// Runs on the JS thread for each finished batch: onDone(slot, generation, failed). `context`
+// Runs on the JS thread for each finished batch: onDone(slot, generation, failed, fillUs). `context`
 // is the LoaderState. The slot stays leased: the loader then hands it out, compacts and
 // refills it, or releases it.
 void deliver_batch(napi_env raw_env, napi_value on_done, void* context, void* data) {
@@ -146,14 +146,15 @@ void deliver_batch(napi_env raw_env, napi_value on_done, void* context, void* da
   if (!s.in_flight || s.job_id != job->id) return;
   s.in_flight = false;
   if (--st->pending == 0 && st->tsfn != nullptr) napi_unref_threadsafe_function(raw_env, st->tsfn);
-  napi_value args[3];
+  napi_value args[4];
   napi_create_int32(raw_env, job->slot, &args[0]);
   napi_create_double(raw_env, static_cast<double>(s.generation), &args[1]);
   napi_create_uint32(raw_env, static_cast<uint32_t>(job->failed.load(std::memory_order_acquire)), &args[2]);
+  napi_create_double(raw_env, static_cast<double>(job->fill_ns) / 1e3, &args[3]);
   napi_value undefined = nullptr;
   napi_get_undefined(raw_env, &undefined);
   // An exception thrown by onDone stays pending and reaches the process as any callback's.
-  napi_call_function(raw_env, undefined, on_done, 3, args, nullptr);
+  napi_call_function(raw_env, undefined, on_done, 4, args, nullptr);
 }
 
 void finalize_tsfn(napi_env, void* finalize_data, void*) {

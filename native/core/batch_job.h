@@ -40,6 +40,10 @@ struct BatchJob {
   std::atomic<size_t> next{0};       // next item to claim
   std::atomic<size_t> done{0};       // items finished
   std::atomic<size_t> failed{0};
+  // Wall time of the fill: from the first claim's start to the last item's end (monotonic ns;
+  // 0 until the first claim). What the loader's default prefetch depth is chosen from.
+  std::atomic<uint64_t> started_ns{0};
+  uint64_t fill_ns = 0;  // written by the last finisher before on_complete
   // Called on the pool thread that finishes the last item. Set once by the owner.
   std::function<void(BatchJob*)> on_complete;
 
@@ -48,6 +52,8 @@ struct BatchJob {
     next.store(0, std::memory_order_relaxed);
     done.store(0, std::memory_order_relaxed);
     failed.store(0, std::memory_order_relaxed);
+    started_ns.store(0, std::memory_order_relaxed);
+    fill_ns = 0;
     if (statuses.size() < n) statuses.resize(n);
     for (size_t i = 0; i < n; ++i) {
       if (!statuses[i].ok()) statuses[i] = ItemStatus();

@@ -1,5 +1,7 @@
 #include "core/thread_pool.h"
 
+#include <sched.h>
+
 #include <algorithm>
 
 #include "core/counters.h"
@@ -25,6 +27,7 @@ bool ThreadPool::submit(BatchJob* job, bool count_idle) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     queue_.push_back(job);
+    queued_.store(queue_.size(), std::memory_order_relaxed);
     if (unfinished_++ == 0 && idle_since_ != 0) {
       if (count_idle) idle_ns_ += monotonic_ns() - idle_since_;
       idle_since_ = 0;
@@ -42,7 +45,9 @@ void ThreadPool::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
+    stopping_flag_.store(true, std::memory_order_relaxed);
     queue_.clear();
+    queued_.store(0, std::memory_order_relaxed);
   }
   cv_.notify_all();
   for (auto& t : threads_) {
@@ -66,6 +71,8 @@ PoolTimes ThreadPool::times() const {
 
 // The last item of `job` is done: the pool may now be out of work.
 void ThreadPool::finished(BatchJob* job) {
+  const uint64_t started = job->started_ns.load(std::memory_order_relaxed);
+  job->fill_ns = started != 0 ? monotonic_ns() - started : 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (unfinished_ > 0 && --unfinished_ == 0) idle_since_ = monotonic_ns();
@@ -105,6 +112,22 @@ void charge(StageTimes& totals, const StageTimes& claim, uint64_t elapsed, Stage
 bool ThreadPool::take_claim(BatchJob*& job, size_t& first, size_t& n) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!stopping_ && queue_.empty()) {
+    // Out of work: wait a little for the next job before sleeping. When batches are quick to
+    // fill, the next submit comes within microseconds, and a thread that is awake costs the
+    // submitter (the JS thread) nothing, while waking a sleeping one costs it a futex call and,
+    // in a VM, an inter-processor interrupt: for tiny items the largest part of a batch's fixed
+    // cost (bench/micro.ts, "batch of 32 tiny items"). sched_yield leaves the core to any thread
+    // that has work, so the wait takes no time from the JS thread; it is bounded by kSpinNs
+    // per idle spell, so a pool waiting on a slow consumer costs at most that per batch.
+    lock.unlock();
+    const uint64_t until = monotonic_ns() + kSpinNs;
+    while (queued_.load(std::memory_order_relaxed) == 0 && !stopping_flag_.load(std::memory_order_relaxed) &&
+           monotonic_ns() < until) {
+      sched_yield();
+    }
+    lock.lock();
+  }
+  if (!stopping_ && queue_.empty()) {
     ++sleeping_;
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     --sleeping_;
@@ -120,11 +143,13 @@ bool ThreadPool::take_claim(BatchJob*& job, size_t& first, size_t& n) {
   n = std::min({std::max<size_t>(job->source->claim_size(), 1), kMaxClaim, share, left});
   if (n == 0) {  // an empty job: nothing to run, and nobody will complete it
     queue_.pop_front();
+    queued_.store(queue_.size(), std::memory_order_relaxed);
     if (unfinished_ > 0 && --unfinished_ == 0) idle_since_ = monotonic_ns();
     return true;
   }
   first = job->next.fetch_add(n, std::memory_order_relaxed);
   if (first + n >= job->count) queue_.pop_front();
+  queued_.store(queue_.size(), std::memory_order_relaxed);
   // Work is left for another thread: wake one (see submit).
   const bool wake = !queue_.empty() && sleeping_ > 0;
   lock.unlock();
@@ -162,6 +187,7 @@ void ThreadPool::run(size_t worker) {
     size_t n = 0;
     if (!take_claim(job, first, n)) break;
     if (n == 0) continue;
+    if (first == 0) job->started_ns.store(monotonic_ns(), std::memory_order_relaxed);
     // The first claim of every batch is timed whatever the sampling says, so even a short run
     // (a few small batches of tiny items) has stage times to report.
     const bool timed = stage_times_ && (skip == 0 || first == 0);

@@ -5,6 +5,7 @@
 // its share (count / threads, rounded up) of the job.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +67,10 @@ class ThreadPool {
   // Guarded by mu_ (touched once per batch, not per item).
   size_t unfinished_ = 0;       // submitted jobs whose last item has not finished
   size_t sleeping_ = 0;         // threads waiting on cv_ for a job
+  // queue_.size() and stopping_, readable without mu_ by a thread waiting for work (take_claim).
+  std::atomic<size_t> queued_{0};
+  std::atomic<bool> stopping_flag_{false};
+  static constexpr uint64_t kSpinNs = 100000;
   uint64_t idle_since_ = 0;     // when unfinished_ last fell to 0 (0: never, or counted)
   uint64_t idle_ns_ = 0;
 };

@@ -12,6 +12,7 @@ import { binding } from '../native.js';
 import type { OnError } from '../validate.js';
 import { raced } from './abort.js';
 import { decodeCap } from './memory-budget.js';
+import type { PrefetchDepth } from './prefetch-depth.js';
 import type { Plan } from './plan.js';
 
 const SLOT_POLL_MS = 5;
@@ -35,8 +36,8 @@ export interface PumpedBatch {
 
 export interface PumpRun {
   epoch: number;
-  /** Jobs in flight at most. */
-  prefetch: number;
+  /** Jobs in flight at most (told each job's fill time). */
+  depth: PrefetchDepth;
   onError: OnError;
   /** Where skipped failures are recorded. */
   errors: ErrorLog;
@@ -71,7 +72,7 @@ export class BatchPump implements SlotOwner {
     this.native = new binding.NativeLoader(
       dataset[nativeSource],
       { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes, stageTimes: options.stageTimes ?? true },
-      (slot, generation, failed) => this.#done(slot, generation, failed),
+      (slot, generation, failed, fillUs) => this.#done(slot, generation, failed, fillUs),
     );
     this.#offsets = this.native.stats().fieldOffsets;
     this.specs = slotFields(dataset);
@@ -86,7 +87,7 @@ export class BatchPump implements SlotOwner {
     let waited = false;
     try {
       for (;;) {
-        while (!plan.done && inflight.length < run.prefetch && this.native.freeSlots() > 0) {
+        while (!plan.done && inflight.length < run.depth.value && this.native.freeSlots() > 0) {
           const indices = plan.take();
           const result = this.#track(this.native.submit(indices, run.epoch, waited), indices.length);
           waited = true;
@@ -100,6 +101,7 @@ export class BatchPump implements SlotOwner {
         }
         const job = inflight.shift()!;
         held = await raced(job.result, run.aborted);
+        run.depth.observe(held.fillUs);
         let rows = held.count;
         let indices = job.indices;
         if (held.failures) {
@@ -167,12 +169,12 @@ export class BatchPump implements SlotOwner {
   }
 
   // onDone of the native loader: the batch in `slot` is filled.
-  #done(slot: number, generation: number, failed: number): void {
+  #done(slot: number, generation: number, failed: number, fillUs: number): void {
     const job = this.#inFlight[slot];
     if (!job) return;
     this.#inFlight[slot] = undefined;
     const failures = failed > 0 ? this.native.failures(slot, generation) : undefined;
-    job.resolve({ slot, generation, count: job.count, failures });
+    job.resolve({ slot, generation, count: job.count, failures, fillUs });
   }
 
   #wake(): void {

@@ -8,6 +8,15 @@ import { TensorLoaderError } from '../errors.js';
 /** The default DataLoaderOptions.memoryBudget. */
 export const DEFAULT_MEMORY_BUDGET = 4 * 1024 ** 3;
 
+function datasetFields(dataset: NativeDataset): ReadonlyArray<{ dtype: keyof typeof BYTES; shape: readonly number[] }> {
+  return dataset.fields ?? [{ dtype: dataset.dtype, shape: dataset.itemShape }];
+}
+
+/** Bytes of one batch slot: each field's plane 64-byte aligned (plan_fields in native/core). */
+export function slotBytesOf(dataset: NativeDataset, batchSize: number): number {
+  return datasetFields(dataset).reduce((a, f) => a + Math.ceil((elementsOf(f.shape) * BYTES[f.dtype] * batchSize) / 64) * 64, 0);
+}
+
 /**
  * The per-item decode cap for a loader over `dataset`. Refuses (ETOOLARGE) an arena over the
  * budget before anything is allocated: a packed file or options asking for items whose slots
@@ -15,9 +24,8 @@ export const DEFAULT_MEMORY_BUDGET = 4 * 1024 ** 3;
  */
 export function decodeCap(dataset: NativeDataset, batchSize: number, slots: number, threads: number, budget = DEFAULT_MEMORY_BUDGET): number {
   if (!(Number.isSafeInteger(budget) && budget >= 1)) throw new RangeError(`memoryBudget must be a positive integer number of bytes, got ${String(budget)}`);
-  const fields = dataset.fields ?? [{ name: '', dtype: dataset.dtype, shape: dataset.itemShape }];
-  // Each field's plane is 64-byte aligned in the slot (plan_fields).
-  const slotBytes = fields.reduce((a, f) => a + Math.ceil((elementsOf(f.shape) * BYTES[f.dtype] * batchSize) / 64) * 64, 0);
+  const fields = datasetFields(dataset);
+  const slotBytes = slotBytesOf(dataset, batchSize);
   const arena = slotBytes * slots;
   if (arena > budget) {
     throw new TensorLoaderError(

@@ -5,15 +5,21 @@ import type { BatchArray, NativeDataset } from '../dataset.js';
 import { BatchPump, type PumpedBatch } from './batch-pump.js';
 import { Engine, type EngineConfig } from './engine.js';
 import { BatchPlan } from './plan.js';
+import type { PrefetchDepth } from './prefetch-depth.js';
 
 export class NativeEngine<T> extends Engine<T, NativeDataset> {
   readonly pump: BatchPump;
   readonly #signal: AbortSignal | undefined;
+  // Kept across epochs: what it learned of the batches' fill time still holds.
+  readonly #depth: PrefetchDepth;
+  #fullShape: readonly number[] | undefined;
 
-  constructor(dataset: NativeDataset, config: EngineConfig, options: { slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number; stageTimes: boolean; signal: AbortSignal | undefined }) {
+  constructor(dataset: NativeDataset, config: EngineConfig, options: { slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number; stageTimes: boolean; signal: AbortSignal | undefined; depth: PrefetchDepth }) {
     super(dataset, config);
-    this.pump = new BatchPump(dataset, { batchSize: config.batchSize, ...options });
+    const { depth, ...pumpOptions } = options;
+    this.pump = new BatchPump(dataset, { batchSize: config.batchSize, ...pumpOptions });
     this.#signal = options.signal;
+    this.#depth = depth;
   }
 
   async *batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined> {
@@ -23,7 +29,7 @@ export class NativeEngine<T> extends Engine<T, NativeDataset> {
     let number = start;
     let current: Batch<T> | undefined;
     try {
-      for await (const pumped of this.pump.run(plan, { epoch, prefetch: config.prefetch, onError: config.onError, errors: config.errors, minRows, aborted, signal: this.#signal })) {
+      for await (const pumped of this.pump.run(plan, { epoch, depth: this.#depth, onError: config.onError, errors: config.errors, minRows, aborted, signal: this.#signal })) {
         current = this.#toBatch(pumped, epoch, number++);
         yield current;
         if (!current.retained) current.release();
@@ -53,11 +59,18 @@ export class NativeEngine<T> extends Engine<T, NativeDataset> {
         : labelField?.data instanceof Uint8Array && labelField.shape.length === 1 && dataset.labelField !== undefined
           ? Int32Array.from(labelField.data) // uint8 labels (IDX files), widened once per batch
           : undefined;
-    const init = { data: views[0] as unknown as T, fields, shape: [rows, ...dataset.itemShape], indices, labels, epoch, number };
+    const shape = this.#shape(rows);
     if (copy) {
       this.pump.releaseSlot(pumped.slot, pumped.generation);
-      return new Batch<T>(init);
+      return new Batch<T>({ data: views[0] as unknown as T, fields, shape, indices, labels, epoch, number });
     }
-    return new Batch<T>({ ...init, lease: { owner: this.pump, slot: pumped.slot, generation: pumped.generation } });
+    const lease = { owner: this.pump, slot: pumped.slot, generation: pumped.generation };
+    return new Batch<T>({ data: views[0] as unknown as T, fields, shape, indices, labels, epoch, number, lease });
+  }
+
+  // [rows, ...item shape], frozen; the one of full batches made once.
+  #shape(rows: number): readonly number[] {
+    if (rows === this.config.batchSize) return (this.#fullShape ??= Object.freeze([rows, ...this.dataset.itemShape]));
+    return Object.freeze([rows, ...this.dataset.itemShape]);
   }
 }

@@ -17,6 +17,7 @@ import { binding } from '../native.js';
 import { knownOptions, onErrorOption, positiveInt, type OnError } from '../validate.js';
 import type { PackMeta } from './meta.js';
 import { Progress, progressMode, type ProgressState } from '../progress.js';
+import { fixedDepth } from '../loader/prefetch-depth.js';
 import { checkClasses, itemValues, jsSchema, nativeSchema, rowBytes, writeRow, type StoredField } from './schema.js';
 
 export interface PackOptions {
@@ -241,7 +242,7 @@ async function packNative(dataset: NativeDataset, { out, options, shardSize, onE
   const plan = new RangePlan(dataset.length, group);
   let done = 0;
   try {
-    for await (const batch of pump.run(plan, { epoch: 0, prefetch: 3, onError, errors: skipped, minRows: 0, signal: options.signal })) {
+    for await (const batch of pump.run(plan, { epoch: 0, depth: fixedDepth(3), onError, errors: skipped, minRows: 0, signal: options.signal })) {
       try {
         options.signal?.throwIfAborted();
         const kept = batch.indices;
