@@ -37,7 +37,7 @@ export interface NativeErrorClasses {
 }
 export declare function setErrorClasses(classes: NativeErrorClasses): void;
 
-/** A finished job. Its slot stays leased until handOut() + release(), or release(). */
+/** A finished job as the BatchPump reports it. Its slot stays leased until handOut() + release(), or release(). */
 export interface NativeJobResult {
   slot: number;
   /** Changes every time the slot is leased; every later call on the slot quotes it. */
@@ -229,14 +229,21 @@ export interface StageTimes {
 }
 
 export declare class NativeLoader {
-  constructor(source: NativeSource, options: NativeLoaderOptions);
   /**
-   * Leases a slot and fills it on the pool. Throws (code ENOSLOT) when no slot is free. `waited`:
-   * the time the pool sat idle before this batch was spent waiting on the consumer (stats().slotWaitMs).
+   * `onDone` is called on the JS thread once per submitted or refilled batch when it is filled
+   * (`failed`: how many of its items failed; failures() tells which). Never after close().
    */
-  submit(indices: Uint32Array, epoch?: number, waited?: boolean): Promise<NativeJobResult>;
-  /** Fills rows position.. of a finished, not handed-out batch with more items. */
-  refill(slot: number, generation: number, position: number, indices: Uint32Array, epoch?: number): Promise<NativeJobResult>;
+  constructor(source: NativeSource, options: NativeLoaderOptions, onDone: (slot: number, generation: number, failed: number) => void);
+  /**
+   * Leases a slot, fills it on the pool and returns the slot. Throws (code ENOSLOT) when no slot
+   * is free. `waited`: the time the pool sat idle before this batch was spent waiting on the
+   * consumer (stats().slotWaitMs).
+   */
+  submit(indices: Uint32Array, epoch?: number, waited?: boolean): number;
+  /** Fills rows position.. of a finished, not handed-out batch with more items; onDone follows for the same slot. */
+  refill(slot: number, generation: number, position: number, indices: Uint32Array, epoch?: number): number;
+  /** The failed items of a finished batch (position = row within that submit or refill). */
+  failures(slot: number, generation: number): NativeFailure[];
   /** Moves rows keep[i] to row i (keep ascending): closes the gaps of failed items. */
   compact(slot: number, generation: number, keep: Uint32Array): void;
   /** An external ArrayBuffer over the first `count` rows (several fields: the whole slot); its finalizer returns the slot. */
@@ -248,7 +255,7 @@ export declare class NativeLoader {
   resetTimes(): void;
   /** Slots not leased (cheaper than stats()). */
   freeSlots(): number;
-  /** Stops the pool, rejects in-flight batches (ECLOSED), detaches every view, frees the slab. */
+  /** Stops the pool, detaches every view, frees the slab; batches in flight get no onDone. */
   close(): void;
 }
 

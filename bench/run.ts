@@ -84,9 +84,10 @@ interface Comparison {
 const rounds = quick ? 1 : 2;
 
 // JPEG entries take minutes each on a loaded 2-core machine: `once` measures them one round.
-function compare(name: string, runs: Array<[string, () => Measurement | { skipped: string }]>, once = false): Comparison {
+// `needed`: run it even when --only leaves it out, because a wanted comparison reads what it makes.
+function compare(name: string, runs: Array<[string, () => Measurement | { skipped: string }]>, once = false, needed = false): Comparison {
   const c: Comparison = { name, results: [], skipped: [] };
-  if (!wanted(name)) return c;
+  if (!wanted(name) && !needed) return c;
   const best = new Map<string, Measurement>();
   const skipped = new Map<string, string>();
   const n = once ? 1 : rounds;
@@ -335,7 +336,7 @@ async function main(): Promise<void> {
   const packing = compare('Packing (tensorloader pack, once)', [
     [`${ex1Files} text files -> packed`, packed('pack', ex1Dir, ex1Packed, 'text')],
     [`${ex2Files} PNGs -> 64x64x3 uint8 packed`, packed('pack', ex2Dir, ex2Packed, 'images64')],
-  ]);
+  ], false, wanted('packed'));
   const packedEpochs = quick ? 5 : 20;
   const imageBytes = 64 * 64 * 3;
   comparisons.push(

@@ -97,13 +97,17 @@ describe('native errors', () => {
 
   it('a refused submit carries its code from the engine', async () => {
     const source = new binding.NativeNpySource(join(npyDir, 'f4_rows.npy'));
-    const loader = new binding.NativeLoader(source, { batchSize: 1, slots: 1, threads: 1 });
+    let finished: (done: { slot: number; generation: number; failed: number }) => void = () => {};
+    const first = new Promise<{ slot: number; generation: number; failed: number }>((resolve) => (finished = resolve));
+    const loader = new binding.NativeLoader(source, { batchSize: 1, slots: 1, threads: 1 }, (slot, generation, failed) => finished({ slot, generation, failed }));
     try {
-      const first = loader.submit(new Uint32Array([0]));
+      const slot = loader.submit(new Uint32Array([0]));
+      expect(slot).toBe(0);
       expect(() => loader.submit(new Uint32Array([0]))).toThrow(expect.objectContaining({ code: 'ENOSLOT' }));
       expect(() => loader.submit(new Uint32Array([0]))).toThrow(TensorLoaderError);
       const done = await first;
-      expect(done.failures).toBeUndefined();
+      expect(done).toMatchObject({ slot: 0, failed: 0 });
+      expect(loader.failures(done.slot, done.generation)).toEqual([]);
       loader.release(done.slot, done.generation);
       expect(() => loader.submit(new Uint32Array([source.length]))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
     } finally {
@@ -112,12 +116,12 @@ describe('native errors', () => {
   });
 
   it('a loader takes every registered source and names them when given something else', () => {
-    expect(() => new binding.NativeLoader({} as never, { batchSize: 1, slots: 1 })).toThrow(
+    expect(() => new binding.NativeLoader({} as never, { batchSize: 1, slots: 1 }, () => {})).toThrow(
       /NativeTextSource, NativeImageSource, NativeNpySource, NativeIdxSource, NativeTokenSource, NativePackedSource, NativeFieldsSource/,
     );
     const fields = new binding.NativeFieldsSource([new binding.NativeImageSource([png], base), new binding.NativeTextSource(['x'], 2)]);
     expect(fields.fieldBytes).toEqual([3 * 8 * 8 * 4, 8]);
-    const loader = new binding.NativeLoader(fields, { batchSize: 1, slots: 1, threads: 1 });
+    const loader = new binding.NativeLoader(fields, { batchSize: 1, slots: 1, threads: 1 }, () => {});
     loader.close();
   });
 

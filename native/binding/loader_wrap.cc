@@ -12,21 +12,12 @@ namespace tl::js {
 struct SlotState {
   uint64_t generation = 0;
   uint64_t job_id = 0;
-  // While the batch is in flight: the resolve and reject functions of the promise submit() or
-  // refill() returned. References rather than a napi_deferred: a deferred is freed only by
-  // resolving or rejecting it, which runs JS, and an environment torn down mid-flight (a
-  // worker terminated or exiting) runs no JS any more, so its deferreds leaked (LeakSanitizer
-  // found them); a reference is deleted without JS.
-  Napi::FunctionReference resolve;
-  Napi::FunctionReference reject;
+  // Submitted or refilled, and its onDone not yet called. No promise per batch: the JS side
+  // makes its own (a promise made from C++ costs an N-API call into its executor and two
+  // references, a large part of a small batch's fixed cost), and onDone gets three numbers.
+  bool in_flight = false;
   Napi::Reference<Napi::ArrayBuffer> view;  // weak; while handed out
   bool handed_out = false;
-
-  bool in_flight() const { return !resolve.IsEmpty(); }
-  void drop_promise() {
-    resolve.Reset();
-    reject.Reset();
-  }
 };
 
 namespace {
@@ -53,11 +44,6 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
   bool closed = false;
   bool hook_registered = false;
   bool torn_down = false;  // the environment is exiting: no more N-API calls on references
-  // new_promise(): `new Promise(executor)`, the executor storing its resolve and reject
-  // functions into *capturing (it runs synchronously inside the constructor).
-  Napi::FunctionReference promise_constructor;
-  Napi::FunctionReference executor;
-  SlotState* capturing = nullptr;
 
   ~LoaderState() {
     engine.reset();  // joins the pool (if still running) and frees the slab
@@ -67,7 +53,8 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
     }
   }
 
-  void detach_views_and_drop_promises(bool can_call_js) {
+  // In-flight batches get no onDone any more: the caller of close() settles its own waits.
+  void detach_views_and_forget_jobs(bool can_call_js) {
     for (SlotState& s : slots) {
       if (can_call_js && s.handed_out && !s.view.IsEmpty()) {
         Napi::ArrayBuffer ab = s.view.Value();
@@ -75,29 +62,9 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
       }
       s.view.Reset();
       s.handed_out = false;
-      if (can_call_js && s.in_flight()) {
-        Napi::Value err = coded_error(env, "ECLOSED", "the loader was closed while this batch was in flight");
-        Napi::FunctionReference reject = std::move(s.reject);
-        s.drop_promise();
-        reject.Call({err});
-      }
-      s.drop_promise();
+      s.in_flight = false;
     }
     pending = 0;
-  }
-
-  // Deletes every reference while the environment still exists (see SlotState).
-  void drop_references() {
-    for (SlotState& s : slots) s.drop_promise();
-    promise_constructor.Reset();
-    executor.Reset();
-  }
-
-  Napi::Value new_promise(SlotState& s) {
-    capturing = &s;
-    Napi::Value promise = promise_constructor.New({executor.Value()});
-    capturing = nullptr;
-    return promise;
   }
 
   // Explicit close() from JS: stop threads, detach every view, free the slab now.
@@ -105,7 +72,7 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
     if (closed || torn_down) return;
     closed = true;
     engine->shutdown(false);
-    detach_views_and_drop_promises(true);
+    detach_views_and_forget_jobs(true);
     engine->shutdown(true);
     if (external_bytes != 0) {
       int64_t ignored = 0;
@@ -131,8 +98,7 @@ struct LoaderState : std::enable_shared_from_this<LoaderState> {
   static void on_env_teardown(void* arg) {
     auto* self = static_cast<LoaderState*>(arg);
     self->engine->shutdown(true);
-    self->detach_views_and_drop_promises(false);
-    self->drop_references();
+    self->detach_views_and_forget_jobs(false);
     self->closed = true;
     self->torn_down = true;
     self->hook_registered = false;
@@ -154,51 +120,40 @@ void finalize_view(napi_env, void*, void* hint) {
   }
 }
 
-// The outcome of one finished job. The slot stays leased: the loader then hands it out,
-// compacts and refills it, or releases it.
-Napi::Object job_result(Napi::Env env, LoaderState& st, BatchJob& job) {
-  SlotState& s = st.slots[static_cast<size_t>(job.slot)];
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("slot", job.slot);
-  result.Set("generation", static_cast<double>(s.generation));
-  result.Set("count", static_cast<double>(job.count));
-  if (job.failed.load(std::memory_order_acquire) > 0) {
-    Napi::Array failures = Napi::Array::New(env);
-    uint32_t n = 0;
-    for (size_t i = 0; i < job.count; ++i) {
-      if (job.statuses[i].ok()) continue;
-      size_t index = job.indices[i];
-      Napi::Object f = failure_object(env, job.statuses[i], index, st.engine->source().describe(index));
-      f.Set("position", static_cast<double>(i));
-      failures.Set(n++, f);
-    }
-    result.Set("failures", failures);
+// The failed items of a finished job (position = row within the job).
+Napi::Array job_failures(Napi::Env env, LoaderState& st, const BatchJob& job) {
+  Napi::Array failures = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (size_t i = 0; i < job.count; ++i) {
+    if (job.statuses[i].ok()) continue;
+    size_t index = job.indices[i];
+    Napi::Object f = failure_object(env, job.statuses[i], index, st.engine->source().describe(index));
+    f.Set("position", static_cast<double>(i));
+    failures.Set(n++, f);
   }
-  return result;
+  return failures;
 }
 
-// Runs on the JS thread for each finished batch. `context` is the LoaderState.
-void deliver_batch(napi_env raw_env, napi_value, void* context, void* data) {
-  if (raw_env == nullptr) return;  // the environment is tearing down
+// Runs on the JS thread for each finished batch: onDone(slot, generation, failed). `context`
+// is the LoaderState. The slot stays leased: the loader then hands it out, compacts and
+// refills it, or releases it.
+void deliver_batch(napi_env raw_env, napi_value on_done, void* context, void* data) {
+  if (raw_env == nullptr || on_done == nullptr) return;  // the environment is tearing down
   auto* st = static_cast<LoaderState*>(context);
   auto* job = static_cast<BatchJob*>(data);
   if (st->closed || st->torn_down) return;
   SlotState& s = st->slots[static_cast<size_t>(job->slot)];
-  if (!s.in_flight() || s.job_id != job->id) return;
-  Napi::FunctionReference resolve = std::move(s.resolve);
-  s.drop_promise();
+  if (!s.in_flight || s.job_id != job->id) return;
+  s.in_flight = false;
   if (--st->pending == 0 && st->tsfn != nullptr) napi_unref_threadsafe_function(raw_env, st->tsfn);
-  Napi::Env env(raw_env);
-  resolve.Call({job_result(env, *st, *job)});
-}
-
-// The executor of every promise a loader returns: keeps resolve and reject in the slot
-// LoaderState::new_promise is filling.
-void capture_executor(const Napi::CallbackInfo& info) {
-  auto* st = static_cast<LoaderState*>(info.Data());
-  if (st->capturing == nullptr || info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction()) return;
-  st->capturing->resolve = Napi::Persistent(info[0].As<Napi::Function>());
-  st->capturing->reject = Napi::Persistent(info[1].As<Napi::Function>());
+  napi_value args[3];
+  napi_create_int32(raw_env, job->slot, &args[0]);
+  napi_create_double(raw_env, static_cast<double>(s.generation), &args[1]);
+  napi_create_uint32(raw_env, static_cast<uint32_t>(job->failed.load(std::memory_order_acquire)), &args[2]);
+  napi_value undefined = nullptr;
+  napi_get_undefined(raw_env, &undefined);
+  // An exception thrown by onDone stays pending and reaches the process as any callback's.
+  napi_call_function(raw_env, undefined, on_done, 3, args, nullptr);
 }
 
 void finalize_tsfn(napi_env, void* finalize_data, void*) {
@@ -223,6 +178,7 @@ Napi::Function LoaderWrap::Define(Napi::Env env) {
                      {InstanceMethod<&LoaderWrap::Submit>("submit"),
                       InstanceMethod<&LoaderWrap::Refill>("refill"),
                       InstanceMethod<&LoaderWrap::Compact>("compact"),
+                      InstanceMethod<&LoaderWrap::Failures>("failures"),
                       InstanceMethod<&LoaderWrap::HandOut>("handOut"),
                       InstanceMethod<&LoaderWrap::Release>("release"),
                       InstanceMethod<&LoaderWrap::Stats>("stats"),
@@ -233,8 +189,8 @@ Napi::Function LoaderWrap::Define(Napi::Env env) {
 
 LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LoaderWrap>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[1].IsObject()) {
-    throw_type_error(env, "NativeLoader(source, { batchSize, slots, threads })");
+  if (info.Length() < 3 || !info[1].IsObject() || !info[2].IsFunction()) {
+    throw_type_error(env, "NativeLoader(source, { batchSize, slots, threads }, onDone(slot, generation, failed))");
     return;
   }
   std::shared_ptr<const ItemSource> source = source_from_js(env, info[0]);
@@ -258,14 +214,6 @@ LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Loader
   LoaderState* st = state_.get();
   st->env = env;
   st->slots.resize(eo.slots);
-  Napi::Value promise = env.Global().Get("Promise");
-  if (!promise.IsFunction()) {
-    st->closed = true;
-    throw_type_error(env, "NativeLoader needs the global Promise constructor");
-    return;
-  }
-  st->promise_constructor = Napi::Persistent(promise.As<Napi::Function>());
-  st->executor = Napi::Persistent(Napi::Function::New<capture_executor>(env, "tensorloader.batchPromise", st));
   // Pool threads only post the finished job; everything else happens in deliver_batch.
   st->engine = std::make_unique<BatchEngine>(source, eo, [st](BatchJob* job) {
     if (st->tsfn != nullptr) napi_call_threadsafe_function(st->tsfn, job, napi_tsfn_nonblocking);
@@ -278,7 +226,7 @@ LoaderWrap::LoaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Loader
   }
   auto* keep_alive = new std::shared_ptr<LoaderState>(state_);
   napi_status status = napi_create_threadsafe_function(
-      env, nullptr, nullptr, Napi::String::New(env, "tensorloader.batch"), 0, 1, keep_alive,
+      env, info[2], nullptr, Napi::String::New(env, "tensorloader.batch"), 0, 1, keep_alive,
       finalize_tsfn, st, deliver_batch, &st->tsfn);
   if (status != napi_ok) {
     delete keep_alive;
@@ -304,7 +252,6 @@ LoaderWrap::~LoaderWrap() {
   // Collected without close(): stop the threads now; the slab lives on until the last view
   // handed out from it is collected (the views' tokens share the state).
   st->engine->shutdown(false);
-  st->drop_references();
   st->pending = 0;
   st->release_tsfn();
 }
@@ -338,21 +285,15 @@ SlotState* LoaderWrap::LeasedSlot(const Napi::CallbackInfo& info) {
   return &s;
 }
 
+// Marks the job's slot in flight (its onDone is awaited); returns the slot.
 Napi::Value LoaderWrap::Track(Napi::Env env, BatchJob* job, const ItemStatus& error) {
   LoaderState& st = *state_;
   if (job == nullptr) return throw_error(env, error);
   SlotState& s = st.slots[static_cast<size_t>(job->slot)];
   s.job_id = job->id;
-  Napi::Value promise = st.new_promise(s);
-  if (promise.IsEmpty() || !s.in_flight()) {
-    // Cannot happen short of running out of memory; the job finishes unobserved and its slot
-    // comes back with close() or when the loader is collected.
-    s.drop_promise();
-    if (!env.IsExceptionPending()) throw_error(env, "EIO", "cannot create the batch's promise");
-    return env.Undefined();
-  }
+  s.in_flight = true;
   if (st.pending++ == 0) napi_ref_threadsafe_function(env, st.tsfn);
-  return promise;
+  return Napi::Number::New(env, job->slot);
 }
 
 Napi::Value LoaderWrap::Submit(const Napi::CallbackInfo& info) {
@@ -379,7 +320,7 @@ Napi::Value LoaderWrap::Refill(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "refill(slot, generation, position: number, indices: Uint32Array, epoch?: number)");
   }
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->in_flight() || s->handed_out) {
+  if (s == nullptr || s->in_flight || s->handed_out) {
     return throw_error(env, "ERR_INVALID_STATE", "refill: the slot is not a finished, unreleased batch");
   }
   int64_t position = info[2].As<Napi::Number>().Int64Value();
@@ -397,7 +338,7 @@ Napi::Value LoaderWrap::Compact(const Napi::CallbackInfo& info) {
     return throw_type_error(env, "compact(slot, generation, keep: Uint32Array)");
   }
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->in_flight() || s->handed_out) {
+  if (s == nullptr || s->in_flight || s->handed_out) {
     return throw_error(env, "ERR_INVALID_STATE", "compact: the slot is not a finished, unreleased batch");
   }
   Napi::Uint32Array keep = info[2].As<Napi::Uint32Array>();
@@ -407,12 +348,21 @@ Napi::Value LoaderWrap::Compact(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value LoaderWrap::Failures(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SlotState* s = LeasedSlot(info);
+  if (s == nullptr || s->in_flight || s->handed_out) {
+    return throw_error(env, "ERR_INVALID_STATE", "failures: the slot is not a finished, unreleased batch");
+  }
+  return job_failures(env, *state_, state_->engine->job(info[0].As<Napi::Number>().Int32Value()));
+}
+
 Napi::Value LoaderWrap::HandOut(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LoaderState& st = *state_;
   if (info.Length() < 3 || !info[2].IsNumber()) return throw_type_error(env, "handOut(slot, generation, count)");
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->in_flight() || s->handed_out) {
+  if (s == nullptr || s->in_flight || s->handed_out) {
     return throw_error(env, "ERR_INVALID_STATE", "handOut: the slot is not a finished, unreleased batch");
   }
   int64_t count = info[2].As<Napi::Number>().Int64Value();
@@ -438,7 +388,7 @@ Napi::Value LoaderWrap::HandOut(const Napi::CallbackInfo& info) {
 Napi::Value LoaderWrap::Release(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SlotState* s = LeasedSlot(info);
-  if (s == nullptr || s->in_flight()) return Napi::Boolean::New(env, false);
+  if (s == nullptr || s->in_flight) return Napi::Boolean::New(env, false);
   // Detach first: a view the user still holds must read as empty, never as the next batch.
   if (s->handed_out && !s->view.IsEmpty()) {
     Napi::ArrayBuffer ab = s->view.Value();

@@ -1,6 +1,7 @@
-// NativeLoader: one BatchEngine exposed to JS. submit() returns a promise per batch; a
-// finished batch comes back as an external ArrayBuffer over its slot, whose finalizer returns
-// the slot if the user never calls release().
+// NativeLoader: one BatchEngine exposed to JS. submit() returns the batch's slot, and the
+// onDone given to the constructor is called with it when the batch is filled; a finished batch
+// comes back as an external ArrayBuffer over its slot, whose finalizer returns the slot if the
+// user never calls release().
 #pragma once
 
 #include <napi.h>
@@ -25,6 +26,8 @@ class LoaderWrap : public Napi::ObjectWrap<LoaderWrap> {
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value Refill(const Napi::CallbackInfo& info);
   Napi::Value Compact(const Napi::CallbackInfo& info);
+  // The failed items of a finished batch whose onDone reported failed > 0.
+  Napi::Value Failures(const Napi::CallbackInfo& info);
   Napi::Value HandOut(const Napi::CallbackInfo& info);
   SlotState* LeasedSlot(const Napi::CallbackInfo& info);
   Napi::Value Track(Napi::Env env, BatchJob* job, const ItemStatus& error);

@@ -29,8 +29,12 @@ bool ThreadPool::submit(BatchJob* job, bool count_idle) {
       if (count_idle) idle_ns_ += monotonic_ns() - idle_since_;
       idle_since_ = 0;
     }
+    if (sleeping_ == 0) return true;  // every thread is awake and will see the job
   }
-  cv_.notify_all();
+  // One thread, not all: waking a sleeping thread costs the waker a system call and an
+  // inter-processor interrupt, and the submitter is the JS thread. The woken thread wakes the
+  // next one if it leaves work behind (take_claim), so the wake-ups of a batch spread over it.
+  cv_.notify_one();
   return true;
 }
 
@@ -100,7 +104,11 @@ void charge(StageTimes& totals, const StageTimes& claim, uint64_t elapsed, Stage
 // empty. False when the pool is stopping.
 bool ThreadPool::take_claim(BatchJob*& job, size_t& first, size_t& n) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  if (!stopping_ && queue_.empty()) {
+    ++sleeping_;
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    --sleeping_;
+  }
   if (stopping_) return false;
   job = queue_.front();
   // `next` only moves under mu_, so what is left cannot change between here and fetch_add.
@@ -117,6 +125,10 @@ bool ThreadPool::take_claim(BatchJob*& job, size_t& first, size_t& n) {
   }
   first = job->next.fetch_add(n, std::memory_order_relaxed);
   if (first + n >= job->count) queue_.pop_front();
+  // Work is left for another thread: wake one (see submit).
+  const bool wake = !queue_.empty() && sleeping_ > 0;
+  lock.unlock();
+  if (wake) cv_.notify_one();
   return true;
 }
 

@@ -65,6 +65,7 @@ class ThreadPool {
   std::unique_ptr<StageTimes[]> times_;  // one per thread, each written by its thread only
   // Guarded by mu_ (touched once per batch, not per item).
   size_t unfinished_ = 0;       // submitted jobs whose last item has not finished
+  size_t sleeping_ = 0;         // threads waiting on cv_ for a job
   uint64_t idle_since_ = 0;     // when unfinished_ last fell to 0 (0: never, or counted)
   uint64_t idle_ns_ = 0;
 };

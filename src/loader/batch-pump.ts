@@ -46,6 +46,12 @@ export interface PumpRun {
   signal?: AbortSignal;
 }
 
+interface InFlight {
+  resolve: (result: NativeJobResult) => void;
+  reject: (error: Error) => void;
+  count: number;
+}
+
 export class BatchPump implements SlotOwner {
   readonly native: NativeLoader;
   readonly batchSize: number;
@@ -55,12 +61,18 @@ export class BatchPump implements SlotOwner {
   readonly #offsets: number[];
   #waiters: Array<() => void> = [];
   #closed = false;
+  /** Per slot: the settle functions of the batch in flight there, until onDone or close(). */
+  readonly #inFlight: Array<InFlight | undefined> = [];
 
   constructor(dataset: NativeDataset, options: { batchSize: number; slots: number; threads: number; slotTimeoutMs: number; memoryBudget?: number; stageTimes?: boolean }) {
     this.batchSize = options.batchSize;
     this.slotTimeoutMs = options.slotTimeoutMs;
     const maxItemBytes = decodeCap(dataset, options.batchSize, options.slots, options.threads, options.memoryBudget);
-    this.native = new binding.NativeLoader(dataset[nativeSource], { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes, stageTimes: options.stageTimes ?? true });
+    this.native = new binding.NativeLoader(
+      dataset[nativeSource],
+      { batchSize: options.batchSize, slots: options.slots, threads: options.threads, maxItemBytes, stageTimes: options.stageTimes ?? true },
+      (slot, generation, failed) => this.#done(slot, generation, failed),
+    );
     this.#offsets = this.native.stats().fieldOffsets;
     this.specs = slotFields(dataset);
   }
@@ -76,7 +88,7 @@ export class BatchPump implements SlotOwner {
       for (;;) {
         while (!plan.done && inflight.length < run.prefetch && this.native.freeSlots() > 0) {
           const indices = plan.take();
-          const result = this.native.submit(indices, run.epoch, waited);
+          const result = this.#track(this.native.submit(indices, run.epoch, waited), indices.length);
           waited = true;
           result.catch(() => {}); // observed below; this keeps a close() mid-flight from being "unhandled"
           inflight.push({ result, indices });
@@ -139,7 +151,28 @@ export class BatchPump implements SlotOwner {
     if (this.#closed) return;
     this.#closed = true;
     this.native.close();
+    for (let slot = 0; slot < this.#inFlight.length; slot++) {
+      const job = this.#inFlight[slot];
+      this.#inFlight[slot] = undefined;
+      job?.reject(new TensorLoaderError('ECLOSED', 'the loader was closed while this batch was in flight'));
+    }
     this.#wake();
+  }
+
+  // The batch the native loader just took into `slot`, as a promise of its result.
+  #track(slot: number, count: number): Promise<NativeJobResult> {
+    return new Promise<NativeJobResult>((resolve, reject) => {
+      this.#inFlight[slot] = { resolve, reject, count };
+    });
+  }
+
+  // onDone of the native loader: the batch in `slot` is filled.
+  #done(slot: number, generation: number, failed: number): void {
+    const job = this.#inFlight[slot];
+    if (!job) return;
+    this.#inFlight[slot] = undefined;
+    const failures = failed > 0 ? this.native.failures(slot, generation) : undefined;
+    job.resolve({ slot, generation, count: job.count, failures });
   }
 
   #wake(): void {
@@ -171,7 +204,7 @@ export class BatchPump implements SlotOwner {
       rows = keepRows.length;
       const extra = plan.takeFromBack(this.batchSize - rows);
       if (extra.length === 0) break;
-      const refill = await this.native.refill(job.slot, job.generation, rows, extra, run.epoch);
+      const refill = await this.#track(this.native.refill(job.slot, job.generation, rows, extra, run.epoch), extra.length);
       failures = refill.failures ?? [];
       positions = extra;
       base = rows;
