@@ -28,6 +28,8 @@ PixelWriter::PixelWriter(const ImageOptions& o)
   }
   for (int c = 0; c < 4; ++c) {
     for (int v = 0; v < 256; ++v) {
+      // Two roundings, never one FMA (this file is built with -ffp-contract=off): the convert
+      // kernels, chosen for unflipped rows, must give these values bit for bit on every CPU.
       const float f = (static_cast<float>(v) * o.scale - o.mean[c]) / o.std[c];
       lut_f32_[c][v] = f;
       lut_f16_[c][v] = float_to_half(f);

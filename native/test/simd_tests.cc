@@ -1,5 +1,7 @@
 // Every SIMD kernel against the scalar one on random data: all filters, 1-4 bytes per pixel,
 // odd widths, and rows chained as in an image (each output row is the next row's `prev`).
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +10,8 @@
 #include <vector>
 
 #include "core/cpu_features.h"
+#include "core/image_options.h"
+#include "core/pixel_writer.h"
 #include "core/resample.h"
 #include "core/simd/convert.h"
 #include "core/simd/resample_kernels.h"
@@ -208,34 +212,118 @@ TEST_CASE(resample_coefficients_reused_only_for_the_same_window) {
   }
 }
 
-// The float32 CHW convert kernels against PixelWriter's tables (the scalar path): random
-// scale, mean and std, widths around the 16-pixel step, every byte value.
+namespace {
+
+// A table entry of PixelWriter, (float(v) * scale - mean) / std with every operation rounded to
+// float on its own: the volatile product keeps the compiler from fusing the multiply into the
+// subtract (aarch64 GCC would), whatever flags this file is compiled with.
+float unfused(uint8_t v, float scale, float mean, float sd) {
+  const volatile float product = static_cast<float>(v) * scale;
+  return (product - mean) / sd;
+}
+
+// The first plane/pixel where `got` (three planes of `width`) differs from `want` in any bit,
+// as "c<plane> x<pixel>", or "" where every value is the same.
+std::string first_difference(const std::vector<float>& want, const std::vector<float>& got, size_t width) {
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (std::memcmp(&want[i], &got[i], sizeof(float)) != 0) {
+      return "c" + std::to_string(i / width) + " x" + std::to_string(i % width) + ": " + show(want[i]) + " vs " +
+             show(got[i]);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+// The float32 CHW convert kernels against PixelWriter's tables (the scalar path) and the
+// formula rounded step by step: every width through four 16-pixel steps with all tails (and
+// wider rows), 1/255 with ImageNet's mean/std in both of their usual forms, random scale, mean
+// and std, every byte value. PixelWriter's own choice is checked too: under
+// TENSORLOADER_SIMD=off that is the tables, so the tables are held to the formula as well.
 TEST_CASE(simd_convert_matches_tables) {
+  struct Params {
+    float scale;
+    float mean[3];
+    float std[3];
+  };
+  std::vector<Params> params = {
+      {1.0f / 255.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
+      {1.0f, {123.675f, 116.28f, 103.53f}, {58.395f, 57.12f, 57.375f}},
+      {1.0f / 255.0f, {0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}},
+      {1.0f / 127.5f, {1.0f, 1.0f, 1.0f}, {1.0f, 1.0f, 1.0f}},
+  };
   std::mt19937 rng(7);
-  std::uniform_real_distribution<float> mean_d(-2.0f, 2.0f), std_d(0.01f, 3.0f);
-  for (tl::SimdLevel level : levels_above_scalar()) {
-    const tl::ConvertRowChw3Fn fn = tl::convert_row_chw3_kernel(level);
-    // Every x86 level has one; NEON has none yet (the scalar tables serve aarch64).
-    CHECK(fn != nullptr || level == tl::SimdLevel::kNeon);
-    if (fn == nullptr) continue;
-    for (int trial = 0; trial < 20; ++trial) {
-      const float scale = trial == 0 ? 1.0f / 255.0f : std_d(rng);
-      const float mean[3] = {mean_d(rng), mean_d(rng), mean_d(rng)};
-      const float sd[3] = {std_d(rng), std_d(rng), std_d(rng)};
-      for (size_t width : {1, 15, 16, 17, 64, 100, 257}) {
-        std::vector<uint8_t> src(width * 3);
-        for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(trial == 1 ? i : rng());
-        std::vector<float> got(width * 3, -7.0f);
-        fn(src.data(), width, got.data(), got.data() + width, got.data() + 2 * width, scale, mean, sd);
-        bool same = true;
-        for (size_t c = 0; c < 3; ++c) {
-          for (size_t x = 0; x < width; ++x) {
-            // Exactly PixelWriter's table entry.
-            const float want = (static_cast<float>(src[x * 3 + c]) * scale - mean[c]) / sd[c];
-            if (std::memcmp(&want, &got[c * width + x], sizeof(float)) != 0) same = false;
-          }
+  std::uniform_real_distribution<float> scale_d(-3.0f, 3.0f), mean_d(-2.0f, 2.0f), std_d(0.01f, 3.0f);
+  for (int trial = 0; trial < 16; ++trial) {
+    const float scale = trial % 4 == 0 ? 1.0f / 255.0f : scale_d(rng);
+    params.push_back({scale, {mean_d(rng), mean_d(rng), mean_d(rng)}, {std_d(rng), std_d(rng), std_d(rng)}});
+  }
+
+  std::vector<size_t> widths;
+  for (size_t w = 0; w <= 67; ++w) widths.push_back(w);
+  for (size_t w : {100, 224, 257}) widths.push_back(w);
+
+  const std::vector<tl::SimdLevel> levels = levels_above_scalar();
+  // Every level above scalar has a kernel: SSE4.1 and AVX2 on x86, NEON on aarch64.
+  for (tl::SimdLevel level : levels) CHECK(tl::convert_row_chw3_kernel(level) != nullptr);
+  CHECK(tl::convert_row_chw3_kernel(tl::SimdLevel::kScalar) == nullptr);
+
+  for (size_t p = 0; p < params.size(); ++p) {
+    const Params& pr = params[p];
+    for (size_t width : widths) {
+      // Every byte value in turn for the first parameter sets, random bytes for the rest.
+      std::vector<uint8_t> src(width * 3);
+      for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(p < 4 ? i + p : rng());
+      const std::string where = "params " + std::to_string(p) + " width " + std::to_string(width);
+
+      std::vector<float> want(width * 3);
+      for (size_t c = 0; c < 3; ++c) {
+        for (size_t x = 0; x < width; ++x) {
+          want[c * width + x] = unfused(src[x * 3 + c], pr.scale, pr.mean[c], pr.std[c]);
         }
-        if (!same) CHECK_EQ(std::string(tl::simd_level_name(level)) + " width " + std::to_string(width), std::string("equal"));
+      }
+
+      tl::ImageOptions o;
+      o.width = static_cast<int>(width);
+      o.height = 1;
+      o.channels = 3;
+      o.dtype = tl::OutType::kFloat32;
+      o.layout = tl::Layout::kCHW;
+      o.scale = pr.scale;
+      for (int c = 0; c < 3; ++c) {
+        o.mean[c] = pr.mean[c];
+        o.std[c] = pr.std[c];
+      }
+      const tl::PixelWriter writer(o);
+      // A flipped row always takes the tables: flipping the mirrored row gives this one.
+      std::vector<uint8_t> mirrored(src.size());
+      for (size_t x = 0; x < width; ++x) std::memcpy(&mirrored[x * 3], &src[(width - 1 - x) * 3], 3);
+      std::vector<float> tables(width * 3, -7.0f);
+      writer.write_row(mirrored.data(), 0, true, reinterpret_cast<uint8_t*>(tables.data()));
+      CHECK_EQ(where + " tables " + first_difference(want, tables, width), where + " tables ");
+      // Unflipped: the kernel of simd_level(), or the tables under TENSORLOADER_SIMD=off.
+      std::vector<float> chosen(width * 3, -7.0f);
+      writer.write_row(src.data(), 0, false, reinterpret_cast<uint8_t*>(chosen.data()));
+      CHECK_EQ(where + " chosen " + first_difference(want, chosen, width), where + " chosen ");
+
+      for (tl::SimdLevel level : levels) {
+        const tl::ConvertRowChw3Fn fn = tl::convert_row_chw3_kernel(level);
+        if (fn == nullptr) continue;
+        // One pixel more on every plane, to see that the kernel stops at `width`.
+        std::vector<float> got((width + 1) * 3, -7.0f);
+        fn(src.data(), width, got.data(), got.data() + width + 1, got.data() + 2 * (width + 1), pr.scale, pr.mean,
+           pr.std);
+        std::vector<float> planes(width * 3);
+        bool untouched = true;
+        for (size_t c = 0; c < 3; ++c) {
+          std::copy_n(got.begin() + static_cast<std::ptrdiff_t>(c * (width + 1)), width,
+                      planes.begin() + static_cast<std::ptrdiff_t>(c * width));
+          untouched = untouched && got[c * (width + 1) + width] == -7.0f;
+        }
+        const std::string name = where + " " + tl::simd_level_name(level) + " ";
+        CHECK_EQ(name + first_difference(want, planes, width), name);
+        CHECK_MSG(untouched, name + "wrote past the row");
       }
     }
   }

@@ -17,6 +17,8 @@ using ConvertRowChw3Fn = void (*)(const uint8_t* src, size_t width, float* r, fl
 #if defined(__x86_64__) || defined(__i386__)
 void convert_row_chw3_f32_sse41(const uint8_t*, size_t, float*, float*, float*, float, const float*, const float*);
 void convert_row_chw3_f32_avx2(const uint8_t*, size_t, float*, float*, float*, float, const float*, const float*);
+#elif defined(__aarch64__)
+void convert_row_chw3_f32_neon(const uint8_t*, size_t, float*, float*, float*, float, const float*, const float*);
 #endif
 
 // The kernel for `level`, or nullptr where the scalar (table) path is the one to use.

@@ -1,0 +1,56 @@
+// NEON kernel of core/simd/convert.h (aarch64, where NEON is baseline): 16 pixels a step,
+// split into their channels by one de-interleaving load (LD3), widened to 32-bit floats, then
+// multiply, subtract, divide. The values must be the tables' bit for bit, and aarch64 GCC fuses
+// a multiply and a subtract into one FMA (one rounding instead of two) by default in C++, the
+// NEON intrinsics included, as they are plain vector operators. So this file (and the tables in
+// pixel_writer.cc) is compiled with -ffp-contract=off (CMakeLists.txt).
+#if defined(__aarch64__)
+
+#include <arm_neon.h>
+
+#include "core/simd/convert.h"
+
+namespace tl {
+namespace {
+
+inline float one(uint8_t v, float scale, float mean, float std) { return (static_cast<float>(v) * scale - mean) / std; }
+
+// The u8 -> u32 -> f32 conversion is exact for 0..255, so only the three operations round.
+inline float32x4_t apply(uint16x4_t v, float32x4_t scale, float32x4_t mean, float32x4_t std) {
+  const float32x4_t f = vcvtq_f32_u32(vmovl_u16(v));
+  return vdivq_f32(vsubq_f32(vmulq_f32(f, scale), mean), std);
+}
+
+inline void store16(uint8x16_t v, float* out, float32x4_t scale, float mean, float std) {
+  const float32x4_t m = vdupq_n_f32(mean);
+  const float32x4_t s = vdupq_n_f32(std);
+  const uint16x8_t lo = vmovl_u8(vget_low_u8(v));
+  const uint16x8_t hi = vmovl_high_u8(v);
+  vst1q_f32(out, apply(vget_low_u16(lo), scale, m, s));
+  vst1q_f32(out + 4, apply(vget_high_u16(lo), scale, m, s));
+  vst1q_f32(out + 8, apply(vget_low_u16(hi), scale, m, s));
+  vst1q_f32(out + 12, apply(vget_high_u16(hi), scale, m, s));
+}
+
+}  // namespace
+
+void convert_row_chw3_f32_neon(const uint8_t* src, size_t width, float* r, float* g, float* b, float scale,
+                               const float* mean, const float* std) {
+  const float32x4_t s = vdupq_n_f32(scale);
+  size_t x = 0;
+  for (; x + 16 <= width; x += 16) {
+    const uint8x16x3_t px = vld3q_u8(src + x * 3);
+    store16(px.val[0], r + x, s, mean[0], std[0]);
+    store16(px.val[1], g + x, s, mean[1], std[1]);
+    store16(px.val[2], b + x, s, mean[2], std[2]);
+  }
+  for (; x < width; ++x) {
+    r[x] = one(src[x * 3], scale, mean[0], std[0]);
+    g[x] = one(src[x * 3 + 1], scale, mean[1], std[1]);
+    b[x] = one(src[x * 3 + 2], scale, mean[2], std[2]);
+  }
+}
+
+}  // namespace tl
+
+#endif
