@@ -262,7 +262,7 @@ export class DataLoader<T = Float32Array, F extends FieldArrays = FieldArrays, L
    */
   stats(): LoaderStats {
     const arena = this.#native ? this.#native.pump.stats() : { ...JS_LOADER_STATS, closed: this.#closed };
-    return { ...arena, ...this.#clock.times() };
+    return { ...arena, ...this.#clock.times(), prefetchDepth: this.#native ? this.#native.depth : this.prefetch };
   }
 
   /** Starts the times and counts of stats() from zero (e.g. to measure one epoch). */

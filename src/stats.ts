@@ -11,7 +11,10 @@ export type { LoopTimes } from './loader/wait-clock.js';
  * consumer waited for data (dataWaitMs) against the time it spent on its batches (computeMs).
  * The times add up over epochs from the loader's creation or its last resetStats().
  */
-export interface LoaderStats extends NativeLoaderStats, LoopTimes {}
+export interface LoaderStats extends NativeLoaderStats, LoopTimes {
+  /** Batches the loader keeps in flight now: `prefetch`, or what the measured fill time chose (DataLoaderOptions.prefetch). */
+  prefetchDepth: number;
+}
 
 /** What stats() shows of the arena and pool for a JS dataset, which has neither. */
 export const JS_LOADER_STATS: NativeLoaderStats = Object.freeze({

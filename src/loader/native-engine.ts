@@ -22,6 +22,11 @@ export class NativeEngine<T> extends Engine<T, NativeDataset> {
     this.#depth = depth;
   }
 
+  /** Batches kept in flight now (see prefetch-depth.ts). */
+  get depth(): number {
+    return this.#depth.value;
+  }
+
   async *batches(epoch: number, start: number, aborted: Promise<never> | undefined): AsyncGenerator<Batch<T>, void, undefined> {
     const { config } = this;
     const plan = new BatchPlan(config.batchSampler.batches(epoch), start);
