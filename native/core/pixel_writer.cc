@@ -2,10 +2,6 @@
 
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "core/half.h"
 
 namespace tl {
@@ -83,37 +79,12 @@ void PixelWriter::write_row(const uint8_t* src, int y, bool flip, uint8_t* dst) 
   }
 }
 
-}  // namespace tl
-
-namespace tl {
-
+// Row by row through write_row (the SIMD convert kernels where they apply), with ordinary
+// stores. Non-temporal stores straight to memory were tried for float CHW images: faster on one
+// 2-core VM, 7x slower than this on another of the same kind (bench "Packed to float"), so the
+// cache decides.
 void PixelWriter::write_image(const uint8_t* src, uint8_t* dst) const {
-  const size_t w = static_cast<size_t>(width_);
-  const size_t row_bytes = w * static_cast<size_t>(channels_);
-#if defined(__SSE2__)
-  const size_t plane = w * static_cast<size_t>(height_);
-  auto* out = reinterpret_cast<float*>(dst);
-  const bool streamable = dtype_ == OutType::kFloat32 && layout_ == Layout::kCHW && channels_ == 3 &&
-                          reinterpret_cast<uintptr_t>(dst) % 16 == 0 && plane % 4 == 0;
-  if (streamable) {
-    const float* l0 = lut_f32_[0];
-    const float* l1 = lut_f32_[1];
-    const float* l2 = lut_f32_[2];
-    float* p0 = out;
-    float* p1 = out + plane;
-    float* p2 = out + 2 * plane;
-    // The planes are contiguous over rows, so the image is one run of `plane` pixels.
-    for (size_t i = 0; i < plane; i += 4) {
-      const uint8_t* s = src + i * 3;
-      _mm_stream_ps(p0 + i, _mm_setr_ps(l0[s[0]], l0[s[3]], l0[s[6]], l0[s[9]]));
-      _mm_stream_ps(p1 + i, _mm_setr_ps(l1[s[1]], l1[s[4]], l1[s[7]], l1[s[10]]));
-      _mm_stream_ps(p2 + i, _mm_setr_ps(l2[s[2]], l2[s[5]], l2[s[8]], l2[s[11]]));
-    }
-    // Streaming stores are weakly ordered: make them visible before the item is reported done.
-    _mm_sfence();
-    return;
-  }
-#endif
+  const size_t row_bytes = static_cast<size_t>(width_) * static_cast<size_t>(channels_);
   for (int y = 0; y < height_; ++y) write_row(src + static_cast<size_t>(y) * row_bytes, y, false, dst);
 }
 

@@ -19,10 +19,7 @@ class PixelWriter {
   // One row of `width` pixels of `channels` interleaved uint8 values, at output row y.
   void write_row(const uint8_t* src, int y, bool flip, uint8_t* dst) const;
   // A whole image of `height` rows, `width` pixels of `channels` uint8 values, rows packed
-  // (a packed file's raw record). Float32 CHW output, the common training layout, takes a path
-  // that reads each pixel once and streams the planes to memory with non-temporal stores: a
-  // batch is far larger than the caches, so writing around them saves the reads a normal
-  // store would make first.
+  // (a packed file's raw record).
   void write_image(const uint8_t* src, uint8_t* dst) const;
 
  private:
