@@ -9,11 +9,10 @@
 #include <arm_neon.h>
 
 #include "core/simd/convert.h"
+#include "core/simd/convert_tail.h"
 
 namespace tl {
 namespace {
-
-inline float one(uint8_t v, float scale, float mean, float std) { return (static_cast<float>(v) * scale - mean) / std; }
 
 // The u8 -> u32 -> f32 conversion is exact for 0..255, so only the three operations round.
 inline float32x4_t apply(uint16x4_t v, float32x4_t scale, float32x4_t mean, float32x4_t std) {
@@ -44,11 +43,7 @@ void convert_row_chw3_f32_neon(const uint8_t* src, size_t width, float* r, float
     store16(px.val[1], g + x, s, mean[1], std[1]);
     store16(px.val[2], b + x, s, mean[2], std[2]);
   }
-  for (; x < width; ++x) {
-    r[x] = one(src[x * 3], scale, mean[0], std[0]);
-    g[x] = one(src[x * 3 + 1], scale, mean[1], std[1]);
-    b[x] = one(src[x * 3 + 2], scale, mean[2], std[2]);
-  }
+  convert_tail_chw3(src, x, width, r, g, b, scale, mean, std);
 }
 
 }  // namespace tl

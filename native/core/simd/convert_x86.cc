@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "core/simd/convert.h"
+#include "core/simd/convert_tail.h"
 
 namespace tl {
 namespace {
@@ -37,8 +38,6 @@ __attribute__((target("sse4.1"))) inline __m128i channel16(__m128i a, __m128i b,
   const __m128i sc = _mm_shuffle_epi8(c, _mm_load_si128(reinterpret_cast<const __m128i*>(k.m[2])));
   return _mm_or_si128(_mm_or_si128(sa, sb), sc);
 }
-
-inline float one(uint8_t v, float scale, float mean, float std) { return (static_cast<float>(v) * scale - mean) / std; }
 
 __attribute__((target("sse4.1"))) inline void store16_sse(__m128i v, float* out, __m128 scale, __m128 mean, __m128 std) {
   const __m128i parts[4] = {v, _mm_srli_si128(v, 4), _mm_srli_si128(v, 8), _mm_srli_si128(v, 12)};
@@ -71,11 +70,7 @@ __attribute__((target("sse4.1"))) void convert_row_chw3_f32_sse41(const uint8_t*
     store16_sse(channel16<1>(v0, v1, v2), g + x, s, _mm_set1_ps(mean[1]), _mm_set1_ps(std[1]));
     store16_sse(channel16<2>(v0, v1, v2), b + x, s, _mm_set1_ps(mean[2]), _mm_set1_ps(std[2]));
   }
-  for (; x < width; ++x) {
-    r[x] = one(src[x * 3], scale, mean[0], std[0]);
-    g[x] = one(src[x * 3 + 1], scale, mean[1], std[1]);
-    b[x] = one(src[x * 3 + 2], scale, mean[2], std[2]);
-  }
+  convert_tail_chw3(src, x, width, r, g, b, scale, mean, std);
 }
 
 __attribute__((target("avx2"))) void convert_row_chw3_f32_avx2(const uint8_t* src, size_t width, float* r, float* g,
@@ -92,11 +87,7 @@ __attribute__((target("avx2"))) void convert_row_chw3_f32_avx2(const uint8_t* sr
     store16_avx(channel16<1>(v0, v1, v2), g + x, s, _mm256_set1_ps(mean[1]), _mm256_set1_ps(std[1]));
     store16_avx(channel16<2>(v0, v1, v2), b + x, s, _mm256_set1_ps(mean[2]), _mm256_set1_ps(std[2]));
   }
-  for (; x < width; ++x) {
-    r[x] = one(src[x * 3], scale, mean[0], std[0]);
-    g[x] = one(src[x * 3 + 1], scale, mean[1], std[1]);
-    b[x] = one(src[x * 3 + 2], scale, mean[2], std[2]);
-  }
+  convert_tail_chw3(src, x, width, r, g, b, scale, mean, std);
 }
 
 }  // namespace tl
