@@ -17,6 +17,9 @@ PixelWriter::PixelWriter(const ImageOptions& o)
   if (o.dtype == OutType::kFloat32 && o.layout == Layout::kCHW && o.channels == 3) {
     chw3_f32_ = convert_row_chw3_kernel(simd_level());
   }
+  if (o.dtype == OutType::kFloat16 && o.layout == Layout::kCHW && o.channels == 3) {
+    chw3_f16_ = convert_row_chw3_f16_kernel(simd_level());
+  }
   scale_ = o.scale;
   for (int c = 0; c < 4; ++c) {
     mean_[c] = o.mean[c];
@@ -71,6 +74,13 @@ void PixelWriter::write_row(const uint8_t* src, int y, bool flip, uint8_t* dst) 
       write_row_typed(src, y, flip, reinterpret_cast<float*>(dst), lut_f32_);
       break;
     case OutType::kFloat16:
+      if (chw3_f16_ != nullptr && !flip) {
+        const size_t w = static_cast<size_t>(width_);
+        const size_t plane = w * static_cast<size_t>(height_);
+        uint16_t* r = reinterpret_cast<uint16_t*>(dst) + static_cast<size_t>(y) * w;
+        chw3_f16_(src, w, r, r + plane, r + 2 * plane, scale_, mean_, std_);
+        break;
+      }
       write_row_typed(src, y, flip, reinterpret_cast<uint16_t*>(dst), lut_f16_);
       break;
     case OutType::kUint8:

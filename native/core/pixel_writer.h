@@ -35,6 +35,7 @@ class PixelWriter {
   // Float32 CHW RGB rows without a flip are computed by a SIMD kernel where the CPU has one
   // (core/simd/convert.h; the same values as lut_f32_), with these parameters.
   ConvertRowChw3Fn chw3_f32_ = nullptr;
+  ConvertRowChw3F16Fn chw3_f16_ = nullptr;
   float scale_ = 1.0f;
   float mean_[4] = {0, 0, 0, 0};
   float std_[4] = {1, 1, 1, 1};

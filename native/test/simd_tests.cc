@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/cpu_features.h"
+#include "core/half.h"
 #include "core/image_options.h"
 #include "core/pixel_writer.h"
 #include "core/resample.h"
@@ -327,4 +328,74 @@ TEST_CASE(simd_convert_matches_tables) {
       }
     }
   }
+}
+
+// float16 planes: every kernel, the tables (a flipped row) and PixelWriter's own choice against
+// float_to_half of the unfused value, bit for bit, over every byte value and widths with odd
+// tails. Scales up to 300 reach half's overflow to infinity; tiny scales its subnormals.
+TEST_CASE(simd_convert_f16_matches_tables) {
+  const std::vector<tl::SimdLevel> levels = levels_above_scalar();
+  CHECK(tl::convert_row_chw3_f16_kernel(tl::SimdLevel::kScalar) == nullptr);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> mean_d(-2.0f, 2.0f), std_d(0.01f, 3.0f);
+  struct Params {
+    float scale;
+    float mean[3];
+    float std[3];
+  };
+  std::vector<Params> params = {
+      {1.0f / 255.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
+      {300.0f, {0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}},
+      {1e-7f, {0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}},
+  };
+  for (int trial = 0; trial < 8; ++trial) params.push_back({std_d(rng), {mean_d(rng), mean_d(rng), mean_d(rng)}, {std_d(rng), std_d(rng), std_d(rng)}});
+  for (size_t p = 0; p < params.size(); ++p) {
+    const Params& pr = params[p];
+    for (size_t width : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{33}, size_t{86}, size_t{257}}) {
+      std::vector<uint8_t> src(width * 3);
+      for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i + p);
+      std::vector<uint16_t> want(width * 3);
+      for (size_t c = 0; c < 3; ++c) {
+        for (size_t x = 0; x < width; ++x) want[c * width + x] = tl::float_to_half(unfused(src[x * 3 + c], pr.scale, pr.mean[c], pr.std[c]));
+      }
+      const std::string where = "f16 params " + std::to_string(p) + " width " + std::to_string(width) + " ";
+      tl::ImageOptions o;
+      o.width = static_cast<int>(width);
+      o.height = 1;
+      o.channels = 3;
+      o.dtype = tl::OutType::kFloat16;
+      o.layout = tl::Layout::kCHW;
+      o.scale = pr.scale;
+      for (int c = 0; c < 3; ++c) {
+        o.mean[c] = pr.mean[c];
+        o.std[c] = pr.std[c];
+      }
+      const tl::PixelWriter writer(o);
+      std::vector<uint8_t> mirrored(src.size());
+      for (size_t x = 0; x < width; ++x) std::memcpy(&mirrored[x * 3], &src[(width - 1 - x) * 3], 3);
+      std::vector<uint16_t> tables(width * 3, 0xdead), chosen(width * 3, 0xdead);
+      writer.write_row(mirrored.data(), 0, true, reinterpret_cast<uint8_t*>(tables.data()));
+      writer.write_row(src.data(), 0, false, reinterpret_cast<uint8_t*>(chosen.data()));
+      CHECK_MSG(tables == want, where + "tables differ");
+      CHECK_MSG(chosen == want, where + "chosen path differs");
+      for (tl::SimdLevel level : levels) {
+        const tl::ConvertRowChw3F16Fn fn = tl::convert_row_chw3_f16_kernel(level);
+        if (fn == nullptr) continue;
+        std::vector<uint16_t> got((width + 1) * 3, 0xdead);
+        fn(src.data(), width, got.data(), got.data() + width + 1, got.data() + 2 * (width + 1), pr.scale, pr.mean, pr.std);
+        bool same = true, untouched = true;
+        for (size_t c = 0; c < 3; ++c) {
+          for (size_t x = 0; x < width; ++x) same = same && got[c * (width + 1) + x] == want[c * width + x];
+          untouched = untouched && got[c * (width + 1) + width] == 0xdead;
+        }
+        CHECK_MSG(same, where + tl::simd_level_name(level) + " differs");
+        CHECK_MSG(untouched, where + tl::simd_level_name(level) + " wrote past the row");
+      }
+    }
+  }
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) CHECK(tl::convert_row_chw3_f16_kernel(tl::SimdLevel::kAvx2) != nullptr);
+#elif defined(__aarch64__)
+  CHECK(tl::convert_row_chw3_f16_kernel(tl::SimdLevel::kNeon) != nullptr);
+#endif
 }

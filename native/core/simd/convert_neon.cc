@@ -31,7 +31,33 @@ inline void store16(uint8x16_t v, float* out, float32x4_t scale, float mean, flo
   vst1q_f32(out + 12, apply(vget_high_u16(hi), scale, m, s));
 }
 
+// FCVTN rounds as FPCR says: to nearest even unless a program changed it, and with flush to
+// zero off (Linux's default), so subnormal halves come out as float_to_half gives them.
+inline void store16_f16(uint8x16_t v, uint16_t* out, float32x4_t scale, float mean, float std) {
+  const float32x4_t m = vdupq_n_f32(mean);
+  const float32x4_t s = vdupq_n_f32(std);
+  const uint16x8_t lo = vmovl_u8(vget_low_u8(v));
+  const uint16x8_t hi = vmovl_high_u8(v);
+  const float16x8_t h0 = vcvt_high_f16_f32(vcvt_f16_f32(apply(vget_low_u16(lo), scale, m, s)), apply(vget_high_u16(lo), scale, m, s));
+  const float16x8_t h1 = vcvt_high_f16_f32(vcvt_f16_f32(apply(vget_low_u16(hi), scale, m, s)), apply(vget_high_u16(hi), scale, m, s));
+  vst1q_u16(out, vreinterpretq_u16_f16(h0));
+  vst1q_u16(out + 8, vreinterpretq_u16_f16(h1));
+}
+
 }  // namespace
+
+void convert_row_chw3_f16_neon(const uint8_t* src, size_t width, uint16_t* r, uint16_t* g, uint16_t* b, float scale,
+                               const float* mean, const float* std) {
+  const float32x4_t s = vdupq_n_f32(scale);
+  size_t x = 0;
+  for (; x + 16 <= width; x += 16) {
+    const uint8x16x3_t px = vld3q_u8(src + x * 3);
+    store16_f16(px.val[0], r + x, s, mean[0], std[0]);
+    store16_f16(px.val[1], g + x, s, mean[1], std[1]);
+    store16_f16(px.val[2], b + x, s, mean[2], std[2]);
+  }
+  convert_tail_chw3_f16(src, x, width, r, g, b, scale, mean, std);
+}
 
 void convert_row_chw3_f32_neon(const uint8_t* src, size_t width, float* r, float* g, float* b, float scale,
                                const float* mean, const float* std) {

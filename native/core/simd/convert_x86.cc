@@ -54,7 +54,36 @@ __attribute__((target("avx2"))) inline void store16_avx(__m128i v, float* out, _
   _mm256_storeu_ps(out + 8, _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(hi, scale), mean), std));
 }
 
+// F16C's conversion rounds to nearest even, overflows to infinity and keeps subnormals, as
+// float_to_half does for every value these operations give.
+__attribute__((target("avx2,f16c"))) inline void store16_avx_f16(__m128i v, uint16_t* out, __m256 scale, __m256 mean,
+                                                                 __m256 std) {
+  const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
+  const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)));
+  const __m256 flo = _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(lo, scale), mean), std);
+  const __m256 fhi = _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(hi, scale), mean), std);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_cvtps_ph(flo, _MM_FROUND_TO_NEAREST_INT));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), _mm256_cvtps_ph(fhi, _MM_FROUND_TO_NEAREST_INT));
+}
+
 }  // namespace
+
+__attribute__((target("avx2,f16c"))) void convert_row_chw3_f16_avx2(const uint8_t* src, size_t width, uint16_t* r,
+                                                                    uint16_t* g, uint16_t* b, float scale,
+                                                                    const float* mean, const float* std) {
+  const __m256 s = _mm256_set1_ps(scale);
+  size_t x = 0;
+  for (; x + 16 <= width; x += 16) {
+    const uint8_t* p = src + x * 3;
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+    store16_avx_f16(channel16<0>(v0, v1, v2), r + x, s, _mm256_set1_ps(mean[0]), _mm256_set1_ps(std[0]));
+    store16_avx_f16(channel16<1>(v0, v1, v2), g + x, s, _mm256_set1_ps(mean[1]), _mm256_set1_ps(std[1]));
+    store16_avx_f16(channel16<2>(v0, v1, v2), b + x, s, _mm256_set1_ps(mean[2]), _mm256_set1_ps(std[2]));
+  }
+  convert_tail_chw3_f16(src, x, width, r, g, b, scale, mean, std);
+}
 
 __attribute__((target("sse4.1"))) void convert_row_chw3_f32_sse41(const uint8_t* src, size_t width, float* r, float* g,
                                                                   float* b, float scale, const float* mean,
