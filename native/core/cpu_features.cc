@@ -3,6 +3,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace tl {
 
 SimdLevel cpu_simd_level() {
@@ -14,6 +18,17 @@ SimdLevel cpu_simd_level() {
   return SimdLevel::kNeon;
 #endif
   return SimdLevel::kScalar;
+}
+
+// Read from CPUID leaf 1 (ECX bit 29) rather than __builtin_cpu_supports, whose feature
+// names differ between GCC and clang (clang 14 has no "f16c").
+bool cpu_has_f16c() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & (1u << 29)) != 0;
+#else
+  return false;
+#endif
 }
 
 namespace {

@@ -17,6 +17,8 @@ SimdLevel simd_level();
 // What the CPU supports, ignoring the environment.
 SimdLevel cpu_simd_level();
 const char* simd_level_name(SimdLevel level);
+// x86 F16C (float <-> half conversions), a CPUID bit of its own beside AVX2; false elsewhere.
+bool cpu_has_f16c();
 
 // A dispatcher's choice on the architecture being built: the x86 expression, the aarch64 one,
 // or nothing (the scalar code) elsewhere. Only the chosen expression is compiled, so each may

@@ -394,7 +394,7 @@ TEST_CASE(simd_convert_f16_matches_tables) {
     }
   }
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) CHECK(tl::convert_row_chw3_f16_kernel(tl::SimdLevel::kAvx2) != nullptr);
+  if (tl::cpu_simd_level() == tl::SimdLevel::kAvx2 && tl::cpu_has_f16c()) CHECK(tl::convert_row_chw3_f16_kernel(tl::SimdLevel::kAvx2) != nullptr);
 #elif defined(__aarch64__)
   CHECK(tl::convert_row_chw3_f16_kernel(tl::SimdLevel::kNeon) != nullptr);
 #endif

@@ -9,9 +9,8 @@ ConvertRowChw3Fn convert_row_chw3_kernel([[maybe_unused]] SimdLevel level) {
                         level == SimdLevel::kNeon ? convert_row_chw3_f32_neon : nullptr);
 }
 
-// F16C is its own CPUID bit: every AVX2 CPU so far has it, but the check costs nothing.
 ConvertRowChw3F16Fn convert_row_chw3_f16_kernel([[maybe_unused]] SimdLevel level) {
-  return TL_ARCH_KERNEL(level >= SimdLevel::kAvx2 && __builtin_cpu_supports("f16c") ? convert_row_chw3_f16_avx2 : nullptr,
+  return TL_ARCH_KERNEL(level >= SimdLevel::kAvx2 && cpu_has_f16c() ? convert_row_chw3_f16_avx2 : nullptr,
                         level == SimdLevel::kNeon ? convert_row_chw3_f16_neon : nullptr);
 }
 
