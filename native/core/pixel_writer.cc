@@ -61,27 +61,30 @@ void PixelWriter::write_row_typed(const uint8_t* src, int y, bool flip, T* dst, 
   }
 }
 
+// Row y of a 3-channel CHW image through a convert kernel: its three plane rows.
+template <typename T, typename Kernel>
+void PixelWriter::write_row_kernel(Kernel kernel, const uint8_t* src, int y, T* dst) const {
+  const size_t w = static_cast<size_t>(width_);
+  const size_t plane = w * static_cast<size_t>(height_);
+  T* r = dst + static_cast<size_t>(y) * w;
+  kernel(src, w, r, r + plane, r + 2 * plane, scale_, mean_, std_);
+}
+
 void PixelWriter::write_row(const uint8_t* src, int y, bool flip, uint8_t* dst) const {
   switch (dtype_) {
     case OutType::kFloat32:
       if (chw3_f32_ != nullptr && !flip) {
-        const size_t w = static_cast<size_t>(width_);
-        const size_t plane = w * static_cast<size_t>(height_);
-        float* r = reinterpret_cast<float*>(dst) + static_cast<size_t>(y) * w;
-        chw3_f32_(src, w, r, r + plane, r + 2 * plane, scale_, mean_, std_);
-        break;
+        write_row_kernel(chw3_f32_, src, y, reinterpret_cast<float*>(dst));
+      } else {
+        write_row_typed(src, y, flip, reinterpret_cast<float*>(dst), lut_f32_);
       }
-      write_row_typed(src, y, flip, reinterpret_cast<float*>(dst), lut_f32_);
       break;
     case OutType::kFloat16:
       if (chw3_f16_ != nullptr && !flip) {
-        const size_t w = static_cast<size_t>(width_);
-        const size_t plane = w * static_cast<size_t>(height_);
-        uint16_t* r = reinterpret_cast<uint16_t*>(dst) + static_cast<size_t>(y) * w;
-        chw3_f16_(src, w, r, r + plane, r + 2 * plane, scale_, mean_, std_);
-        break;
+        write_row_kernel(chw3_f16_, src, y, reinterpret_cast<uint16_t*>(dst));
+      } else {
+        write_row_typed(src, y, flip, reinterpret_cast<uint16_t*>(dst), lut_f16_);
       }
-      write_row_typed(src, y, flip, reinterpret_cast<uint16_t*>(dst), lut_f16_);
       break;
     case OutType::kUint8:
       write_row_typed(src, y, flip, dst, lut_u8_);

@@ -25,6 +25,8 @@ class PixelWriter {
  private:
   template <typename T>
   void write_row_typed(const uint8_t* src, int y, bool flip, T* dst, const T (*lut)[256]) const;
+  template <typename T, typename Kernel>
+  void write_row_kernel(Kernel kernel, const uint8_t* src, int y, T* dst) const;
 
   int width_;
   int height_;

@@ -242,12 +242,42 @@ std::string first_difference(const std::vector<float>& want, const std::vector<f
 // wider rows), 1/255 with ImageNet's mean/std in both of their usual forms, random scale, mean
 // and std, every byte value. PixelWriter's own choice is checked too: under
 // TENSORLOADER_SIMD=off that is the tables, so the tables are held to the formula as well.
+namespace {
+
+struct ConvertParams {
+  float scale;
+  float mean[3];
+  float std[3];
+};
+
+// The options of a PixelWriter for one CHW row of `width` RGB pixels.
+tl::ImageOptions row_options(size_t width, tl::OutType dtype, const ConvertParams& pr) {
+  tl::ImageOptions o;
+  o.width = static_cast<int>(width);
+  o.height = 1;
+  o.channels = 3;
+  o.dtype = dtype;
+  o.layout = tl::Layout::kCHW;
+  o.scale = pr.scale;
+  for (int c = 0; c < 3; ++c) {
+    o.mean[c] = pr.mean[c];
+    o.std[c] = pr.std[c];
+  }
+  return o;
+}
+
+// The row's pixels in reverse: a flipped row always takes the tables, and flipping the mirrored
+// row gives the original one.
+std::vector<uint8_t> mirror_row(const std::vector<uint8_t>& src, size_t width) {
+  std::vector<uint8_t> mirrored(src.size());
+  for (size_t x = 0; x < width; ++x) std::memcpy(&mirrored[x * 3], &src[(width - 1 - x) * 3], 3);
+  return mirrored;
+}
+
+}  // namespace
+
 TEST_CASE(simd_convert_matches_tables) {
-  struct Params {
-    float scale;
-    float mean[3];
-    float std[3];
-  };
+  using Params = ConvertParams;
   std::vector<Params> params = {
       {1.0f / 255.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
       {1.0f, {123.675f, 116.28f, 103.53f}, {58.395f, 57.12f, 57.375f}},
@@ -285,21 +315,8 @@ TEST_CASE(simd_convert_matches_tables) {
         }
       }
 
-      tl::ImageOptions o;
-      o.width = static_cast<int>(width);
-      o.height = 1;
-      o.channels = 3;
-      o.dtype = tl::OutType::kFloat32;
-      o.layout = tl::Layout::kCHW;
-      o.scale = pr.scale;
-      for (int c = 0; c < 3; ++c) {
-        o.mean[c] = pr.mean[c];
-        o.std[c] = pr.std[c];
-      }
-      const tl::PixelWriter writer(o);
-      // A flipped row always takes the tables: flipping the mirrored row gives this one.
-      std::vector<uint8_t> mirrored(src.size());
-      for (size_t x = 0; x < width; ++x) std::memcpy(&mirrored[x * 3], &src[(width - 1 - x) * 3], 3);
+      const tl::PixelWriter writer(row_options(width, tl::OutType::kFloat32, pr));
+      const std::vector<uint8_t> mirrored = mirror_row(src, width);
       std::vector<float> tables(width * 3, -7.0f);
       writer.write_row(mirrored.data(), 0, true, reinterpret_cast<uint8_t*>(tables.data()));
       CHECK_EQ(where + " tables " + first_difference(want, tables, width), where + " tables ");
@@ -338,11 +355,7 @@ TEST_CASE(simd_convert_f16_matches_tables) {
   CHECK(tl::convert_row_chw3_f16_kernel(tl::SimdLevel::kScalar) == nullptr);
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> mean_d(-2.0f, 2.0f), std_d(0.01f, 3.0f);
-  struct Params {
-    float scale;
-    float mean[3];
-    float std[3];
-  };
+  using Params = ConvertParams;
   std::vector<Params> params = {
       {1.0f / 255.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
       {300.0f, {0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}},
@@ -359,20 +372,8 @@ TEST_CASE(simd_convert_f16_matches_tables) {
         for (size_t x = 0; x < width; ++x) want[c * width + x] = tl::float_to_half(unfused(src[x * 3 + c], pr.scale, pr.mean[c], pr.std[c]));
       }
       const std::string where = "f16 params " + std::to_string(p) + " width " + std::to_string(width) + " ";
-      tl::ImageOptions o;
-      o.width = static_cast<int>(width);
-      o.height = 1;
-      o.channels = 3;
-      o.dtype = tl::OutType::kFloat16;
-      o.layout = tl::Layout::kCHW;
-      o.scale = pr.scale;
-      for (int c = 0; c < 3; ++c) {
-        o.mean[c] = pr.mean[c];
-        o.std[c] = pr.std[c];
-      }
-      const tl::PixelWriter writer(o);
-      std::vector<uint8_t> mirrored(src.size());
-      for (size_t x = 0; x < width; ++x) std::memcpy(&mirrored[x * 3], &src[(width - 1 - x) * 3], 3);
+      const tl::PixelWriter writer(row_options(width, tl::OutType::kFloat16, pr));
+      const std::vector<uint8_t> mirrored = mirror_row(src, width);
       std::vector<uint16_t> tables(width * 3, 0xdead), chosen(width * 3, 0xdead);
       writer.write_row(mirrored.data(), 0, true, reinterpret_cast<uint8_t*>(tables.data()));
       writer.write_row(src.data(), 0, false, reinterpret_cast<uint8_t*>(chosen.data()));

@@ -47,23 +47,40 @@ __attribute__((target("sse4.1"))) inline void store16_sse(__m128i v, float* out,
   }
 }
 
+// The 16 values of one channel as two vectors of 8 floats, (v * scale - mean) / std.
+__attribute__((target("avx2"))) inline void apply16_avx(__m128i v, __m256 scale, __m256 mean, __m256 std, __m256* lo,
+                                                        __m256* hi) {
+  const __m256 a = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
+  const __m256 b = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)));
+  *lo = _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(a, scale), mean), std);
+  *hi = _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(b, scale), mean), std);
+}
+
 __attribute__((target("avx2"))) inline void store16_avx(__m128i v, float* out, __m256 scale, __m256 mean, __m256 std) {
-  const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
-  const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)));
-  _mm256_storeu_ps(out, _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(lo, scale), mean), std));
-  _mm256_storeu_ps(out + 8, _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(hi, scale), mean), std));
+  __m256 lo, hi;
+  apply16_avx(v, scale, mean, std, &lo, &hi);
+  _mm256_storeu_ps(out, lo);
+  _mm256_storeu_ps(out + 8, hi);
 }
 
 // F16C's conversion rounds to nearest even, overflows to infinity and keeps subnormals, as
 // float_to_half does for every value these operations give.
 __attribute__((target("avx2,f16c"))) inline void store16_avx_f16(__m128i v, uint16_t* out, __m256 scale, __m256 mean,
                                                                  __m256 std) {
-  const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
-  const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)));
-  const __m256 flo = _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(lo, scale), mean), std);
-  const __m256 fhi = _mm256_div_ps(_mm256_sub_ps(_mm256_mul_ps(hi, scale), mean), std);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_cvtps_ph(flo, _MM_FROUND_TO_NEAREST_INT));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), _mm256_cvtps_ph(fhi, _MM_FROUND_TO_NEAREST_INT));
+  __m256 lo, hi;
+  apply16_avx(v, scale, mean, std, &lo, &hi);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_cvtps_ph(lo, _MM_FROUND_TO_NEAREST_INT));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8), _mm256_cvtps_ph(hi, _MM_FROUND_TO_NEAREST_INT));
+}
+
+// 16 RGB pixels (48 bytes) split into their three channels, 16 bytes each.
+__attribute__((target("sse4.1"))) inline void split16(const uint8_t* p, __m128i c[3]) {
+  const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+  c[0] = channel16<0>(v0, v1, v2);
+  c[1] = channel16<1>(v0, v1, v2);
+  c[2] = channel16<2>(v0, v1, v2);
 }
 
 }  // namespace
@@ -72,15 +89,12 @@ __attribute__((target("avx2,f16c"))) void convert_row_chw3_f16_avx2(const uint8_
                                                                     uint16_t* g, uint16_t* b, float scale,
                                                                     const float* mean, const float* std) {
   const __m256 s = _mm256_set1_ps(scale);
+  uint16_t* const planes[3] = {r, g, b};
   size_t x = 0;
   for (; x + 16 <= width; x += 16) {
-    const uint8_t* p = src + x * 3;
-    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
-    store16_avx_f16(channel16<0>(v0, v1, v2), r + x, s, _mm256_set1_ps(mean[0]), _mm256_set1_ps(std[0]));
-    store16_avx_f16(channel16<1>(v0, v1, v2), g + x, s, _mm256_set1_ps(mean[1]), _mm256_set1_ps(std[1]));
-    store16_avx_f16(channel16<2>(v0, v1, v2), b + x, s, _mm256_set1_ps(mean[2]), _mm256_set1_ps(std[2]));
+    __m128i c[3];
+    split16(src + x * 3, c);
+    for (int k = 0; k < 3; ++k) store16_avx_f16(c[k], planes[k] + x, s, _mm256_set1_ps(mean[k]), _mm256_set1_ps(std[k]));
   }
   convert_tail_chw3_f16(src, x, width, r, g, b, scale, mean, std);
 }
@@ -89,15 +103,12 @@ __attribute__((target("sse4.1"))) void convert_row_chw3_f32_sse41(const uint8_t*
                                                                   float* b, float scale, const float* mean,
                                                                   const float* std) {
   const __m128 s = _mm_set1_ps(scale);
+  float* const planes[3] = {r, g, b};
   size_t x = 0;
   for (; x + 16 <= width; x += 16) {
-    const uint8_t* p = src + x * 3;
-    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
-    store16_sse(channel16<0>(v0, v1, v2), r + x, s, _mm_set1_ps(mean[0]), _mm_set1_ps(std[0]));
-    store16_sse(channel16<1>(v0, v1, v2), g + x, s, _mm_set1_ps(mean[1]), _mm_set1_ps(std[1]));
-    store16_sse(channel16<2>(v0, v1, v2), b + x, s, _mm_set1_ps(mean[2]), _mm_set1_ps(std[2]));
+    __m128i c[3];
+    split16(src + x * 3, c);
+    for (int k = 0; k < 3; ++k) store16_sse(c[k], planes[k] + x, s, _mm_set1_ps(mean[k]), _mm_set1_ps(std[k]));
   }
   convert_tail_chw3(src, x, width, r, g, b, scale, mean, std);
 }
@@ -106,15 +117,12 @@ __attribute__((target("avx2"))) void convert_row_chw3_f32_avx2(const uint8_t* sr
                                                                float* b, float scale, const float* mean,
                                                                const float* std) {
   const __m256 s = _mm256_set1_ps(scale);
+  float* const planes[3] = {r, g, b};
   size_t x = 0;
   for (; x + 16 <= width; x += 16) {
-    const uint8_t* p = src + x * 3;
-    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-    const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
-    store16_avx(channel16<0>(v0, v1, v2), r + x, s, _mm256_set1_ps(mean[0]), _mm256_set1_ps(std[0]));
-    store16_avx(channel16<1>(v0, v1, v2), g + x, s, _mm256_set1_ps(mean[1]), _mm256_set1_ps(std[1]));
-    store16_avx(channel16<2>(v0, v1, v2), b + x, s, _mm256_set1_ps(mean[2]), _mm256_set1_ps(std[2]));
+    __m128i c[3];
+    split16(src + x * 3, c);
+    for (int k = 0; k < 3; ++k) store16_avx(c[k], planes[k] + x, s, _mm256_set1_ps(mean[k]), _mm256_set1_ps(std[k]));
   }
   convert_tail_chw3(src, x, width, r, g, b, scale, mean, std);
 }
