@@ -45,7 +45,6 @@ void ThreadPool::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    stopping_flag_.store(true, std::memory_order_relaxed);
     queue_.clear();
     queued_.store(0, std::memory_order_relaxed);
   }
@@ -121,7 +120,7 @@ bool ThreadPool::take_claim(BatchJob*& job, size_t& first, size_t& n) {
     // per idle spell, so a pool waiting on a slow consumer costs at most that per batch.
     lock.unlock();
     const uint64_t until = monotonic_ns() + kSpinNs;
-    while (queued_.load(std::memory_order_relaxed) == 0 && !stopping_flag_.load(std::memory_order_relaxed) &&
+    while (queued_.load(std::memory_order_relaxed) == 0 && !stopping_.load(std::memory_order_relaxed) &&
            monotonic_ns() < until) {
       sched_yield();
     }

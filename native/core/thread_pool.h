@@ -59,7 +59,8 @@ class ThreadPool {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<BatchJob*> queue_;
-  bool stopping_ = false;
+  // Written under mu_; also read without it by a thread waiting for work (take_claim).
+  std::atomic<bool> stopping_{false};
   size_t workers_ = 1;
   bool stage_times_ = true;  // threads_.size(), readable by the threads while threads_ is being filled
   std::vector<std::thread> threads_;
@@ -67,9 +68,8 @@ class ThreadPool {
   // Guarded by mu_ (touched once per batch, not per item).
   size_t unfinished_ = 0;       // submitted jobs whose last item has not finished
   size_t sleeping_ = 0;         // threads waiting on cv_ for a job
-  // queue_.size() and stopping_, readable without mu_ by a thread waiting for work (take_claim).
+  // queue_.size(), readable without mu_ by a thread waiting for work (take_claim).
   std::atomic<size_t> queued_{0};
-  std::atomic<bool> stopping_flag_{false};
   static constexpr uint64_t kSpinNs = 100000;
   uint64_t idle_since_ = 0;     // when unfinished_ last fell to 0 (0: never, or counted)
   uint64_t idle_ns_ = 0;
