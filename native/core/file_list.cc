@@ -1,11 +1,25 @@
 #include "core/file_list.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 
+#include "core/unique_fd.h"
 #include "core/worker_scratch.h"
 
 namespace tl {
+namespace {
+
+constexpr uint32_t kNoDir = UINT32_MAX;
+// Opening a directory costs about what walking to it costs three or four times over, so one
+// holding fewer files of a batch is not worth opening (their paths are walked in full).
+constexpr size_t kMinFilesPerDir = 4;
+
+}  // namespace
 
 FileList::FileList(std::vector<std::string> paths, ReadOptions options, size_t uring_capacity)
     : paths_(std::move(paths)), options_(options) {
@@ -14,6 +28,34 @@ FileList::FileList(std::vector<std::string> paths, ReadOptions options, size_t u
     uring_files_ = std::min(UringReader::kMaxFiles, UringReader::kBufferBytes / uring_capacity_);
     if (uring_files_ < 2) uring_files_ = 0;
   }
+  if (uring_files_ > 0) index_directories();
+}
+
+void FileList::index_directories() {
+  name_at_.assign(paths_.size(), 0);
+  dir_of_.assign(paths_.size(), kNoDir);
+  std::unordered_map<std::string_view, uint32_t> ids;
+  // dirs_ only grows by push_back while the views are in use, so they are made into strings
+  // at the end; until then each view points into the path that first named its directory.
+  std::vector<std::string_view> dirs;
+  uint32_t last = kNoDir;
+  for (size_t i = 0; i < paths_.size(); ++i) {
+    const std::string_view path = paths_[i];
+    const size_t slash = path.rfind('/');
+    if (slash == std::string_view::npos || path.size() > UINT32_MAX) continue;
+    const std::string_view name = path.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..") continue;  // not a file name: opened as given
+    const std::string_view dir = slash == 0 ? path.substr(0, 1) : path.substr(0, slash);
+    // Files of one directory usually come one after another.
+    if (last == kNoDir || dirs[last] != dir) {
+      auto [it, added] = ids.emplace(dir, static_cast<uint32_t>(dirs.size()));
+      if (added) dirs.push_back(dir);
+      last = it->second;
+    }
+    name_at_[i] = static_cast<uint32_t>(slash + 1);
+    dir_of_[i] = last;
+  }
+  dirs_.assign(dirs.begin(), dirs.end());
 }
 
 ItemStatus FileList::read(const ItemRef& item, WorkerScratch& scratch, RecordView* fields) const {
@@ -24,14 +66,43 @@ ItemStatus FileList::read(const ItemRef& item, WorkerScratch& scratch, RecordVie
 }
 
 bool FileList::read_many(const ItemRef* items, size_t n, WorkerScratch& scratch, RecordView* views) const {
-  if (uring_files_ == 0 || !scratch.uring.usable()) return false;
-  const char* paths[UringReader::kMaxFiles];
+  if (uring_files_ == 0 || n > UringReader::kMaxFiles || !scratch.uring.usable()) return false;
   UringRead reads[UringReader::kMaxFiles];
+  const char* paths[UringReader::kMaxFiles];
+  int dirs[UringReader::kMaxFiles];
+  uint32_t dir_ids[UringReader::kMaxFiles];
   for (size_t j = 0; j < n; ++j) {
     const size_t index = items[j].index;
     paths[j] = index < paths_.size() ? paths_[index].c_str() : nullptr;
+    dirs[j] = AT_FDCWD;
+    dir_ids[j] = index < dir_of_.size() ? dir_of_[index] : kNoDir;
   }
-  scratch.uring.read(paths, n, uring_capacity_, reads);
+  // Closed when the batch is read, like every descriptor of the plain path: none outlives a
+  // claim. A directory that cannot be opened leaves its files' full paths, whose errors (if
+  // any) are then the plain path's own.
+  UniqueFd opened[UringReader::kMaxFiles];
+  size_t opened_count = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t id = dir_ids[j];
+    if (id == kNoDir) continue;
+    size_t sharing = 0;
+    for (size_t k = j; k < n; ++k) sharing += dir_ids[k] == id ? 1 : 0;
+    int fd = -1;
+    if (sharing >= kMinFilesPerDir) {
+      // O_PATH: the directory is only a starting point for the lookups, never read.
+      opened[opened_count] = UniqueFd(::open(dirs_[id].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      fd = opened[opened_count].get();
+      if (fd >= 0) ++opened_count;
+    }
+    for (size_t k = j; k < n; ++k) {
+      if (dir_ids[k] != id) continue;
+      dir_ids[k] = kNoDir;
+      if (fd < 0) continue;
+      dirs[k] = fd;
+      paths[k] += name_at_[items[k].index];
+    }
+  }
+  scratch.uring.read(paths, n, uring_capacity_, reads, dirs);
   for (size_t j = 0; j < n; ++j) {
     // An item over max_bytes takes the plain path too, which refuses it as it always did.
     const bool read = reads[j].data != nullptr && reads[j].size <= options_.max_bytes;

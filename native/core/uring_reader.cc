@@ -182,7 +182,7 @@ void UringReader::destroy() {
 }
 
 // Queues open + read + close for every path; returns how many entries were queued.
-unsigned UringReader::queue_reads(const char* const* paths, size_t n, size_t capacity) {
+unsigned UringReader::queue_reads(const char* const* paths, const int* dirs, size_t n, size_t capacity) {
   Ring& r = *ring_;
   // Only this thread writes the SQ tail.
   unsigned tail = *r.sq_tail;
@@ -203,7 +203,7 @@ unsigned UringReader::queue_reads(const char* const* paths, size_t n, size_t cap
     io_uring_sqe* open = next_sqe(i * kOpsPerFile + 0);
     open->opcode = IORING_OP_OPENAT;
     open->flags = IOSQE_IO_HARDLINK;
-    open->fd = AT_FDCWD;
+    open->fd = dirs != nullptr ? dirs[i] : AT_FDCWD;
     open->addr = reinterpret_cast<uintptr_t>(paths[i]);
     // O_NONBLOCK as in read_whole_file: a fifo must not block the open. No O_CLOEXEC: the
     // kernel refuses it for direct descriptors, which exec cannot inherit anyway.
@@ -261,12 +261,12 @@ bool UringReader::complete(unsigned queued, size_t n, int32_t* res) {
   }
 }
 
-void UringReader::read(const char* const* paths, size_t n, size_t capacity, UringRead* out) {
+void UringReader::read(const char* const* paths, size_t n, size_t capacity, UringRead* out, const int* dirs) {
   for (size_t i = 0; i < n; ++i) out[i] = UringRead{};
   if (!usable() || n == 0 || n > kMaxFiles || capacity == 0 || capacity > kBufferBytes / n) return;
   int32_t res[kMaxFiles * kOpsPerFile];
   std::fill(std::begin(res), std::end(res), kNoResult);
-  const unsigned queued = queue_reads(paths, n, capacity);
+  const unsigned queued = queue_reads(paths, dirs, n, capacity);
   if (queued == 0) return;
   const bool broken = !complete(queued, n, res);
 

@@ -43,13 +43,15 @@ class UringReader {
   bool usable();
   // Reads paths[i] (skipped when nullptr) into buffer slot i of `capacity` bytes; requires
   // n <= kMaxFiles and n * capacity <= kBufferBytes. out[i] stays valid until the next call.
-  void read(const char* const* paths, size_t n, size_t capacity, UringRead* out);
+  // dirs: nullptr, or for each path the directory descriptor it is opened relative to, as
+  // openat takes it (AT_FDCWD: as given).
+  void read(const char* const* paths, size_t n, size_t capacity, UringRead* out, const int* dirs = nullptr);
 
  private:
   struct Ring;
   bool create();
   void destroy();
-  unsigned queue_reads(const char* const* paths, size_t n, size_t capacity);
+  unsigned queue_reads(const char* const* paths, const int* dirs, size_t n, size_t capacity);
   bool complete(unsigned queued, size_t n, int32_t* res);
 
   enum class State { kUntried, kReady, kOff };

@@ -1,5 +1,6 @@
 // Tests of core/text_source (a FileList and a TextDecoder).
 #include "test/test_util.h"
+#include "core/file_list.h"
 
 TEST_CASE(text_source_fill) {
   Dataset ds;
@@ -228,5 +229,99 @@ TEST_CASE(text_source_fill_many_no_leak) {
   CHECK_EQ(failed, want_failed);
   CHECK_EQ(tl::counters().io_rings.load(), rings_before);
   CHECK_EQ(count_open_fds(), fds_before);
+  CHECK_COUNTERS_EQ(before);
+}
+
+TEST_CASE(text_source_fill_many_directories_match_plain_path) {
+  // A batch opens a directory that several of its files share and opens them relative to it.
+  // Whatever the paths look like (several directories, one reached through a symlink, one that
+  // is a file, double slashes, names that are not file names, paths relative to the working
+  // directory), every status and value is the plain path's, and no descriptor is left.
+  const CounterSnapshot before = CounterSnapshot::take();
+  TempDir dir;
+  CHECK(dir.ok());
+  for (const char* sub : {"a", "b", "c", "rel"}) CHECK(::mkdir(dir.file(sub).c_str(), 0700) == 0);
+  CHECK(::symlink(dir.file("b").c_str(), dir.file("link").c_str()) == 0);
+  CHECK(write_file(dir.file("plain"), numpy_text(7)));
+  std::vector<std::string> paths;
+  size_t seed = 0;
+  auto add = [&](const std::string& sub, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      const std::string name = "f" + std::to_string(i);
+      CHECK(write_file(dir.file(sub + "/" + name), numpy_text(seed++)));
+      paths.push_back(dir.file(sub + "/" + name));
+    }
+  };
+  add("a", 6);
+  add("b", 5);
+  add("c", 1);
+  add("rel", 4);
+  for (size_t i = 0; i < 4; ++i) paths.push_back(dir.file("link/f" + std::to_string(i)));
+  for (size_t i = 0; i < 4; ++i) paths.push_back(dir.file("plain/x" + std::to_string(i)));  // ENOTDIR
+  for (size_t i = 0; i < 4; ++i) paths.push_back(dir.path() + "/a//f" + std::to_string(i));
+  for (const char* odd : {"a/", "a/.", "a/..", "a/missing", "b/missing"}) paths.push_back(dir.file(odd));
+  for (size_t i = 0; i < 4; ++i) paths.push_back("rel/f" + std::to_string(i));  // from the working directory
+  paths.push_back("plain");
+
+  char cwd[4096];
+  CHECK(::getcwd(cwd, sizeof cwd) != nullptr);
+  CHECK(::chdir(dir.path().c_str()) == 0);
+  const int fds_before = count_open_fds();
+  {
+    tl::ReadOptions plain_opts;
+    plain_opts.io_uring = false;
+    tl::TextSource batched(paths, 10);
+    tl::TextSource plain(paths, 10, plain_opts);
+    tl::WorkerScratch scratch, plain_scratch;
+    const size_t total = paths.size();
+    size_t ok = 0;
+    // In order (directories in runs), reversed, and interleaved (each batch mixes them).
+    for (size_t stride : {size_t{1}, total - 1, size_t{7}}) {
+      std::vector<uint32_t> order(total);
+      for (size_t i = 0; i < total; ++i) order[i] = static_cast<uint32_t>(i * stride % total);
+      for (size_t pos = 0; pos < total; pos += tl::kMaxClaim) {
+        const size_t n = std::min(tl::kMaxClaim, total - pos);
+        std::vector<tl::ItemRef> refs(n);
+        std::vector<float> got(n * 10, -1.0f), want(n * 10, -2.0f);
+        std::vector<uint8_t*> dsts(n);
+        std::vector<tl::ItemStatus> statuses(n);
+        for (size_t i = 0; i < n; ++i) {
+          refs[i] = tl::ItemRef{order[pos + i], 0};
+          dsts[i] = reinterpret_cast<uint8_t*>(got.data() + i * 10);
+        }
+        batched.fill_many(refs.data(), dsts.data(), statuses.data(), n, scratch);
+        for (size_t i = 0; i < n; ++i) {
+          const tl::ItemStatus s = plain.fill(refs[i], reinterpret_cast<uint8_t*>(want.data() + i * 10), plain_scratch);
+          const std::string& path = paths[refs[i].index];
+          CHECK_MSG(same_status(statuses[i], s), path + ": " + describe_status(statuses[i]) + " vs " + describe_status(s));
+          if (s.ok()) {
+            ++ok;
+            CHECK_MSG(std::memcmp(got.data() + i * 10, want.data() + i * 10, 10 * sizeof(float)) == 0, path);
+          }
+        }
+        CHECK_EQ(tl::counters().open_descriptors.load(), before.open_descriptors);
+      }
+    }
+    // a (6), b (5), c (1), rel (4), link (4), a// (4), rel/ from the working directory (4), plain.
+    CHECK_EQ(ok, size_t{3 * 29});
+    // The statuses above would match even if every relative open failed (the plain path reads
+    // what the ring does not): the ring itself must have read each good file of a directory
+    // shared by a whole batch.
+    tl::FileList list(paths, tl::ReadOptions{}, 4096);
+    for (size_t start : {size_t{0}, size_t{6}, size_t{16}}) {  // a's 6; b, c and rel; link's 4
+      const size_t n = start == 16 ? 4 : (start == 0 ? 6 : 10);
+      std::vector<tl::ItemRef> refs(n);
+      std::vector<tl::RecordView> views(n);
+      for (size_t i = 0; i < n; ++i) refs[i] = tl::ItemRef{static_cast<uint32_t>(start + i), 0};
+      CHECK_EQ(list.read_many(refs.data(), n, scratch, views.data()), uring_available());
+      if (!uring_available()) continue;
+      for (size_t i = 0; i < n; ++i) {
+        const std::string want = numpy_text(start == 16 ? 6 + i : start + i);  // link/ is b/
+        CHECK_MSG(views[i].data != nullptr && std::string(views[i].data, views[i].size) == want, paths[start + i]);
+      }
+    }
+    CHECK_EQ(count_open_fds(), fds_before);
+  }
+  CHECK(::chdir(cwd) == 0);
   CHECK_COUNTERS_EQ(before);
 }
