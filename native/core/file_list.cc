@@ -15,8 +15,9 @@ namespace tl {
 namespace {
 
 constexpr uint32_t kNoDir = UINT32_MAX;
-// Opening a directory costs about what walking to it costs three or four times over, so one
-// holding fewer files of a batch is not worth opening (their paths are walked in full).
+// A shared directory costs one O_PATH open per batch; below four files of the batch that open
+// is spread over too few walks to be worth making, so their paths are walked in full. Four is a
+// choice, not a measured break-even.
 constexpr size_t kMinFilesPerDir = 4;
 
 }  // namespace
@@ -35,8 +36,8 @@ void FileList::index_directories() {
   name_at_.assign(paths_.size(), 0);
   dir_of_.assign(paths_.size(), kNoDir);
   std::unordered_map<std::string_view, uint32_t> ids;
-  // dirs_ only grows by push_back while the views are in use, so they are made into strings
-  // at the end; until then each view points into the path that first named its directory.
+  // Each view points into the path that first named its directory; paths_ is not touched
+  // while they are in use, and they become strings in dirs_ at the end.
   std::vector<std::string_view> dirs;
   uint32_t last = kNoDir;
   for (size_t i = 0; i < paths_.size(); ++i) {
