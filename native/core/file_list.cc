@@ -22,14 +22,15 @@ constexpr size_t kMinFilesPerDir = 4;
 
 }  // namespace
 
-FileList::FileList(std::vector<std::string> paths, ReadOptions options, size_t uring_capacity)
+FileList::FileList(std::vector<std::string> paths, ReadOptions options, size_t batch_capacity)
     : paths_(std::move(paths)), options_(options) {
-  if (uring_capacity > 0 && options_.io_uring && io_uring_allowed_by_env()) {
-    uring_capacity_ = uring_capacity;
-    uring_files_ = std::min(UringReader::kMaxFiles, UringReader::kBufferBytes / uring_capacity_);
-    if (uring_files_ < 2) uring_files_ = 0;
+  if (batch_capacity > 0 && options_.io_uring) {
+    batch_capacity_ = batch_capacity;
+    batch_files_ = std::min(UringReader::kMaxFiles, UringReader::kBufferBytes / batch_capacity_);
+    if (batch_files_ < 2) batch_files_ = 0;
+    use_uring_ = io_uring_allowed_by_env();
   }
-  if (uring_files_ > 0) index_directories();
+  if (batch_files_ > 0) index_directories();
 }
 
 void FileList::index_directories() {
@@ -66,11 +67,8 @@ ItemStatus FileList::read(const ItemRef& item, WorkerScratch& scratch, RecordVie
   return {};
 }
 
-bool FileList::read_many(const ItemRef* items, size_t n, WorkerScratch& scratch, RecordView* views) const {
-  if (uring_files_ == 0 || n > UringReader::kMaxFiles || !scratch.uring.usable()) return false;
-  UringRead reads[UringReader::kMaxFiles];
-  const char* paths[UringReader::kMaxFiles];
-  int dirs[UringReader::kMaxFiles];
+void FileList::share_directories(const ItemRef* items, size_t n, const char** paths, int* dirs,
+                                 UniqueFd* opened) const {
   uint32_t dir_ids[UringReader::kMaxFiles];
   for (size_t j = 0; j < n; ++j) {
     const size_t index = items[j].index;
@@ -81,7 +79,6 @@ bool FileList::read_many(const ItemRef* items, size_t n, WorkerScratch& scratch,
   // Closed when the batch is read, like every descriptor of the plain path: none outlives a
   // claim. A directory that cannot be opened leaves its files' full paths, whose errors (if
   // any) are then the plain path's own.
-  UniqueFd opened[UringReader::kMaxFiles];
   size_t opened_count = 0;
   for (size_t j = 0; j < n; ++j) {
     const uint32_t id = dir_ids[j];
@@ -103,11 +100,37 @@ bool FileList::read_many(const ItemRef* items, size_t n, WorkerScratch& scratch,
       paths[k] += name_at_[items[k].index];
     }
   }
-  scratch.uring.read(paths, n, uring_capacity_, reads, dirs);
+}
+
+void FileList::read_plain(const char* const* paths, const int* dirs, size_t n, WorkerScratch& scratch,
+                          RecordView* views) const {
+  // Bounded like the ring's buffer: n * batch_capacity_ <= kBufferBytes.
+  if (scratch.batch_buffer.size() < n * batch_capacity_) scratch.batch_buffer.resize(UringReader::kBufferBytes);
+  for (size_t j = 0; j < n; ++j) {
+    views[j] = RecordView{};
+    if (paths[j] == nullptr) continue;
+    char* buf = scratch.batch_buffer.data() + j * batch_capacity_;
+    const size_t got = read_small_file_at(dirs[j], paths[j], buf, batch_capacity_);
+    if (got > 0) views[j] = RecordView{buf, got, false, 0};
+  }
+}
+
+bool FileList::read_many(const ItemRef* items, size_t n, WorkerScratch& scratch, RecordView* views) const {
+  if (batch_files_ == 0 || n > batch_files_) return false;
+  const char* paths[UringReader::kMaxFiles];
+  int dirs[UringReader::kMaxFiles];
+  UniqueFd opened[UringReader::kMaxFiles];
+  share_directories(items, n, paths, dirs, opened);
+  if (use_uring_ && scratch.uring.usable()) {
+    UringRead reads[UringReader::kMaxFiles];
+    scratch.uring.read(paths, n, batch_capacity_, reads, dirs);
+    for (size_t j = 0; j < n; ++j) views[j] = RecordView{reads[j].data, reads[j].size, false, 0};
+  } else {
+    read_plain(paths, dirs, n, scratch, views);
+  }
   for (size_t j = 0; j < n; ++j) {
     // An item over max_bytes takes the plain path too, which refuses it as it always did.
-    const bool read = reads[j].data != nullptr && reads[j].size <= options_.max_bytes;
-    views[j] = read ? RecordView{reads[j].data, reads[j].size, false, 0} : RecordView{};
+    if (views[j].data == nullptr || views[j].size > options_.max_bytes) views[j] = RecordView{};
   }
   return true;
 }

@@ -31,6 +31,18 @@ ItemStatus too_large(uint64_t size, const ReadOptions& options) {
 
 }  // namespace
 
+size_t read_small_file_at(int dir, const char* path, char* buf, size_t capacity) {
+  // O_NONBLOCK as in read_whole_file: a FIFO must not block the open, and its read then fails.
+  UniqueFd fd(::openat(dir, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(fd.get(), buf, capacity);
+  } while (n < 0 && errno == EINTR);
+  // The rule of read_whole_file's first read: a read shorter than asked is the whole file.
+  return n > 0 && static_cast<size_t>(n) < capacity ? static_cast<size_t>(n) : 0;
+}
+
 // Small files cost open + read + close: a read shorter than the probe is the whole file (Linux
 // returns short reads on regular files only at end of file), so no fstat is needed. A full
 // probe, an empty read or an error pays for fstat, to classify the file, read the rest, or map it.

@@ -59,4 +59,11 @@ class FileBytes {
 ItemStatus read_whole_file(const char* path, std::vector<char>& buffer, const ReadOptions& options,
                            FileBytes& out);
 
+// For batches of small files read without io_uring: opens `path` relative to `dir` (AT_FDCWD:
+// as given), reads at most `capacity` bytes into `buf` and closes it. Returns the size when the
+// whole file fit in fewer than `capacity` bytes, else 0; anything else (an error, an empty file,
+// one that fills the buffer, one that is not regular) is left to read_whole_file, which reads
+// it again and gives the status it always gives.
+size_t read_small_file_at(int dir, const char* path, char* buf, size_t capacity);
+
 }  // namespace tl

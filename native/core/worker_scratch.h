@@ -15,6 +15,8 @@ struct WorkerScratch {
   std::vector<char> file_buffer;  // small files, read whole (never grows past the mmap threshold)
   FileBytes file;                 // the last file read: a view of file_buffer, or a large file's copy
   UringReader uring;              // empty until a batched read uses it
+  // Batched reads of small files where the ring cannot be used; at most UringReader::kBufferBytes.
+  std::vector<char> batch_buffer;
 };
 
 static_assert(UringReader::kMaxFiles == kMaxClaim, "a claim of items is one io_uring batch");
