@@ -40,6 +40,16 @@ const cacheDir = () => join(tmp, `cache-${n++}`);
 const url = (name: string, base = nginx.url) => `${base}/data/${name}`;
 const local = (name: string) => readFileSync(join(www, 'data', name));
 const gets = async (uri: string, agent?: string) => (await nginx.settledLog()).filter((l) => l.method === 'GET' && l.uri === uri && (agent === undefined || l.agent === agent));
+/** The bytes of shards, parts and leases in the folder now (hard links once), read in one synchronous pass. */
+const diskBytes = (dir: string): number => {
+  const inodes = new Map<number, number>();
+  for (const f of readdirSync(dir)) {
+    if (!/\.(shard|part-|lease-)/.test(f) || f.endsWith('.json')) continue;
+    const st = statSync(join(dir, f), { throwIfNoEntry: false });
+    if (st) inodes.set(st.ino, st.size);
+  }
+  return [...inodes.values()].reduce((a, b) => a + b, 0);
+};
 /** Files a reader could take for a shard: complete ones only, never parts. */
 const visible = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.shard'));
 
@@ -85,16 +95,45 @@ describe('ShardCache over HTTP (nginx)', () => {
       cache.prefetch(names.slice(i + 1, i + 3).map((x) => url(x)));
       const lease = await cache.acquire(url(names[i]!));
       expect(readFileSync(lease.path).equals(local(names[i]!))).toBe(true);
-      peak = Math.max(peak, (await cache.usage()).bytes);
+      peak = Math.max(peak, diskBytes(cache.dir));
       lease.release();
     }
     await cache.settle();
-    peak = Math.max(peak, (await cache.usage()).bytes);
+    peak = Math.max(peak, diskBytes(cache.dir));
     expect(peak).toBeLessThanOrEqual(maxBytes);
     expect(peak).toBeGreaterThan(2 * SHARD);  // prefetch did hold shards ahead
     const left = (await cache.usage()).shards;
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThanOrEqual(4);
+  });
+
+  it('stays under maxBytes with four downloads at once finishing while others decide what to evict', async () => {
+    // Each eviction decision lists the folder and stats what it lists; a download that finishes
+    // in between must still be counted (it once was not, and a fifth shard got in).
+    const maxBytes = 4 * (SHARD + COUNT * 1000);
+    const dir = cacheDir();
+    // Empty files the scans must stat too: each scan then takes long enough for downloads to
+    // finish during it, as they do in a folder of many shards on a slow disk.
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `other-${i}.x`), '');
+    const cache = new ShardCache({ dir, maxBytes, concurrency: 4 });
+    let peak = 0;
+    // Measured without awaiting between listing and stats (usage() awaits each stat, so a file
+    // counted early can be evicted and replaced before the last one is counted).
+    const timer = setInterval(() => (peak = Math.max(peak, diskBytes(dir))), 2);
+    for (let epoch = 0; epoch < 2; epoch++) {
+      for (let i = 0; i < COUNT; i++) {
+        cache.prefetch(names.slice(i + 1, i + 4).map((x) => url(x)));
+        const lease = await cache.acquire(url(names[i]!));
+        expect(lease.size).toBe(SHARD + i * 1000);
+        peak = Math.max(peak, diskBytes(dir));
+        lease.release();
+      }
+    }
+    await cache.settle();
+    clearInterval(timer);
+    expect(peak).toBeLessThanOrEqual(maxBytes);
+    expect(peak).toBeGreaterThan(2 * SHARD);
   });
 
   it('a shard bigger than the whole cache is a clear error, and invalid options are refused', async () => {

@@ -181,7 +181,10 @@ export class ShardCache {
     while (this.#background.size > 0) await Promise.all([...this.#background]);
   }
 
-  /** What the folder holds now: bytes on disk (shared links once), complete shards. */
+  /**
+   * What the folder holds now: bytes on disk (shared links once), complete shards. The folder is
+   * listed and then each file statted, so while downloads run the sum can be off by a shard.
+   */
   async usage(): Promise<{ bytes: number; shards: number }> {
     const { bytes, entries } = await scan(this.dir);
     return { bytes, shards: [...entries.values()].filter((e) => e.complete).length };
@@ -243,10 +246,16 @@ export class ShardCache {
 
   async #download(url: string, key: string, background: boolean, signal?: AbortSignal): Promise<RemoteMeta> {
     const part = ownName(this.dir, key, 'part');
-    await adoptPart(this.dir, key, part, (name) => {
-      const o = ownerOf(name);
-      return !!o && ownerAlive(o.host, o.pid) && !(o.host === HOST && o.pid === process.pid);
-    });
+    // Renames in the folder take #room, as the eviction decisions do: a decision's scan lists
+    // the folder and then stats each name, and a file renamed in between is seen under neither
+    // name. That once let a shard in past maxBytes (its part vanished from a scan just as its
+    // reservation was dropped).
+    await this.#room.run(() =>
+      adoptPart(this.dir, key, part, (name) => {
+        const o = ownerOf(name);
+        return !!o && ownerAlive(o.host, o.pid) && !(o.host === HOST && o.pid === process.pid);
+      }),
+    );
     const idleTimeoutMs = this.#o.idleTimeoutMs ?? 30_000;
     let done = false;
     try {
@@ -272,7 +281,11 @@ export class ShardCache {
       if (st.size !== meta.size) throw new RemoteError('ERR_REMOTE_LENGTH', `downloaded ${st.size} bytes, the shard has ${meta.size}`, { url, attempts: 1 });
       // Data first, identity second: a crash between them leaves an old or missing identity,
       // which only costs a fetch, never a wrong shard under a right identity.
-      await rename(part, shard);
+      // The reservation goes with the part, in one step for the scans (see above).
+      await this.#room.run(async () => {
+        await rename(part, shard);
+        this.#reserved.delete(key);
+      });
       await writeAtomic(`${shard}.json`, JSON.stringify({ url, ...meta }));
       this.#checked.add(url);
       this.#progress.done(url);
