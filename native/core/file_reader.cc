@@ -29,16 +29,23 @@ ItemStatus too_large(uint64_t size, const ReadOptions& options) {
                                                 std::to_string(options.max_bytes));
 }
 
+// O_NONBLOCK: a FIFO or a terminal passed as a data file must fail, not hang a pool thread.
+constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+
+ssize_t read_retrying(int fd, char* buf, size_t n) {
+  ssize_t got = 0;
+  do {
+    got = ::read(fd, buf, n);
+  } while (got < 0 && errno == EINTR);
+  return got;
+}
+
 }  // namespace
 
 size_t read_small_file_at(int dir, const char* path, char* buf, size_t capacity) {
-  // O_NONBLOCK as in read_whole_file: a FIFO must not block the open, and its read then fails.
-  UniqueFd fd(::openat(dir, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  UniqueFd fd(::openat(dir, path, kOpenFlags));
   if (!fd.valid()) return 0;
-  ssize_t n = 0;
-  do {
-    n = ::read(fd.get(), buf, capacity);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = read_retrying(fd.get(), buf, capacity);
   // The rule of read_whole_file's first read: a read shorter than asked is the whole file.
   return n > 0 && static_cast<size_t>(n) < capacity ? static_cast<size_t>(n) : 0;
 }
@@ -49,18 +56,14 @@ size_t read_small_file_at(int dir, const char* path, char* buf, size_t capacity)
 ItemStatus read_whole_file(const char* path, std::vector<char>& buffer, const ReadOptions& options,
                            FileBytes& out) {
   out.reset();
-  // O_NONBLOCK: a FIFO or a terminal passed as a data file must fail, not hang a pool thread.
-  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  UniqueFd fd(::open(path, kOpenFlags));
   if (!fd.valid()) return errno_status("cannot open", errno);
 
   const size_t probe = std::min(options.mmap_threshold, kProbeBytes);
   size_t got = 0;
   if (probe > 0) {
     if (buffer.size() < probe) buffer.resize(probe);
-    ssize_t n = 0;
-    do {
-      n = ::read(fd.get(), buffer.data(), probe);
-    } while (n < 0 && errno == EINTR);
+    const ssize_t n = read_retrying(fd.get(), buffer.data(), probe);
     if (n < 0) {
       if (errno == EAGAIN) return ItemStatus::error(Code::kNotRegular, "not a regular file");
       return errno_status("read failed", errno);
